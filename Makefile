@@ -1,0 +1,39 @@
+# The README's two commands:
+#   make verify   installs missing Debian packages, builds, runs the default model checks
+#   make test     the same set-up, then the whole test suite (ctest)
+# Other targets: build, mutants, bench, asan, clean.
+
+BUILD   ?= build
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build verify test mutants bench asan clean
+
+all: build
+
+deps:
+	@bash tools/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+verify: build
+	@bash tools/verify.sh $(BUILD) $(SPECS)
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+mutants: build
+	@bash tests/mutants/run.sh
+
+bench: build
+	@bash tools/bench.sh $(BUILD)
+
+asan:
+	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DSYNOD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+clean:
+	rm -rf build build-asan
