@@ -1,0 +1,68 @@
+// synod/raft/messages.hpp - the four Raft RPC messages as one value type.
+//
+// One flat struct (fields a type does not use stay zero) keeps messages
+// regular values: cheap to copy, compare and hash in the checker's network.
+#pragma once
+
+#include <boost/container/static_vector.hpp>
+
+#include "synod/raft/types.hpp"
+
+namespace synod::raft {
+
+enum class MessageType : std::uint8_t {
+  none,
+  request_vote,             // candidate -> all (Raft §5.2)
+  request_vote_response,    // success = vote granted
+  append_entries,           // leader -> follower, also the heartbeat (§5.3)
+  append_entries_response,  // success + log_index = matched up to; reject + log_index = hint
+};
+
+constexpr const char* to_string(MessageType t) {
+  switch (t) {
+    case MessageType::none: return "none";
+    case MessageType::request_vote: return "RequestVote";
+    case MessageType::request_vote_response: return "RequestVoteResponse";
+    case MessageType::append_entries: return "AppendEntries";
+    case MessageType::append_entries_response: return "AppendEntriesResponse";
+  }
+  return "?";
+}
+
+template <class Config>
+struct Message {
+  using Payload = typename Config::Payload;
+  using Entries = boost::container::static_vector<Entry<Payload>, Config::max_entries_per_message>;
+
+  MessageType type = MessageType::none;
+  NodeId from = kNoNode;
+  NodeId to = kNoNode;
+  Term term = 0;
+  // request_vote: the candidate's last log index. append_entries: prevLogIndex.
+  // append_entries_response: if success, the last index known to match the
+  // leader's log; if not, a hint: the follower's log cannot match beyond it,
+  // so the leader retries from hint + 1 (§5.3, the "optimization" paragraph).
+  Index log_index = 0;
+  // request_vote: the candidate's last log term. append_entries: prevLogTerm.
+  Term log_term = 0;
+  Index commit = 0;      // append_entries: the leader's commitIndex
+  bool success = false;  // request_vote_response: voteGranted; append_entries_response
+  Entries entries;       // append_entries: entries following log_index
+
+  friend bool operator==(const Message&, const Message&) = default;
+
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    h.add(type);
+    h.add(std::uint64_t{r(from)});
+    h.add(std::uint64_t{r(to)});
+    h.add(term);
+    h.add(log_index);
+    h.add(log_term);
+    h.add(commit);
+    h.add(success);
+    h.add(std::uint64_t{entries.size()});
+    for (const auto& e : entries) raft::hash_append(h, e);
+  }
+};
+
+}  // namespace synod::raft

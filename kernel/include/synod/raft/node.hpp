@@ -1,0 +1,523 @@
+// synod/raft/node.hpp - one Raft server as a pure, deterministic state machine.
+//
+// Calls in: tick(), step(message), propose(payload), campaign(),
+// broadcast_heartbeat(), persisted(request), applied(index).
+// Values out: messages() that may leave now, persist_request() (what must be
+// durable before the held messages may leave), and the committed range
+// (applied_index(), commit_index()].
+//
+// The contract follows the extended Raft paper's Figure 2. Section numbers
+// in comments refer to it ("§5.4.2") or to Ongaro's thesis ("thesis §6.4").
+//
+// Durability (DESIGN.md principle 4). Every message the node produces while
+// its term or vote is not yet durable, and every append acknowledgement that
+// covers entries not yet durable, is *held*. The caller drains messages(),
+// makes persist_request() durable, then calls persisted(request): the held
+// messages move to messages(). A caller that does this cannot lose a vote or
+// an acknowledged entry across a crash. persisted() must be called before any
+// other input once the request has been taken.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+#include <boost/container/static_vector.hpp>
+
+#include "synod/assert.hpp"
+#include "synod/hash.hpp"
+#include "synod/ids.hpp"
+#include "synod/quorum.hpp"
+#include "synod/random.hpp"
+#include "synod/raft/log_window.hpp"
+#include "synod/raft/messages.hpp"
+#include "synod/raft/progress.hpp"
+#include "synod/raft/types.hpp"
+
+namespace synod::raft {
+
+template <class Config, class Log = LogWindow<typename Config::Payload, Config::log_capacity>>
+  requires RaftLog<Log>
+class Node {
+ public:
+  using Payload = typename Config::Payload;
+  using MessageT = Message<Config>;
+  using EntryT = Entry<Payload>;
+  using LogT = Log;
+
+  static_assert(Config::max_nodes >= 1 && Config::max_nodes <= kMaxNodeId,
+                "cluster size must fit the node-id space");
+  static_assert(Config::max_entries_per_message >= 1);
+  static_assert(Config::outbox_capacity >= Config::max_nodes,
+                "the outbox must hold one message per peer");
+
+  // Options the node can run with: an id in 1..cluster_size, a cluster that
+  // fits Config::max_nodes, sane timeouts. Constructing with others is a
+  // caller bug (SYNOD_ASSERT); check with this first when options come from
+  // users.
+  static constexpr bool valid(const Options& o) {
+    return o.cluster_size >= 1 && o.cluster_size <= Config::max_nodes && o.id >= 1 &&
+           o.id <= o.cluster_size && o.election_timeout_min >= 1 &&
+           o.election_timeout_min <= o.election_timeout_max && o.heartbeat_interval >= 1;
+  }
+
+  // A fresh server: term 0, no vote, empty log, follower.
+  explicit Node(const Options& options) : Node(options, HardState{}, Log{}) {}
+
+  // A server coming back from a crash with only what it had persisted
+  // (Figure 2: currentTerm, votedFor, log[]). Everything else is volatile.
+  static Node restart(const Options& options, const HardState& hard_state, const Log& log) {
+    return Node(options, hard_state, log);
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  // One tick of logical time (§5.2: election timeout; §5.3: heartbeats).
+  void tick() {
+    if (role_ == Role::leader) {
+      if (++heartbeat_elapsed_ >= options_.heartbeat_interval) broadcast_heartbeat();
+      return;
+    }
+    if (++election_elapsed_ >= randomized_timeout_) campaign();
+  }
+
+  // The election timer fires now: become a candidate in the next term and
+  // ask every peer for its vote (§5.2). A leader ignores it.
+  void campaign() {
+    if (role_ == Role::leader) return;
+    become_candidate();
+  }
+
+  // The heartbeat timer fires now: the leader sends AppendEntries to every
+  // peer, carrying whatever entries that peer still lacks (§5.2, §5.3).
+  void broadcast_heartbeat() {
+    if (role_ != Role::leader) return;
+    heartbeat_elapsed_ = 0;
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer)
+      if (peer != id()) send_append(peer);
+  }
+
+  // A message from the network. Anything malformed, misaddressed or stale is
+  // ignored or answered as the protocol says; it never corrupts the state.
+  void step(const MessageT& m) {
+    if (!well_formed(m)) return;
+
+    // Layer 1: terms (§5.1). A higher term makes us a follower of it; a
+    // lower term is stale: requests get our term so the sender steps down,
+    // responses are dropped.
+    if (m.term > term()) {
+      const bool from_leader = m.type == MessageType::append_entries;
+      become_follower(m.term, from_leader ? m.from : kNoNode);
+    } else if (m.term < term()) {
+      if (m.type == MessageType::request_vote) {
+        reply(m, MessageType::request_vote_response, false, 0);
+      } else if (m.type == MessageType::append_entries) {
+        reply(m, MessageType::append_entries_response, false, log_.last_index());
+      }
+      return;
+    }
+
+    // Layer 2 and 3: messages every role treats alike, then per role.
+    switch (m.type) {
+      case MessageType::request_vote:
+        handle_request_vote(m);
+        break;
+      case MessageType::request_vote_response:
+        if (role_ == Role::candidate) handle_vote_response(m);
+        break;
+      case MessageType::append_entries:
+        // §5.2: a candidate that hears from a leader of its term steps down.
+        // A leader never receives one for its own term (Election Safety).
+        if (role_ == Role::leader) break;
+        if (role_ == Role::candidate || leader_id_ != m.from) become_follower(m.term, m.from);
+        election_elapsed_ = 0;
+        handle_append_entries(m);
+        break;
+      case MessageType::append_entries_response:
+        if (role_ == Role::leader) handle_append_response(m);
+        break;
+      case MessageType::none:
+        break;
+    }
+  }
+
+  // A client command. Only the leader appends it (§5.3); others say who leads.
+  ProposeResult propose(const Payload& payload) {
+    if (role_ != Role::leader) return {ProposeStatus::not_leader, 0, leader_id_};
+    // Capacity first: the entry must fit the log and its AppendEntries the outbox.
+    if (log_.full() || outbox_room() < cluster_size() - 1u) return {ProposeStatus::busy, 0, id()};
+    if (!log_.append(EntryT{term(), payload})) return {ProposeStatus::busy, 0, id()};
+    const Index index = log_.last_index();
+    // Pipelining: followers that are caught up get the new entry at once;
+    // lagging ones get it with their next heartbeat or acknowledgement.
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer)
+      if (peer != id() && progress_[peer].next_index == index) send_append(peer);
+    maybe_commit();
+    return {ProposeStatus::ok, index, id()};
+  }
+
+  // The caller made `request` (taken from persist_request() with no input in
+  // between) durable. Held messages may now leave.
+  void persisted(const PersistRequest& request) {
+    if (request.hard_state_changed && request.hard_state == hard_) hard_dirty_ = false;
+    if (request.has_entries() && request.first <= durable_index_ + 1 &&
+        request.last <= log_.last_index() && request.last > durable_index_) {
+      durable_index_ = request.last;
+    }
+    if (role_ == Role::leader) maybe_commit();  // the leader's own copy now counts
+    release_held();
+  }
+
+  // The caller applied committed entries up to `upto` (never past commit).
+  void applied(Index upto) {
+    if (upto > applied_index_) applied_index_ = upto < commit_index_ ? upto : commit_index_;
+  }
+
+  // ----------------------------------------------------------------- outputs
+
+  std::span<const MessageT> messages() const { return {outbox_.data(), outbox_.size()}; }
+  void clear_messages() { outbox_.clear(); }
+
+  PersistRequest persist_request() const {
+    PersistRequest r;
+    r.hard_state_changed = hard_dirty_;
+    r.hard_state = hard_;
+    r.first = durable_index_ + 1;
+    r.last = log_.last_index();
+    return r;
+  }
+  std::size_t held_messages() const { return held_.size(); }
+  std::span<const MessageT> held() const { return {held_.data(), held_.size()}; }
+
+  // ------------------------------------------------------------------- state
+
+  NodeId id() const { return options_.id; }
+  std::uint8_t cluster_size() const { return options_.cluster_size; }
+  Role role() const { return role_; }
+  Term term() const { return hard_.term; }
+  NodeId voted_for() const { return hard_.voted_for; }
+  const HardState& hard_state() const { return hard_; }
+  NodeId leader_id() const { return leader_id_; }
+  const Log& log() const { return log_; }
+  Index commit_index() const { return commit_index_; }
+  Index applied_index() const { return applied_index_; }
+  Index durable_index() const { return durable_index_; }
+  const Options& options() const { return options_; }
+  Index match_index(NodeId peer) const { return valid_peer(peer) ? progress_[peer].match_index : 0; }
+  Index next_index(NodeId peer) const { return valid_peer(peer) ? progress_[peer].next_index : 0; }
+  const VoteTally& votes() const { return votes_; }
+  std::uint32_t election_elapsed() const { return election_elapsed_; }
+  std::uint32_t randomized_election_timeout() const { return randomized_timeout_; }
+
+  friend bool operator==(const Node&, const Node&) = default;
+
+  // The protocol state: everything that decides how the node answers any
+  // input except tick(). Timers (elapsed ticks, the randomized timeout, the
+  // generator) are left out, so a checker that fires timeouts as actions
+  // does not multiply states by them. Node ids pass through `r`.
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    h.add(std::uint64_t{r(id())});
+    h.add(std::uint64_t{cluster_size()});
+    h.add(role_);
+    h.add(hard_.term);
+    h.add(std::uint64_t{r(hard_.voted_for)});
+    h.add(std::uint64_t{r(leader_id_)});
+    h.add(hard_dirty_);
+    h.add(durable_index_);
+    h.add(commit_index_);
+    h.add(applied_index_);
+    log_.hash_append(h);
+    votes_.hash_append(h, r);
+    if (role_ == Role::leader) {
+      // Progress in the renamed order: the peer renamed to j comes j-th.
+      std::array<NodeId, kMaxNodeId + 1> inverse{};
+      for (NodeId peer = 1; peer <= cluster_size(); ++peer) inverse[r(peer)] = peer;
+      for (NodeId j = 1; j <= cluster_size(); ++j) {
+        h.add(progress_[inverse[j]].next_index);
+        h.add(progress_[inverse[j]].match_index);
+      }
+    }
+    h.add(std::uint64_t{outbox_.size()});
+    for (const auto& m : outbox_) m.hash_append(h, r);
+    h.add(std::uint64_t{held_.size()});
+    for (const auto& m : held_) m.hash_append(h, r);
+  }
+
+  std::uint64_t hash(const Renaming& r = kIdentity) const {
+    Hasher h;
+    hash_append(h, r);
+    return h.value();
+  }
+
+  // == without the timers (see hash_append).
+  bool protocol_equal(const Node& o) const {
+    return options_.id == o.options_.id && options_.cluster_size == o.options_.cluster_size &&
+           role_ == o.role_ && hard_ == o.hard_ && leader_id_ == o.leader_id_ &&
+           hard_dirty_ == o.hard_dirty_ && durable_index_ == o.durable_index_ &&
+           commit_index_ == o.commit_index_ && applied_index_ == o.applied_index_ &&
+           log_ == o.log_ && votes_ == o.votes_ &&
+           (role_ != Role::leader || progress_ == o.progress_) && outbox_ == o.outbox_ &&
+           held_ == o.held_;
+  }
+
+ private:
+  using Outbox = boost::container::static_vector<MessageT, Config::outbox_capacity>;
+
+  Node(const Options& options, const HardState& hard_state, const Log& log)
+      : options_(options),
+        hard_(hard_state),
+        log_(log),
+        durable_index_(log.last_index()),
+        rng_(options.seed) {
+    SYNOD_ASSERT(valid(options));
+    reset_election_timer();
+  }
+
+  // ------------------------------------------------------------ role changes
+  // Only these three functions write role_.
+
+  void become_follower(Term term, NodeId leader) {
+    if (term > hard_.term) {
+      hard_.term = term;
+      hard_.voted_for = kNoNode;
+      hard_dirty_ = true;
+    }
+    role_ = Role::follower;
+    leader_id_ = leader;
+    votes_.reset();
+    reset_election_timer();
+  }
+
+  // §5.2: increment currentTerm, vote for self, reset the election timer,
+  // send RequestVote to all other servers. The vote for self is persisted
+  // before the requests leave (they are held while hard_dirty_).
+  void become_candidate() {
+    role_ = Role::candidate;
+    hard_.term += 1;
+    hard_.voted_for = id();
+    hard_dirty_ = true;
+    leader_id_ = kNoNode;
+    votes_.reset();
+    votes_.record(id(), true);
+    reset_election_timer();
+    if (votes_.result(cluster_size()) == quorum::VoteResult::won) {
+      become_leader();
+      return;
+    }
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
+      if (peer == id()) continue;
+      MessageT m;
+      m.type = MessageType::request_vote;
+      m.to = peer;
+      m.log_index = log_.last_index();
+      m.log_term = log_.term_at(log_.last_index());
+      send(m);
+    }
+  }
+
+  // §5.3: on election, nextIndex = last log index + 1, matchIndex = 0, and
+  // an empty AppendEntries to every peer to establish authority.
+  void become_leader() {
+    role_ = Role::leader;
+    leader_id_ = id();
+    votes_.reset();
+    heartbeat_elapsed_ = 0;
+    for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0};
+    if (options_.append_noop_on_election && !log_.full()) {
+      (void)log_.append(EntryT{term(), Payload{}});
+    }
+    broadcast_heartbeat();
+    maybe_commit();
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  // §5.2, §5.4.1: grant at most one vote per term, and only to a candidate
+  // whose log is at least as up-to-date as ours (the election restriction).
+  void handle_request_vote(const MessageT& m) {
+    const bool free_to_vote = hard_.voted_for == kNoNode || hard_.voted_for == m.from;
+    const Term our_last_term = log_.term_at(log_.last_index());
+    const bool up_to_date = m.log_term > our_last_term ||
+                            (m.log_term == our_last_term && m.log_index >= log_.last_index());
+    const bool grant = role_ == Role::follower && free_to_vote && up_to_date;
+    if (grant) {
+      if (hard_.voted_for != m.from) {
+        hard_.voted_for = m.from;
+        hard_dirty_ = true;
+      }
+      election_elapsed_ = 0;  // §5.2: granting a vote resets the timer
+    }
+    reply(m, MessageType::request_vote_response, grant, 0);
+  }
+
+  void handle_vote_response(const MessageT& m) {
+    votes_.record(m.from, m.success);
+    if (votes_.result(cluster_size()) == quorum::VoteResult::won) become_leader();
+  }
+
+  // §5.3: the consistency check on (prevLogIndex, prevLogTerm); delete a
+  // conflicting entry and all that follow it, never an entry that matches
+  // (a delayed AppendEntries must not erase entries we acknowledged); append
+  // what is new; commitIndex = min(leaderCommit, index of last new entry).
+  void handle_append_entries(const MessageT& m) {
+    const Index prev = m.log_index;
+    if (prev > log_.last_index()) {
+      reply(m, MessageType::append_entries_response, false, log_.last_index());
+      return;
+    }
+    if (log_.term_at(prev) != m.log_term) {
+      // Hint: skip back over every entry of the conflicting term at once,
+      // but never below what we know is committed (it matches the leader).
+      const Term conflict = log_.term_at(prev);
+      Index hint = prev - 1;
+      while (hint > commit_index_ && log_.term_at(hint) == conflict) --hint;
+      reply(m, MessageType::append_entries_response, false, hint);
+      return;
+    }
+    Index index = prev;
+    for (const auto& e : m.entries) {
+      const Index at = index + 1;
+      if (at <= log_.last_index()) {
+        if (log_.term_at(at) == e.term) {
+          index = at;  // already have it: keep it
+          continue;
+        }
+        // A conflict below the commit index cannot come from a real leader
+        // (Leader Completeness); refuse rather than lose committed entries.
+        if (at <= commit_index_) return;
+        log_.truncate_after(at - 1);
+        if (durable_index_ > at - 1) durable_index_ = at - 1;
+      }
+      if (!log_.append(e)) break;  // window full: acknowledge what fits
+      index = at;
+    }
+    const Index last_new = index;
+    if (m.commit > commit_index_) {
+      const Index bound = m.commit < last_new ? m.commit : last_new;
+      if (bound > commit_index_) commit_index_ = bound;
+    }
+    reply(m, MessageType::append_entries_response, true, last_new);
+  }
+
+  void handle_append_response(const MessageT& m) {
+    Progress& p = progress_[m.from];
+    if (m.success) {
+      if (m.log_index > log_.last_index()) return;  // cannot match what we never had
+      if (m.log_index > p.match_index) p.match_index = m.log_index;
+      if (p.next_index <= p.match_index) p.next_index = p.match_index + 1;
+      maybe_commit();
+      if (p.next_index <= log_.last_index()) send_append(m.from);
+      return;
+    }
+    // Rejected: retry from just past the hint (never at or below match).
+    const Index hint = m.log_index < log_.last_index() ? m.log_index : log_.last_index();
+    Index next = hint + 1 < p.next_index ? hint + 1 : p.next_index;
+    if (next <= p.match_index) next = p.match_index + 1;
+    p.next_index = next;
+    send_append(m.from);
+  }
+
+  // §5.3, §5.4.2: commitIndex = the largest N replicated on a majority with
+  // log[N].term == currentTerm. Entries of earlier terms are never committed
+  // by counting replicas (Figure 8); they commit with the first entry of ours.
+  void maybe_commit() {
+    std::array<Index, Config::max_nodes> match{};
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer)
+      match[peer - 1] = peer == id() ? durable_index_ : progress_[peer].match_index;
+    const Index n = quorum::quorum_min(match, cluster_size());
+    if (n > commit_index_ && log_.term_at(n) == term()) commit_index_ = n;
+  }
+
+  // ------------------------------------------------------------------ output
+
+  void send_append(NodeId peer) {
+    Progress& p = progress_[peer];
+    MessageT m;
+    m.type = MessageType::append_entries;
+    m.to = peer;
+    m.log_index = p.next_index - 1;
+    m.log_term = log_.term_at(m.log_index);
+    m.commit = commit_index_;
+    for (Index i = p.next_index; i <= log_.last_index() && m.entries.size() < m.entries.capacity(); ++i)
+      m.entries.push_back(log_.at(i));
+    if (!send(m)) return;
+    p.next_index += m.entries.size();  // optimistic: pipeline the next batch
+  }
+
+  void reply(const MessageT& request, MessageType type, bool success, Index log_index) {
+    MessageT m;
+    m.type = type;
+    m.to = request.from;
+    m.success = success;
+    m.log_index = log_index;
+    (void)send(m);
+  }
+
+  // Stamps and queues a message; false when there is no room (the message is
+  // lost, which Raft tolerates: the next heartbeat or timeout repeats it).
+  bool send(MessageT& m) {
+    m.from = id();
+    m.term = term();
+    const bool must_wait = hard_dirty_ || (m.type == MessageType::append_entries_response &&
+                                           m.success && m.log_index > durable_index_);
+    Outbox& queue = must_wait ? held_ : outbox_;
+    if (queue.size() == queue.capacity()) return false;
+    queue.push_back(m);
+    return true;
+  }
+
+  void release_held() {
+    if (hard_dirty_ || durable_index_ < log_.last_index()) return;
+    for (const auto& m : held_) {
+      if (outbox_.size() == outbox_.capacity()) break;
+      outbox_.push_back(m);
+    }
+    held_.clear();
+  }
+
+  std::size_t outbox_room() const { return outbox_.capacity() - outbox_.size(); }
+
+  void reset_election_timer() {
+    election_elapsed_ = 0;
+    randomized_timeout_ = rng_.uniform(options_.election_timeout_min, options_.election_timeout_max);
+  }
+
+  bool valid_peer(NodeId peer) const { return peer >= 1 && peer <= cluster_size(); }
+
+  bool well_formed(const MessageT& m) const {
+    if (!valid_peer(m.from) || m.from == id() || m.to != id()) return false;
+    switch (m.type) {
+      case MessageType::request_vote:
+      case MessageType::request_vote_response:
+      case MessageType::append_entries_response:
+        return m.entries.empty();
+      case MessageType::append_entries:
+        return true;
+      case MessageType::none:
+        return false;
+    }
+    return false;
+  }
+
+  // --------------------------------------------------------------- the state
+
+  Options options_;
+  Role role_ = Role::follower;
+  HardState hard_{};
+  NodeId leader_id_ = kNoNode;     // who we believe leads hard_.term
+  Log log_{};
+  Index commit_index_ = 0;         // never decreases while up; <= log last index
+  Index applied_index_ = 0;        // <= commit_index_
+  Index durable_index_ = 0;        // entries 1..durable_index_ are on stable storage
+  bool hard_dirty_ = false;        // hard_ differs from what is on stable storage
+  VoteTally votes_{};              // candidate only
+  std::array<Progress, Config::max_nodes + 1> progress_{};  // leader only; by node id
+  std::uint32_t election_elapsed_ = 0;
+  std::uint32_t heartbeat_elapsed_ = 0;
+  std::uint32_t randomized_timeout_ = 0;
+  SplitMix64 rng_;
+  Outbox outbox_{};                // may leave now
+  Outbox held_{};                  // leave once persisted
+};
+
+}  // namespace synod::raft
