@@ -4,7 +4,6 @@
 // committed index is the largest index a majority has matched.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -28,9 +27,15 @@ constexpr VoteResult tally(std::size_t voters, std::size_t granted, std::size_t 
 // on match indexes (the committed index); Paxos on nothing yet.
 template <class T, std::size_t N>
 constexpr T quorum_min(const std::array<T, N>& values, std::size_t count) {
+  // Insertion sort, descending: N is a cluster size (<= 15), and it keeps
+  // GCC 12's -Warray-bounds false positive on std::sort of tiny arrays away.
   std::array<T, N> sorted = values;
-  std::sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(count),
-            [](const T& a, const T& b) { return a > b; });
+  for (std::size_t i = 1; i < count; ++i) {
+    const T v = sorted[i];
+    std::size_t j = i;
+    for (; j > 0 && sorted[j - 1] < v; --j) sorted[j] = sorted[j - 1];
+    sorted[j] = v;
+  }
   return sorted[majority(count) - 1];
 }
 
