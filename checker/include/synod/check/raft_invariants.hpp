@@ -1,0 +1,188 @@
+// synod/check/raft_invariants.hpp - Raft's safety properties, written once.
+//
+// Shared by the checker's Raft model and the RapidCheck property tests (and
+// usable by any test fixture's teardown). Two kinds of predicate, as in
+// LogCabin's invariants: per-step transition checks on one node (previous ->
+// next), and cluster checks across the nodes that are up, both against a
+// ghost history that remembers what the properties need (leaders per term,
+// entries seen committed) without touching the kernel.
+//
+// The properties are the extended Raft paper's Figure 3:
+//   Election Safety      at most one leader per term (over all time)
+//   Leader Append-Only   a leader never overwrites or deletes its entries
+//   Log Matching         same index and term => identical logs up to there
+//   Leader Completeness  a committed entry is in every later term's leader
+//   State Machine Safety no two nodes commit different entries at an index
+// plus: a node's commit index never decreases while it is up, and never
+// passes the end of its log.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include <boost/container/static_vector.hpp>
+
+#include "synod/hash.hpp"
+#include "synod/ids.hpp"
+#include "synod/raft/types.hpp"
+
+namespace synod::check::raft_invariants {
+
+using raft::Index;
+using raft::Term;
+
+enum class Violation : std::uint8_t {
+  none,
+  election_safety,
+  leader_append_only,
+  log_matching,
+  leader_completeness,
+  state_machine_safety,
+  commit_decreased,
+  commit_past_log,
+  history_full,  // the ghost's capacity was too small: a harness bug, not a protocol one
+};
+
+constexpr const char* to_string(Violation v) {
+  switch (v) {
+    case Violation::none: return "none";
+    case Violation::election_safety: return "ElectionSafety";
+    case Violation::leader_append_only: return "LeaderAppendOnly";
+    case Violation::log_matching: return "LogMatching";
+    case Violation::leader_completeness: return "LeaderCompleteness";
+    case Violation::state_machine_safety: return "StateMachineSafety";
+    case Violation::commit_decreased: return "CommitIndexNeverDecreases";
+    case Violation::commit_past_log: return "CommitIndexWithinLog";
+    case Violation::history_full: return "HistoryCapacity";
+  }
+  return "?";
+}
+
+// Log `a` is a prefix of log `b`.
+template <class Log>
+bool is_prefix(const Log& a, const Log& b) {
+  if (a.last_index() > b.last_index()) return false;
+  for (Index i = 1; i <= a.last_index(); ++i)
+    if (!(a.at(i) == b.at(i))) return false;
+  return true;
+}
+
+// Log Matching for two logs: if both hold an entry with the same index and
+// term, the logs are identical in all entries up through that index.
+template <class Log>
+bool logs_match(const Log& a, const Log& b) {
+  Index i = a.last_index() < b.last_index() ? a.last_index() : b.last_index();
+  for (; i > 0; --i)
+    if (a.term_at(i) == b.term_at(i)) break;
+  for (Index j = 1; j <= i; ++j)
+    if (!(a.at(j) == b.at(j))) return false;
+  return true;
+}
+
+// The ghost history. A value (==, hash) so a checker can keep it in its states.
+template <class Payload, std::size_t MaxLeaders, std::size_t MaxCommitted>
+class History {
+ public:
+  using EntryT = raft::Entry<Payload>;
+
+  struct Leader {
+    Term term = 0;
+    NodeId id = kNoNode;
+    friend constexpr bool operator==(const Leader&, const Leader&) = default;
+  };
+  struct Committed {
+    EntryT entry{};
+    Term first_seen_in = 0;  // the lowest term in which a node had it committed
+    friend constexpr bool operator==(const Committed&, const Committed&) = default;
+  };
+
+  // Records what `after` shows and checks the transition from `before`
+  // (nullptr when the node was down or just restarted: no transition).
+  template <class Node>
+  Violation record(const Node* before, const Node& after) {
+    if (after.commit_index() > after.log().last_index()) return Violation::commit_past_log;
+    if (before != nullptr) {
+      if (after.commit_index() < before->commit_index()) return Violation::commit_decreased;
+      if (before->role() == raft::Role::leader && after.role() == raft::Role::leader &&
+          before->term() == after.term() && !is_prefix(before->log(), after.log()))
+        return Violation::leader_append_only;
+    }
+    if (after.role() == raft::Role::leader) {
+      if (Violation v = record_leader(after.term(), after.id()); v != Violation::none) return v;
+    }
+    // Everything committed on `after` must agree with what anyone committed.
+    const Index from = before != nullptr ? before->commit_index() + 1 : 1;
+    for (Index i = from; i <= after.commit_index(); ++i) {
+      const EntryT& e = after.log().at(i);
+      if (i <= committed_.size()) {
+        Committed& c = committed_[i - 1];
+        if (!(c.entry == e)) return Violation::state_machine_safety;
+        if (after.term() < c.first_seen_in) c.first_seen_in = after.term();
+      } else {
+        if (committed_.size() == committed_.capacity()) return Violation::history_full;
+        committed_.push_back(Committed{e, after.term()});
+      }
+    }
+    return Violation::none;
+  }
+
+  // Checks Log Matching and Leader Completeness across the nodes that are up.
+  template <class Node>
+  Violation check_cluster(std::span<const Node* const> up) const {
+    for (std::size_t a = 0; a < up.size(); ++a)
+      for (std::size_t b = a + 1; b < up.size(); ++b)
+        if (!logs_match(up[a]->log(), up[b]->log())) return Violation::log_matching;
+    for (const Node* n : up) {
+      if (n->role() != raft::Role::leader) continue;
+      for (Index i = 1; i <= committed_.size(); ++i) {
+        const Committed& c = committed_[i - 1];
+        if (n->term() > c.first_seen_in &&
+            (i > n->log().last_index() || !(n->log().at(i) == c.entry)))
+          return Violation::leader_completeness;
+      }
+    }
+    return Violation::none;
+  }
+
+  // Who led `term`, if anyone ever did.
+  NodeId leader_of(Term term) const {
+    for (const Leader& l : leaders_)
+      if (l.term == term) return l.id;
+    return kNoNode;
+  }
+  std::size_t leaders_elected() const { return leaders_.size(); }
+  Index committed_count() const { return committed_.size(); }
+  const EntryT& committed_entry(Index i) const { return committed_[i - 1].entry; }
+
+  friend bool operator==(const History&, const History&) = default;
+
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    h.add(std::uint64_t{leaders_.size()});
+    for (const Leader& l : leaders_) {
+      h.add(l.term);
+      h.add(std::uint64_t{r(l.id)});
+    }
+    h.add(std::uint64_t{committed_.size()});
+    for (const Committed& c : committed_) {
+      raft::hash_append(h, c.entry);
+      h.add(c.first_seen_in);
+    }
+  }
+
+ private:
+  Violation record_leader(Term term, NodeId id) {
+    for (const Leader& l : leaders_)
+      if (l.term == term) return l.id == id ? Violation::none : Violation::election_safety;
+    if (leaders_.size() == leaders_.capacity()) return Violation::history_full;
+    // Kept sorted by term so equal histories compare and hash equal.
+    auto it = leaders_.begin();
+    while (it != leaders_.end() && it->term < term) ++it;
+    leaders_.insert(it, Leader{term, id});
+    return Violation::none;
+  }
+
+  boost::container::static_vector<Leader, MaxLeaders> leaders_;
+  boost::container::static_vector<Committed, MaxCommitted> committed_;
+};
+
+}  // namespace synod::check::raft_invariants
