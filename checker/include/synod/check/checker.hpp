@@ -1,0 +1,608 @@
+// synod/check/checker.hpp - the search engine: BFS (parallel, deterministic),
+// DFS and random walks over any synod::check::Model.
+//
+// One skeleton, three frontier policies:
+//   * every search discovers states through the same steps: generate the
+//     successors of a state by action index, drop those outside the boundary,
+//     fingerprint (canonically under --symmetry), insert into the seen set,
+//     record a parent link (parent id, action index), evaluate the properties;
+//   * BFS takes its frontier one level at a time, DFS from a stack, a random
+//     walk from one path it extends at random.
+//
+// Determinism of the parallel BFS. A level is expanded by T threads in chunks
+// of kChunk frontier states; each chunk writes its unseen successors, in
+// (parent position, action index) order, to its own buffer. The merge then
+// inserts candidates into the seen set in chunk order, each shard by one
+// owning thread, so the first candidate of a fingerprint in that order wins:
+// the smallest (parent position, action index). Winners are then laid out in
+// the same order as the next level. Nothing depends on scheduling, so the
+// distinct count, the depth and the counterexample are the same for any T.
+//
+// Counterexamples. A parent link is (parent id, action index) packed in 8
+// bytes; ids are dense in discovery order. The trace is rebuilt by following
+// links to an initial state and replaying the action indices from it, so the
+// steps are the concrete states the search stored (never a symmetric image):
+// with --symmetry only the deduplication uses canonical fingerprints.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include <synod/check/model.hpp>
+#include <synod/check/seen_set.hpp>
+#include <synod/random.hpp>
+
+namespace synod::check {
+
+enum class Search : std::uint8_t { bfs, dfs, random };
+enum class Verdict : std::uint8_t { ok, violation, vacuous };
+
+constexpr std::string_view to_string(Search s) {
+  switch (s) {
+    case Search::bfs: return "bfs";
+    case Search::dfs: return "dfs";
+    case Search::random: return "random";
+  }
+  return "?";
+}
+constexpr std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::ok: return "ok";
+    case Verdict::violation: return "violation";
+    case Verdict::vacuous: return "vacuous";
+  }
+  return "?";
+}
+
+struct Options {
+  Search search = Search::bfs;
+  unsigned threads = 1;          // BFS only; DFS and random walks are sequential
+  bool symmetry = false;         // deduplicate by canonical fingerprint
+  bool fp128 = false;            // 128-bit fingerprints
+  std::uint64_t max_depth = 0;   // 0: unbounded; states at this depth are not expanded
+  std::uint64_t walks = 1000;    // random: number of walks
+  std::uint64_t walk_depth = 100;  // random: steps per walk
+  std::uint64_t seed = 1;        // random: generator seed
+  bool progress = false;         // a line on stderr about once a second
+};
+
+template <class M>
+struct TraceStep {
+  std::optional<typename M::Action> action;  // none for the initial state
+  std::uint32_t action_index = 0;            // initial state: its index among init_states
+  typename M::State state;
+};
+
+template <class M>
+struct Report {
+  Verdict verdict = Verdict::ok;
+  std::string property;                 // violated invariant, or first unreached goal
+  std::vector<std::string> unreached;   // every sometimes-property never reached
+  std::uint64_t states_generated = 0;   // successors computed, duplicates included
+  std::uint64_t distinct_states = 0;
+  std::uint64_t max_depth = 0;
+  double seconds = 0;
+  unsigned threads = 1;
+  Search search = Search::bfs;
+  bool symmetry = false;
+  unsigned fingerprint_bits = 64;
+  double collision_probability = 0;     // n^2 / 2^(bits+1)
+  bool complete = true;                 // the bounded space was exhausted
+  std::size_t seen_set_bytes = 0;
+  std::size_t parent_link_bytes = 0;
+  std::vector<TraceStep<M>> trace;      // on violation: initial state first
+
+  double states_per_second() const { return seconds > 0 ? static_cast<double>(distinct_states) / seconds : 0.0; }
+};
+
+namespace detail {
+
+inline constexpr std::uint64_t kSeedLo = 0x243f6a8885a308d3ULL;
+inline constexpr std::uint64_t kSeedHi = 0x13198a2e03707344ULL;
+
+// Parent link: 40 bits of parent id, 24 bits of action index.
+inline constexpr std::uint64_t kNoParent = (std::uint64_t{1} << 40) - 1;
+inline constexpr std::uint64_t kMaxActions = std::uint64_t{1} << 24;
+constexpr std::uint64_t pack_link(std::uint64_t parent, std::uint64_t action) { return (parent << 24) | action; }
+constexpr std::uint64_t link_parent(std::uint64_t link) { return link >> 24; }
+constexpr std::uint32_t link_action(std::uint64_t link) { return static_cast<std::uint32_t>(link & (kMaxActions - 1)); }
+
+template <class F>
+void run_parallel(unsigned threads, F&& body) {
+  if (threads <= 1) {
+    body(0u);
+    return;
+  }
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&body, t] { body(t); });
+  body(0u);
+  for (auto& w : workers) w.join();
+}
+
+inline double collision_probability(std::uint64_t n, unsigned bits) {
+  const double dn = static_cast<double>(n);
+  return std::min(1.0, dn * dn / std::ldexp(1.0, static_cast<int>(bits) + 1));
+}
+
+}  // namespace detail
+
+template <Model M, class Fp>
+class Engine {
+ public:
+  using State = typename M::State;
+  using Action = typename M::Action;
+
+  Engine(const M& model, const Options& options) : model_(model), options_(options) {
+    const auto props = model_.properties();
+    properties_.assign(props.begin(), props.end());
+    if (properties_.size() > 64) throw std::invalid_argument("a model may declare at most 64 properties");
+    for (std::size_t i = 0; i < properties_.size(); ++i)
+      if (properties_[i].expectation == Expectation::sometimes) sometimes_all_ |= std::uint64_t{1} << i;
+    if (options_.symmetry && !SymmetricModel<M>)
+      throw std::invalid_argument("this model does not support --symmetry (no canonical fingerprint)");
+    if (options_.threads == 0) options_.threads = 1;
+  }
+
+  Report<M> run() {
+    start_ = std::chrono::steady_clock::now();
+    last_progress_ = start_;
+    report_.threads = options_.search == Search::bfs ? options_.threads : 1;
+    report_.search = options_.search;
+    report_.symmetry = options_.symmetry;
+    report_.fingerprint_bits = FingerprintTraits<Fp>::bits;
+    switch (options_.search) {
+      case Search::bfs: run_bfs(); break;
+      case Search::dfs: run_dfs(); break;
+      case Search::random: run_random(); break;
+    }
+    finish();
+    return std::move(report_);
+  }
+
+ private:
+  // ------------------------------------------------------------ shared steps
+  Fp fingerprint(const State& s) const {
+    auto one = [&](std::uint64_t seed) -> std::uint64_t {
+      if constexpr (SymmetricModel<M>) {
+        if (options_.symmetry) return model_.canonical_fingerprint(s, seed);
+      }
+      return model_.fingerprint(s, seed);
+    };
+    if constexpr (std::is_same_v<Fp, Fp128>) {
+      return Fp128{one(detail::kSeedLo), one(detail::kSeedHi)};
+    } else {
+      return one(detail::kSeedLo);
+    }
+  }
+
+  // Index of the first violated invariant, or -1; reached goals go to `reached`.
+  int evaluate(const State& s, std::uint64_t& reached) const {
+    int violated = -1;
+    for (std::size_t i = 0; i < properties_.size(); ++i) {
+      const auto& p = properties_[i];
+      if (p.expectation == Expectation::always) {
+        if (violated < 0 && !p.holds(model_, s)) violated = static_cast<int>(i);
+      } else if (!(reached & (std::uint64_t{1} << i)) && p.holds(model_, s)) {
+        reached |= std::uint64_t{1} << i;
+      }
+    }
+    return violated;
+  }
+
+  void collect_actions(const State& s, std::vector<Action>& out) const {
+    out.clear();
+    model_.actions(s, [&out](const Action& a) { out.push_back(a); });
+    if (out.size() >= detail::kMaxActions) throw std::length_error("more than 2^24 actions enabled in one state");
+  }
+
+  // Initial states in boundary, each discovered once; returns false on a violation.
+  template <class Keep>
+  bool discover_initial(Keep&& keep) {
+    std::uint32_t index = 0;
+    bool ok = true;
+    model_.init_states([&](const State& s) {
+      const std::uint32_t my_index = index++;
+      ++report_.states_generated;
+      if (!ok || !model_.within_boundary(s)) return;
+      if (!seen_.insert(fingerprint(s))) return;
+      const std::uint64_t id = parents_.size();
+      parents_.push_back(detail::pack_link(detail::kNoParent, my_index));
+      const int v = evaluate(s, reached_);
+      if (v >= 0) {
+        violation(v, id);
+        ok = false;
+        return;
+      }
+      keep(s, id);
+    });
+    return ok;
+  }
+
+  void violation(int property, std::uint64_t id) {
+    report_.verdict = Verdict::violation;
+    report_.property = std::string(properties_[static_cast<std::size_t>(property)].name);
+    std::vector<std::uint32_t> path;
+    std::uint64_t link = parents_[id];
+    while (detail::link_parent(link) != detail::kNoParent) {
+      path.push_back(detail::link_action(link));
+      link = parents_[detail::link_parent(link)];
+    }
+    std::reverse(path.begin(), path.end());
+    report_.trace = replay(detail::link_action(link), path);
+  }
+
+ public:
+  // Rebuilds the concrete path: the init_index-th initial state, then each
+  // action index in turn. Throws std::logic_error if the model is not
+  // deterministic (the path cannot be replayed).
+  std::vector<TraceStep<M>> replay(std::uint32_t init_index, const std::vector<std::uint32_t>& path) const {
+    std::vector<TraceStep<M>> steps;
+    std::uint32_t k = 0;
+    std::optional<State> s;
+    model_.init_states([&](const State& x) {
+      if (k++ == init_index) s = x;
+    });
+    if (!s) throw std::logic_error("trace replay: initial state missing");
+    steps.push_back(TraceStep<M>{std::nullopt, init_index, *s});
+    std::vector<Action> acts;
+    for (std::uint32_t a : path) {
+      collect_actions(*s, acts);
+      if (a >= acts.size()) throw std::logic_error("trace replay: action index out of range (model not deterministic?)");
+      auto next = model_.next_state(*s, acts[a]);
+      if (!next) throw std::logic_error("trace replay: action disabled (model not deterministic?)");
+      steps.push_back(TraceStep<M>{acts[a], a, *next});
+      s = std::move(next);
+    }
+    return steps;
+  }
+
+ private:
+  void progress(std::uint64_t generated, std::uint64_t queue, std::uint64_t depth) {
+    if (!options_.progress) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_progress_ < std::chrono::seconds(1)) return;
+    last_progress_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const std::uint64_t distinct = parents_.size();
+    std::fprintf(stderr, "[%6.1fs] states %llu  distinct %llu  queue %llu  depth %llu  %.0f distinct/s\n", secs,
+                 static_cast<unsigned long long>(generated), static_cast<unsigned long long>(distinct),
+                 static_cast<unsigned long long>(queue), static_cast<unsigned long long>(depth),
+                 secs > 0 ? static_cast<double>(distinct) / secs : 0.0);
+  }
+
+  // ------------------------------------------------------------ breadth-first
+  struct Candidate {
+    Fp fp;
+    std::uint32_t parent;  // position in the current level
+    std::uint32_t action;  // action index; top bit: won the merge
+  };
+  static constexpr std::uint32_t kWinner = 0x80000000u;
+  static constexpr std::size_t kChunk = 256;
+
+  void run_bfs() {
+    std::vector<std::optional<State>> level;
+    std::vector<std::optional<State>> next_level;
+    if (!discover_initial([&](const State& s, std::uint64_t) { level.emplace_back(s); })) return;
+
+    const unsigned threads = options_.threads;
+    std::vector<std::vector<Candidate>> chunks;        // per chunk, reused across levels
+    std::vector<std::vector<Action>> actions(threads);  // per thread, reused
+    std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
+    std::vector<std::uint64_t> offsets;
+    std::uint64_t base = 0;   // id of level[0]
+    std::uint64_t depth = 0;
+    std::atomic<std::uint64_t> generated{report_.states_generated};
+
+    while (!level.empty()) {
+      report_.max_depth = depth;
+      if (options_.max_depth != 0 && depth >= options_.max_depth) {
+        report_.complete = false;
+        break;
+      }
+      if (level.size() > std::numeric_limits<std::uint32_t>::max())
+        throw std::length_error("a BFS level holds more than 2^32 states");
+      const std::size_t n = level.size();
+      const std::size_t nchunks = (n + kChunk - 1) / kChunk;
+      if (chunks.size() < nchunks) chunks.resize(nchunks);
+      for (std::size_t c = 0; c < nchunks; ++c) chunks[c].clear();
+
+      // 1. expand: read-only look-ups in the seen set.
+      std::atomic<std::size_t> next_chunk{0};
+      detail::run_parallel(threads, [&](unsigned t) {
+        std::vector<Action>& acts = actions[t];
+        for (;;) {
+          const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
+          if (c >= nchunks) break;
+          std::vector<Candidate>& out = chunks[c];
+          std::uint64_t made = 0;
+          const std::size_t end = std::min(n, (c + 1) * kChunk);
+          for (std::size_t p = c * kChunk; p < end; ++p) {
+            const State& s = *level[p];
+            collect_actions(s, acts);
+            for (std::uint32_t i = 0; i < acts.size(); ++i) {
+              auto next = model_.next_state(s, acts[i]);
+              if (!next) continue;
+              ++made;
+              if (!model_.within_boundary(*next)) continue;
+              const Fp f = fingerprint(*next);
+              if (seen_.contains(f)) continue;
+              out.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
+            }
+          }
+          const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
+          if (t == 0) progress(total, n - std::min(n, end), depth);
+        }
+      });
+
+      // 2. merge: each shard owned by one thread, candidates in chunk order.
+      winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
+      detail::run_parallel(threads, [&](unsigned t) {
+        for (std::size_t c = 0; c < nchunks; ++c) {
+          for (Candidate& cand : chunks[c]) {
+            const std::size_t shard = SeenSet<Fp>::shard_of(cand.fp);
+            if (shard % threads != t) continue;
+            if (seen_.insert_in_shard(shard, cand.fp)) {
+              cand.action |= kWinner;
+              ++winners[t * nchunks + c];
+            }
+          }
+        }
+      });
+      offsets.assign(nchunks + 1, 0);
+      for (std::size_t c = 0; c < nchunks; ++c) {
+        std::uint64_t w = 0;
+        for (unsigned t = 0; t < threads; ++t) w += winners[t * nchunks + c];
+        offsets[c + 1] = offsets[c] + w;
+      }
+      const std::size_t total = offsets[nchunks];
+      const std::uint64_t next_base = base + n;
+      next_level.clear();
+      next_level.resize(total);
+      parents_.resize(next_base + total);
+
+      // 3. materialise winners in order, record parent links, check properties.
+      std::vector<std::uint64_t> first_violation(threads, std::numeric_limits<std::uint64_t>::max());
+      std::vector<int> violated_property(threads, -1);
+      std::vector<std::uint64_t> reached(threads, reached_);
+      next_chunk = 0;
+      detail::run_parallel(threads, [&](unsigned t) {
+        std::vector<Action>& acts = actions[t];
+        for (;;) {
+          const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
+          if (c >= nchunks) break;
+          std::uint64_t pos = offsets[c];
+          std::uint32_t expanded = std::numeric_limits<std::uint32_t>::max();
+          for (const Candidate& cand : chunks[c]) {
+            if (!(cand.action & kWinner)) continue;
+            const std::uint32_t a = cand.action & ~kWinner;
+            const State& parent = *level[cand.parent];
+            if (expanded != cand.parent) {
+              collect_actions(parent, acts);
+              expanded = cand.parent;
+            }
+            next_level[pos] = model_.next_state(parent, acts[a]);
+            parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
+            const int v = evaluate(*next_level[pos], reached[t]);
+            if (v >= 0 && pos < first_violation[t]) {
+              first_violation[t] = pos;
+              violated_property[t] = v;
+            }
+            ++pos;
+          }
+        }
+      });
+      report_.states_generated = generated.load();
+      for (unsigned t = 0; t < threads; ++t) reached_ |= reached[t];
+      std::uint64_t worst = std::numeric_limits<std::uint64_t>::max();
+      int property = -1;
+      for (unsigned t = 0; t < threads; ++t) {
+        if (first_violation[t] < worst) {
+          worst = first_violation[t];
+          property = violated_property[t];
+        }
+      }
+      if (total > 0) report_.max_depth = depth + 1;
+      if (property >= 0) {
+        violation(property, next_base + worst);
+        return;
+      }
+      level.swap(next_level);
+      base = next_base;
+      ++depth;
+    }
+  }
+
+  // ------------------------------------------------------------ depth-first
+  struct Frame {
+    State state;
+    std::uint64_t id;
+    std::uint64_t depth;
+  };
+
+  void run_dfs() {
+    std::vector<Frame> stack;
+    if (!discover_initial([&](const State& s, std::uint64_t id) { stack.push_back(Frame{s, id, 0}); })) return;
+    std::reverse(stack.begin(), stack.end());  // first initial state on top
+    std::vector<Action> acts;
+    std::vector<Frame> children;
+    while (!stack.empty()) {
+      Frame frame = std::move(stack.back());
+      stack.pop_back();
+      report_.max_depth = std::max(report_.max_depth, frame.depth);
+      if (options_.max_depth != 0 && frame.depth >= options_.max_depth) {
+        report_.complete = false;
+        continue;
+      }
+      collect_actions(frame.state, acts);
+      children.clear();
+      for (std::uint32_t i = 0; i < acts.size(); ++i) {
+        auto next = model_.next_state(frame.state, acts[i]);
+        if (!next) continue;
+        ++report_.states_generated;
+        if (!model_.within_boundary(*next)) continue;
+        if (!seen_.insert(fingerprint(*next))) continue;
+        const std::uint64_t id = parents_.size();
+        parents_.push_back(detail::pack_link(frame.id, i));
+        const int v = evaluate(*next, reached_);
+        if (v >= 0) {
+          report_.max_depth = std::max(report_.max_depth, frame.depth + 1);
+          violation(v, id);
+          return;
+        }
+        children.push_back(Frame{std::move(*next), id, frame.depth + 1});
+      }
+      // Push in reverse so the lowest action index is explored first.
+      for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(std::move(*it));
+      progress(report_.states_generated, stack.size(), frame.depth);
+    }
+  }
+
+  // ------------------------------------------------------------ random walks
+  void run_random() {
+    report_.complete = false;
+    std::vector<std::pair<State, std::uint32_t>> initial;
+    {
+      std::uint32_t index = 0;
+      model_.init_states([&](const State& s) {
+        ++report_.states_generated;
+        if (model_.within_boundary(s)) initial.emplace_back(s, index);
+        ++index;
+      });
+    }
+    if (initial.empty()) return;
+    SplitMix64 rng(options_.seed);
+    std::vector<Action> acts;
+    std::vector<std::uint32_t> candidates;
+    std::vector<std::uint32_t> path;
+    for (std::uint64_t w = 0; w < options_.walks; ++w) {
+      const auto& start = initial[rng.uniform(0, static_cast<std::uint32_t>(initial.size() - 1))];
+      State s = start.first;
+      path.clear();
+      std::uint64_t depth = 0;
+      for (;;) {
+        if (seen_.insert(fingerprint(s))) parents_.push_back(0);  // distinct count only
+        const int v = evaluate(s, reached_);
+        if (v >= 0) {
+          report_.verdict = Verdict::violation;
+          report_.property = std::string(properties_[static_cast<std::size_t>(v)].name);
+          report_.trace = replay(start.second, path);
+          return;
+        }
+        if (depth >= options_.walk_depth) break;
+        collect_actions(s, acts);
+        candidates.resize(acts.size());
+        for (std::uint32_t i = 0; i < acts.size(); ++i) candidates[i] = i;
+        std::optional<State> next;
+        while (!candidates.empty()) {
+          const std::uint32_t j = rng.uniform(0, static_cast<std::uint32_t>(candidates.size() - 1));
+          const std::uint32_t i = candidates[j];
+          next = model_.next_state(s, acts[i]);
+          if (next) ++report_.states_generated;
+          if (next && model_.within_boundary(*next)) {
+            path.push_back(i);
+            break;
+          }
+          next.reset();
+          candidates[j] = candidates.back();
+          candidates.pop_back();
+        }
+        if (!next) break;  // no enabled action: the walk ends here
+        s = std::move(*next);
+        ++depth;
+        report_.max_depth = std::max(report_.max_depth, depth);
+      }
+      progress(report_.states_generated, options_.walks - w, depth);
+    }
+  }
+
+  void finish() {
+    report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    report_.distinct_states = parents_.size();
+    report_.collision_probability = detail::collision_probability(report_.distinct_states, report_.fingerprint_bits);
+    report_.seen_set_bytes = seen_.bytes();
+    report_.parent_link_bytes = parents_.capacity() * sizeof(std::uint64_t);
+    for (std::size_t i = 0; i < properties_.size(); ++i) {
+      if (properties_[i].expectation == Expectation::sometimes && !(reached_ & (std::uint64_t{1} << i)))
+        report_.unreached.emplace_back(properties_[i].name);
+    }
+    if (report_.verdict == Verdict::ok && !report_.unreached.empty()) {
+      report_.verdict = Verdict::vacuous;
+      report_.property = report_.unreached.front();
+    }
+  }
+
+  const M& model_;
+  Options options_;
+  std::vector<Property<M>> properties_;
+  std::uint64_t sometimes_all_ = 0;
+  std::uint64_t reached_ = 0;
+  SeenSet<Fp> seen_;
+  std::vector<std::uint64_t> parents_;  // parent link per distinct state id
+  Report<M> report_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_progress_;
+};
+
+// Runs one search; the fingerprint width follows options.fp128.
+template <Model M>
+[[nodiscard]] Report<M> check(const M& model, const Options& options) {
+  if (options.fp128) return Engine<M, Fp128>(model, options).run();
+  return Engine<M, std::uint64_t>(model, options).run();
+}
+
+// The builder (STYLE.md item 10): every setter and run() is [[nodiscard]], so a
+// configured run cannot be silently dropped.
+template <Model M>
+class Checker {
+ public:
+  explicit Checker(const M& model) : model_(model) {}
+  [[nodiscard]] Checker& search(Search s) { options_.search = s; return *this; }
+  [[nodiscard]] Checker& threads(unsigned t) { options_.threads = t; return *this; }
+  [[nodiscard]] Checker& symmetry(bool on = true) { options_.symmetry = on; return *this; }
+  [[nodiscard]] Checker& fp128(bool on = true) { options_.fp128 = on; return *this; }
+  [[nodiscard]] Checker& max_depth(std::uint64_t d) { options_.max_depth = d; return *this; }
+  [[nodiscard]] Checker& random_walks(std::uint64_t walks, std::uint64_t depth, std::uint64_t seed) {
+    options_.search = Search::random;
+    options_.walks = walks;
+    options_.walk_depth = depth;
+    options_.seed = seed;
+    return *this;
+  }
+  [[nodiscard]] Checker& progress(bool on = true) { options_.progress = on; return *this; }
+  [[nodiscard]] Checker& options(const Options& o) { options_ = o; return *this; }
+  [[nodiscard]] Report<M> run() const { return check(model_, options_); }
+
+ private:
+  const M& model_;
+  Options options_;
+};
+
+// A counterexample as numbered steps a person can read without the source.
+template <DescribedModel M>
+std::string format_trace(const M& model, const std::vector<TraceStep<M>>& trace) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    if (i == 0) {
+      out << "  0. initial state\n" << model.format_state(trace[0].state);
+      continue;
+    }
+    out << "  " << i << ". " << model.format_action(trace[i - 1].state, *trace[i].action) << "\n";
+    out << model.format_change(trace[i - 1].state, trace[i].state);
+  }
+  return out.str();
+}
+
+}  // namespace synod::check

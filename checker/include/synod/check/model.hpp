@@ -1,0 +1,93 @@
+// synod/check/model.hpp - the model concept the checker explores.
+//
+// A model is a value with stateright's verbs (DESIGN.md, STYLE.md item 10):
+//
+//   using State, using Action            regular value types (copyable)
+//   init_states(emit)                    calls emit(State) once per initial state
+//   actions(state, emit)                 calls emit(const Action&) once per enabled
+//                                        action, in a DETERMINISTIC order the model
+//                                        documents; the position in that order is
+//                                        the action's index, which parent links and
+//                                        traces use to replay a path
+//   next_state(state, action)            -> std::optional<State>; nullopt when the
+//                                        action turns out to change nothing useful
+//   within_boundary(state)               false: the state is dropped (not stored,
+//                                        not checked, not expanded) - stateright's rule
+//   properties()                         named always / sometimes predicates
+//   fingerprint(state, seed)             64-bit hash of the state's meaning; two
+//                                        seeds give the two halves of --fp128
+//
+// Optional:
+//   canonical_fingerprint(state, seed)   the same for every renaming of node ids
+//                                        (symmetry reduction); the checker only
+//                                        uses it to deduplicate, it keeps and
+//                                        replays the concrete states, so traces
+//                                        always name real node ids
+//   format_action(state, action)         one human line: who did what to whom
+//   format_change(before, after)         what changed, for numbered trace steps
+//   format_state(state)                  a whole state (the trace's first step)
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace synod::check {
+
+enum class Expectation : std::uint8_t {
+  always,     // an invariant: must hold in every reachable state
+  sometimes,  // a reachability goal: must hold in at least one reachable state
+};
+
+template <class M>
+struct Property {
+  std::string_view name;
+  Expectation expectation;
+  bool (*holds)(const M& model, const typename M::State& state);
+
+  static constexpr Property always(std::string_view n, bool (*f)(const M&, const typename M::State&)) {
+    return {n, Expectation::always, f};
+  }
+  static constexpr Property sometimes(std::string_view n, bool (*f)(const M&, const typename M::State&)) {
+    return {n, Expectation::sometimes, f};
+  }
+};
+
+namespace detail {
+template <class T>
+struct Sink {
+  void operator()(const T&) const {}
+};
+}  // namespace detail
+
+template <class M>
+concept Model = requires(const M& m, const typename M::State& s, const typename M::Action& a,
+                         detail::Sink<typename M::State> state_sink,
+                         detail::Sink<typename M::Action> action_sink, std::uint64_t seed) {
+  requires std::copyable<typename M::State>;
+  requires std::copyable<typename M::Action>;
+  m.init_states(state_sink);
+  m.actions(s, action_sink);
+  { m.next_state(s, a) } -> std::same_as<std::optional<typename M::State>>;
+  { m.within_boundary(s) } -> std::convertible_to<bool>;
+  { m.fingerprint(s, seed) } -> std::same_as<std::uint64_t>;
+  { m.properties() } -> std::convertible_to<std::span<const Property<M>>>;
+};
+
+template <class M>
+concept SymmetricModel = Model<M> && requires(const M& m, const typename M::State& s, std::uint64_t seed) {
+  { m.canonical_fingerprint(s, seed) } -> std::same_as<std::uint64_t>;
+};
+
+template <class M>
+concept DescribedModel = Model<M> && requires(const M& m, const typename M::State& s, const typename M::Action& a) {
+  { m.format_action(s, a) } -> std::convertible_to<std::string>;
+  { m.format_change(s, s) } -> std::convertible_to<std::string>;
+  { m.format_state(s) } -> std::convertible_to<std::string>;
+};
+
+}  // namespace synod::check

@@ -1,0 +1,149 @@
+// synod/check/seen_set.hpp - the set of fingerprints of states already seen.
+//
+// A flat open-addressing table per shard (linear probing, no per-entry
+// allocation, no pointers): 8 bytes per slot for 64-bit fingerprints, 16 for
+// 128-bit ones. A table grows by 1.5x when three quarters full, so its load
+// stays between 1/2 and 3/4: at most 16 bytes per distinct 64-bit fingerprint.
+// Slots are chosen by "fast range" (multiply-high) so table sizes need not be
+// powers of two, which is what lets the 1.5x growth keep memory tight.
+//
+// Sharding (by the fingerprint's low bits) lets the parallel search insert
+// without locks: during a merge each shard is written by exactly one thread,
+// and during expansion every thread only reads.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace synod::check {
+
+// Two independent 64-bit hashes of the same state (--fp128).
+struct Fp128 {
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  friend constexpr bool operator==(const Fp128&, const Fp128&) = default;
+};
+
+namespace detail {
+__extension__ using u128 = unsigned __int128;
+
+inline std::size_t fast_range(std::uint64_t x, std::size_t n) {
+  return static_cast<std::size_t>((static_cast<u128>(x) * n) >> 64);
+}
+}  // namespace detail
+
+template <class Fp>
+struct FingerprintTraits;
+
+template <>
+struct FingerprintTraits<std::uint64_t> {
+  static constexpr unsigned bits = 64;
+  static constexpr bool is_empty(std::uint64_t f) { return f == 0; }
+  // 0 marks an empty slot, so the fingerprint 0 is stored as 1.
+  static constexpr std::uint64_t normalise(std::uint64_t f) { return f == 0 ? 1 : f; }
+  static constexpr std::uint64_t shard_bits(std::uint64_t f) { return f; }
+  static constexpr std::uint64_t slot_bits(std::uint64_t f) { return f; }
+};
+
+template <>
+struct FingerprintTraits<Fp128> {
+  static constexpr unsigned bits = 128;
+  static constexpr bool is_empty(const Fp128& f) { return f.lo == 0 && f.hi == 0; }
+  static constexpr Fp128 normalise(Fp128 f) { return is_empty(f) ? Fp128{1, 0} : f; }
+  static constexpr std::uint64_t shard_bits(const Fp128& f) { return f.lo; }
+  static constexpr std::uint64_t slot_bits(const Fp128& f) { return f.hi ^ (f.lo >> 7); }
+};
+
+// One shard: a flat open-addressing table of normalised fingerprints.
+template <class Fp>
+class FlatFingerprintTable {
+  using Traits = FingerprintTraits<Fp>;
+
+ public:
+  explicit FlatFingerprintTable(std::size_t initial_capacity = 16) { rebuild(initial_capacity); }
+
+  // True when `f` was not in the table (and now is).
+  bool insert(Fp f) {
+    f = Traits::normalise(f);
+    if (size_ >= grow_at_) rebuild(slots_.size() + slots_.size() / 2);
+    std::size_t i = detail::fast_range(Traits::slot_bits(f), slots_.size());
+    for (;;) {
+      Fp& slot = slots_[i];
+      if (Traits::is_empty(slot)) {
+        slot = f;
+        ++size_;
+        return true;
+      }
+      if (slot == f) return false;
+      if (++i == slots_.size()) i = 0;
+    }
+  }
+
+  bool contains(Fp f) const {
+    f = Traits::normalise(f);
+    std::size_t i = detail::fast_range(Traits::slot_bits(f), slots_.size());
+    for (;;) {
+      const Fp& slot = slots_[i];
+      if (Traits::is_empty(slot)) return false;
+      if (slot == f) return true;
+      if (++i == slots_.size()) i = 0;
+    }
+  }
+
+  std::size_t size() const { return size_; }
+  std::size_t bytes() const { return slots_.size() * sizeof(Fp); }
+  void clear() { rebuild(16); }
+
+ private:
+  void rebuild(std::size_t capacity) {
+    std::vector<Fp> old;
+    old.swap(slots_);
+    slots_.assign(capacity < 16 ? 16 : capacity, Fp{});
+    grow_at_ = slots_.size() / 4 * 3;
+    size_ = 0;
+    for (const Fp& f : old)
+      if (!Traits::is_empty(f)) insert(f);
+  }
+
+  std::vector<Fp> slots_;
+  std::size_t size_ = 0;
+  std::size_t grow_at_ = 0;
+};
+
+// The seen set: kShards independent tables chosen by the fingerprint's low bits.
+template <class Fp>
+class SeenSet {
+  using Traits = FingerprintTraits<Fp>;
+
+ public:
+  static constexpr std::size_t kShards = 64;
+
+  static std::size_t shard_of(const Fp& f) {
+    return static_cast<std::size_t>(Traits::shard_bits(Traits::normalise(f)) & (kShards - 1));
+  }
+  bool insert(const Fp& f) { return shards_[shard_of(f)].insert(f); }
+  // Only for the thread that owns shard_of(f) during a parallel merge.
+  bool insert_in_shard(std::size_t shard, const Fp& f) { return shards_[shard].insert(f); }
+  bool contains(const Fp& f) const { return shards_[shard_of(f)].contains(f); }
+
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (const auto& s : shards_) n += s.size();
+    return n;
+  }
+  std::size_t bytes() const {
+    std::size_t n = 0;
+    for (const auto& s : shards_) n += s.bytes();
+    return n;
+  }
+  void clear() {
+    for (auto& s : shards_) s.clear();
+  }
+
+ private:
+  std::array<FlatFingerprintTable<Fp>, kShards> shards_;
+};
+
+}  // namespace synod::check
