@@ -1,0 +1,62 @@
+// synod/net/kv_server.hpp - synod-kv: the Raft kernel + storage + transport
+// + a RESP2 front end, driven by one single-threaded loop.
+//
+// The driver loop (one thread, one io_context) repeats:
+//   1. run every ready I/O handler: peer frames go to node.step(), client
+//      commands are parsed and queued into the current batch, timer
+//      expirations call node.tick() once per elapsed tick (steady clock);
+//   2. the leader proposes the queued batches (one entry each);
+//   3. messages() that may leave now are handed to the transport;
+//   4. persist_request() is written to the WAL/hard state with ONE fsync
+//      (group commit: everything queued in step 1 shares it), then
+//      persisted(); the released messages are handed to the transport;
+//   5. committed entries are applied to the key-value map, replies go to the
+//      clients whose commands they were, then applied();
+//   6. socket writes start for every peer and client with queued bytes.
+//
+// Client semantics are documented in docs/adapters.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <synod/ids.hpp>
+
+namespace synod::net {
+
+struct PeerAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct ServerOptions {
+  NodeId id = kNoNode;
+  std::map<NodeId, PeerAddress> cluster;    // ids 1..N
+  std::uint64_t cluster_id = 0;
+  std::string client_host = "127.0.0.1";
+  std::uint16_t client_port = 0;
+  std::string advertise_client;             // default client_host:client_port
+  std::filesystem::path data_dir;
+  std::chrono::milliseconds tick{10};
+  std::uint32_t election_ticks_min = 15;
+  std::uint32_t election_ticks_max = 30;
+  std::uint32_t heartbeat_ticks = 3;
+  bool fsync = true;
+  std::size_t max_batch_bytes = 256u << 10;  // a batch (one log entry) closes past this size
+  std::size_t max_batch_commands = 4096;
+  std::uint64_t seed = 0;                    // 0: from std::random_device
+  bool quiet = false;
+};
+
+// Runs the server until SIGINT/SIGTERM. Returns the process exit status;
+// throws StorageError (corrupt data dir) and std::system_error (cannot bind).
+int run_server(const ServerOptions& options);
+
+// A stable 64-bit id derived from the cluster membership text.
+std::uint64_t cluster_id_from(const std::map<NodeId, PeerAddress>& cluster);
+
+}  // namespace synod::net

@@ -1,0 +1,181 @@
+// kv_main.cpp - the synod-kv command line.
+//
+// Exit status: 0 after SIGINT/SIGTERM, 1 on a storage error (corrupt data
+// directory: the message names the file and offset) or a runtime failure
+// (e.g. a port in use), 2 on bad flags.
+#include <synod/net/kv_server.hpp>
+#include <synod/net/storage.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <set>
+#include <string>
+
+namespace {
+
+using synod::net::PeerAddress;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+bool parse_port(std::string_view s, std::uint16_t& port) {
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v == 0 || v > 65535) return false;
+  port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+PeerAddress parse_address(const std::string& text, const std::string& what) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw UsageError(fmt::format("{}: '{}' is not HOST:PORT", what, text));
+  PeerAddress a;
+  a.host = text.substr(0, colon);
+  if (!parse_port(std::string_view(text).substr(colon + 1), a.port))
+    throw UsageError(fmt::format("{}: bad port in '{}'", what, text));
+  boost::system::error_code ec;
+  (void)boost::asio::ip::make_address(a.host, ec);
+  if (ec) throw UsageError(fmt::format("{}: '{}' is not an IP address (use e.g. 127.0.0.1)", what, a.host));
+  return a;
+}
+
+std::map<synod::NodeId, PeerAddress> parse_cluster(const std::string& text) {
+  std::map<synod::NodeId, PeerAddress> out;
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty()) throw UsageError("--cluster: empty member (stray comma?)");
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) throw UsageError(fmt::format("--cluster: '{}' is not ID=HOST:PORT", item));
+    unsigned id = 0;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + eq, id);
+    if (ec != std::errc() || p != item.data() + eq || id < 1 || id > 7)
+      throw UsageError(fmt::format("--cluster: bad node id in '{}' (ids are 1..7)", item));
+    if (out.contains(static_cast<synod::NodeId>(id))) throw UsageError(fmt::format("--cluster: node id {} appears twice", id));
+    PeerAddress a = parse_address(item.substr(eq + 1), "--cluster");
+    const std::string key = a.host + ":" + std::to_string(a.port);
+    if (!seen.insert(key).second) throw UsageError(fmt::format("--cluster: address {} appears twice", key));
+    out.emplace(static_cast<synod::NodeId>(id), a);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  for (unsigned id = 1; id <= out.size(); ++id)
+    if (!out.contains(static_cast<synod::NodeId>(id)))
+      throw UsageError(fmt::format("--cluster: node ids must be 1..{} (missing {})", out.size(), id));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "synod-kv: a replicated key-value server on the synod Raft kernel.\n"
+      "Clients speak RESP2 (redis-cli, redis-benchmark). Writes and reads go through the Raft log and\n"
+      "are answered once committed and applied; followers answer data commands with\n"
+      "  -NOTLEADER leader <id> at <host:port>\n"
+      "Example (one of three nodes):\n"
+      "  synod-kv --id 1 --cluster 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 \\\n"
+      "           --client-port 6381 --data /tmp/kv1\n",
+      "synod-kv"};
+  unsigned id = 0;
+  std::string cluster_text;
+  unsigned client_port = 0;
+  std::string data_dir;
+  std::string client_host = "127.0.0.1";
+  std::string advertise;
+  std::string cluster_id_text;
+  unsigned tick_ms = 10;
+  unsigned election_min = 15;
+  unsigned election_max = 30;
+  unsigned heartbeat = 3;
+  bool no_fsync = false;
+  std::size_t max_batch_bytes = 256u << 10;
+  bool quiet = false;
+
+  app.add_option("--id", id, "this node's id in --cluster (1..7)")->required();
+  app.add_option("--cluster", cluster_text,
+                 "every member as ID=HOST:PORT, comma-separated, ids 1..N; the peer (Raft) addresses")
+      ->required();
+  app.add_option("--client-port", client_port, "TCP port for RESP clients")->required();
+  app.add_option("--data", data_dir, "data directory (WAL segments + hard state); created if missing")->required();
+  app.add_option("--client-host", client_host, "IP address to listen on for clients")->capture_default_str();
+  app.add_option("--advertise-client", advertise,
+                 "HOST:PORT other nodes name in NOTLEADER replies (default CLIENT-HOST:CLIENT-PORT)");
+  app.add_option("--cluster-id", cluster_id_text,
+                 "cluster identity checked in the peer handshake, 16 hex digits (default: derived from --cluster)");
+  app.add_option("--tick-ms", tick_ms, "milliseconds per Raft tick")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_option("--election-ticks-min", election_min, "minimum election timeout in ticks")->capture_default_str();
+  app.add_option("--election-ticks-max", election_max, "maximum election timeout in ticks")->capture_default_str();
+  app.add_option("--heartbeat-ticks", heartbeat, "leader heartbeat interval in ticks")->capture_default_str();
+  app.add_option("--max-batch-bytes", max_batch_bytes, "close a client batch (one log entry) past this many bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20));
+  app.add_flag("--no-fsync", no_fsync, "DANGEROUS: skip fdatasync (acknowledged writes can be lost on a crash)");
+  app.add_flag("--quiet", quiet, "log nothing but errors");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "synod-kv: %s\nRun 'synod-kv --help' for the flags.\n", e.what());
+    return 2;
+  }
+
+  synod::net::ServerOptions o;
+  try {
+    o.cluster = parse_cluster(cluster_text);
+    if (id < 1 || id > 7 || !o.cluster.contains(static_cast<synod::NodeId>(id)))
+      throw UsageError(fmt::format("--id {} is not a member of --cluster", id));
+    o.id = static_cast<synod::NodeId>(id);
+    if (client_port < 1 || client_port > 65535) throw UsageError("--client-port must be 1..65535");
+    o.client_port = static_cast<std::uint16_t>(client_port);
+    (void)parse_address(client_host + ":1", "--client-host");
+    o.client_host = client_host;
+    o.advertise_client = advertise.empty() ? fmt::format("{}:{}", client_host, client_port) : advertise;
+    if (!advertise.empty()) (void)parse_address(advertise, "--advertise-client");
+    if (data_dir.empty()) throw UsageError("--data must not be empty");
+    o.data_dir = data_dir;
+    if (cluster_id_text.empty()) {
+      o.cluster_id = synod::net::cluster_id_from(o.cluster);
+    } else {
+      auto [p, ec] = std::from_chars(cluster_id_text.data(), cluster_id_text.data() + cluster_id_text.size(),
+                                     o.cluster_id, 16);
+      if (ec != std::errc() || p != cluster_id_text.data() + cluster_id_text.size() || cluster_id_text.size() > 16)
+        throw UsageError("--cluster-id must be up to 16 hex digits");
+    }
+    if (election_min < 2 || election_max < election_min)
+      throw UsageError("--election-ticks-min must be >= 2 and <= --election-ticks-max");
+    if (heartbeat < 1 || heartbeat >= election_min)
+      throw UsageError("--heartbeat-ticks must be >= 1 and below --election-ticks-min");
+    o.tick = std::chrono::milliseconds(tick_ms);
+    o.election_ticks_min = election_min;
+    o.election_ticks_max = election_max;
+    o.heartbeat_ticks = heartbeat;
+    o.fsync = !no_fsync;
+    o.max_batch_bytes = max_batch_bytes;
+    o.quiet = quiet;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "synod-kv: %s\nRun 'synod-kv --help' for the flags.\n", e.what());
+    return 2;
+  }
+
+  try {
+    return synod::net::run_server(o);
+  } catch (const synod::net::StorageError& e) {
+    std::fprintf(stderr, "synod-kv: %s\nsynod-kv: refusing to start; inspect or restore the data directory.\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "synod-kv: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,630 @@
+// kv_server.cpp - synod-kv's driver loop, client front end and apply path.
+#include <synod/net/crc32c.hpp>
+#include <synod/net/kv.hpp>
+#include <synod/net/kv_server.hpp>
+#include <synod/net/resp.hpp>
+#include <synod/net/storage.hpp>
+#include <synod/net/transport.hpp>
+#include <synod/net/wire.hpp>
+#include <synod/raft/node.hpp>
+
+#include <utility>  // Boost 1.74 asio/awaitable.hpp needs std::exchange
+#include <boost/asio.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <deque>
+#include <optional>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+namespace synod::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t cluster_id_from(const std::map<NodeId, PeerAddress>& cluster) {
+  std::string text;
+  for (const auto& [id, a] : cluster) text += fmt::format("{}={}:{},", id, a.host, a.port);
+  const std::uint64_t lo = crc32c(text.data(), text.size());
+  const std::uint64_t hi = crc32c(text.data(), text.size(), 0x5eed);
+  return (hi << 32) | lo;
+}
+
+namespace {
+
+using NodeT = raft::Node<kv::Config, kv::Log>;
+
+constexpr std::size_t kMaxPendingReplies = 1u << 16;  // per client: stop reading beyond this
+constexpr std::size_t kMaxRequestBuffer = 16u << 20;  // per client: one incomplete command at most
+
+struct Client;
+
+struct Waiter {
+  std::shared_ptr<Client> client;
+  std::uint64_t slot = 0;
+};
+
+struct Client {
+  explicit Client(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  std::string in;
+  std::array<char, 1 << 16> chunk{};
+  std::deque<std::optional<std::string>> slots;  // replies in command order; nullopt = pending
+  std::uint64_t first_slot = 0;                  // slot number of slots.front()
+  std::string out;
+  std::string writing;
+  bool write_busy = false;
+  bool reading = false;
+  bool readonly = false;
+  bool dead = false;
+  bool close_after_write = false;
+  bool dirty = false;
+};
+
+struct Inflight {
+  raft::Term term = 0;
+  std::vector<Waiter> waiters;
+};
+
+struct ReadyBatch {
+  std::string bytes;
+  std::vector<Waiter> waiters;
+};
+
+class Server {
+ public:
+  explicit Server(const ServerOptions& o) : opt_(o), signals_(io_, SIGINT, SIGTERM), tick_timer_(io_), client_acceptor_(io_) {}
+
+  int run();
+
+ private:
+  void log(const std::string& s) {
+    if (opt_.quiet) return;
+    const auto now = std::chrono::system_clock::now();
+    std::fprintf(stderr, "%s [synod-kv %u] %s\n", fmt::format("{:%H:%M:%S}", now).c_str(), unsigned{opt_.id}, s.c_str());
+  }
+
+  void recover();
+  void start_io();
+  void schedule_tick();
+  void on_peer_frame(NodeId from, std::string_view body);
+  void accept_client();
+  void read_client(const std::shared_ptr<Client>& c);
+  void handle_client_input(const std::shared_ptr<Client>& c);
+  void handle_command(const std::shared_ptr<Client>& c, const std::vector<std::string_view>& args);
+  void reply_now(const std::shared_ptr<Client>& c, std::string reply);
+  std::uint64_t reserve_slot(const std::shared_ptr<Client>& c);
+  void deliver(const Waiter& w, std::string reply);
+  void mark_dirty(const std::shared_ptr<Client>& c);
+  void flush_clients();
+  void write_client(const std::shared_ptr<Client>& c);
+  std::string not_leader_error() const;
+  std::string info() const;
+
+  void flush();
+  void cut_batch();
+  void propose_batches();
+  void send_messages();
+  void persist();
+  void apply_committed();
+  void check_leadership();
+  void fail_all(const std::string& error_text, bool include_inflight);
+
+  ServerOptions opt_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer tick_timer_;
+  tcp::acceptor client_acceptor_;
+  bool stopping_ = false;
+  Clock::time_point next_tick_;
+
+  std::optional<Storage> storage_;
+  std::unique_ptr<NodeT> node_;
+  kv::PayloadStore store_;
+  kv::BlobCodec codec_{store_};
+  kv::StateMachine machine_;
+  std::unique_ptr<Transport> transport_;
+  kv::Message incoming_;
+
+  kv::BatchBuilder batch_;
+  std::vector<Waiter> batch_waiters_;
+  std::deque<ReadyBatch> ready_;
+  std::unordered_map<std::uint64_t, Inflight> inflight_;  // by BatchId.seq, all of led_term_
+  std::uint64_t next_seq_ = 0;
+  raft::Term led_term_ = 0;  // the term we lead (0 when not leader)
+  raft::Role last_role_ = raft::Role::follower;
+  raft::Term last_term_ = 0;
+  std::vector<std::shared_ptr<Client>> dirty_;
+  std::vector<std::string> replies_;
+  std::string payload_scratch_;
+  std::uint64_t decode_errors_ = 0;
+  std::uint64_t entries_applied_ = 0;
+  std::uint64_t commands_applied_ = 0;
+  std::uint64_t batches_proposed_ = 0;
+  std::uint64_t commands_proposed_ = 0;
+};
+
+// ------------------------------------------------------------------ startup
+
+void Server::recover() {
+  StorageOptions so;
+  so.sync = opt_.fsync;
+  Recovery rec;
+  storage_.emplace(Storage::open(opt_.data_dir, so, rec));
+  if (rec.truncated_tail)
+    log(fmt::format("recovery: removed a torn record at the end of {} (offset {}, {} bytes): it was never acknowledged",
+                    rec.truncated_file, rec.truncated_offset, rec.truncated_bytes));
+  kv::Log log_entries;
+  for (const auto& e : rec.entries) {
+    std::uint64_t seq = 0;
+    std::string_view bytes;
+    if (!kv::decode_stored_payload(e.payload, seq, bytes))
+      throw StorageError((opt_.data_dir / "wal").string(), e.index,
+                         fmt::format("entry {} has a malformed synod-kv payload", e.index));
+    (void)log_entries.append(kv::Entry{e.term, kv::BatchId{seq}});
+    if (seq != 0) store_.put(kv::PayloadKey{e.term, seq}, std::string(bytes));
+  }
+  raft::Options ro;
+  ro.id = opt_.id;
+  ro.cluster_size = static_cast<std::uint8_t>(opt_.cluster.size());
+  ro.election_timeout_min = opt_.election_ticks_min;
+  ro.election_timeout_max = opt_.election_ticks_max;
+  ro.heartbeat_interval = opt_.heartbeat_ticks;
+  ro.seed = opt_.seed != 0 ? opt_.seed : (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}());
+  ro.append_noop_on_election = true;  // thesis §6.4: commit earlier terms' entries promptly
+  if (!NodeT::valid(ro)) throw std::invalid_argument("invalid Raft options (cluster size, id or timeouts)");
+  const raft::HardState hs{rec.hard_state.term, rec.hard_state.voted_for};
+  node_ = std::make_unique<NodeT>(NodeT::restart(ro, hs, log_entries));
+  last_term_ = node_->term();
+  log(fmt::format("recovered {}: term {}, voted for {}, {} log entries", opt_.data_dir.string(), hs.term,
+                  unsigned{hs.voted_for}, rec.entries.size()));
+}
+
+void Server::start_io() {
+  TransportOptions to;
+  to.cluster_id = opt_.cluster_id;
+  to.self = opt_.id;
+  for (const auto& [id, a] : opt_.cluster) to.peers[id] = tcp::endpoint(asio::ip::make_address(a.host), a.port);
+  to.client_address = opt_.advertise_client;
+  transport_ = std::make_unique<Transport>(
+      io_, to, [this](NodeId from, std::string_view body) { on_peer_frame(from, body); },
+      [this](const std::string& s) { log(s); });
+  transport_->start();
+
+  const tcp::endpoint ce(asio::ip::make_address(opt_.client_host), opt_.client_port);
+  client_acceptor_.open(ce.protocol());
+  client_acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  client_acceptor_.bind(ce);
+  client_acceptor_.listen();
+  accept_client();
+
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log(fmt::format("signal {}: shutting down", sig));
+    stopping_ = true;
+  });
+  next_tick_ = Clock::now() + opt_.tick;
+  schedule_tick();
+}
+
+void Server::schedule_tick() {
+  tick_timer_.expires_at(next_tick_);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    // One node.tick() per elapsed tick, but after a long stall (a slow
+    // fsync, a paused process) at most a few: a burst would make a healthy
+    // follower time out at once.
+    const auto now = Clock::now();
+    int due = 0;
+    while (next_tick_ <= now) {
+      next_tick_ += opt_.tick;
+      ++due;
+    }
+    if (due > 3) {
+      due = 3;
+      next_tick_ = now + opt_.tick;
+    }
+    for (int k = 0; k < due; ++k) node_->tick();
+    schedule_tick();
+  });
+}
+
+int Server::run() {
+  recover();
+  start_io();
+  log(fmt::format("node {} of {}: peers on {}:{}, clients on {}:{}, data in {}, fsync {}", opt_.id, opt_.cluster.size(),
+                  opt_.cluster.at(opt_.id).host, opt_.cluster.at(opt_.id).port, opt_.client_host, opt_.client_port,
+                  opt_.data_dir.string(), opt_.fsync ? "on" : "OFF"));
+  while (!stopping_) {
+    io_.run_one();
+    for (int k = 0; k < 4096 && io_.poll_one() > 0; ++k) {
+    }
+    flush();
+  }
+  transport_->stop();
+  boost::system::error_code ignored;
+  client_acceptor_.close(ignored);
+  storage_->sync();
+  log("stopped");
+  return 0;
+}
+
+// ------------------------------------------------------------------ peers
+
+void Server::on_peer_frame(NodeId from, std::string_view body) {
+  codec_.discard();
+  const WireError err = decode_message_body(body, incoming_, codec_);
+  if (err != WireError::none || incoming_.from != from) {
+    codec_.discard();
+    if (decode_errors_++ < 10)
+      log(fmt::format("dropping a bad message from node {}: {}", from,
+                      err != WireError::none ? to_string(err) : "sender id does not match the connection"));
+    return;
+  }
+  codec_.commit();
+  node_->step(incoming_);
+}
+
+// ------------------------------------------------------------------ driver
+
+void Server::flush() {
+  cut_batch();
+  propose_batches();
+  send_messages();
+  persist();
+  apply_committed();
+  check_leadership();
+  transport_->flush();
+  flush_clients();
+}
+
+void Server::cut_batch() {
+  if (batch_.empty()) return;
+  ready_.push_back(ReadyBatch{batch_.take(), std::move(batch_waiters_)});
+  batch_waiters_.clear();
+}
+
+void Server::propose_batches() {
+  while (!ready_.empty()) {
+    if (node_->role() != raft::Role::leader) {
+      fail_all(not_leader_error(), false);
+      return;
+    }
+    ReadyBatch& b = ready_.front();
+    const std::uint64_t seq = next_seq_ + 1;
+    const raft::Term term = node_->term();
+    store_.put(kv::PayloadKey{term, seq}, b.bytes);
+    const raft::ProposeResult r = node_->propose(kv::BatchId{seq});
+    if (r.status == raft::ProposeStatus::busy) return;  // outbox full: next iteration
+    if (r.status != raft::ProposeStatus::ok) {
+      fail_all(not_leader_error(), false);
+      return;
+    }
+    next_seq_ = seq;
+    ++batches_proposed_;
+    commands_proposed_ += b.waiters.size();
+    inflight_.emplace(seq, Inflight{term, std::move(b.waiters)});
+    ready_.pop_front();
+  }
+}
+
+void Server::send_messages() {
+  for (const auto& m : node_->messages())
+    transport_->send(m.to, [&](std::string& queue) { append_message_frame(queue, m, codec_); });
+  node_->clear_messages();
+}
+
+void Server::persist() {
+  const raft::PersistRequest req = node_->persist_request();
+  if (req.empty()) return;
+  if (req.hard_state_changed)
+    storage_->set_hard_state(StoredHardState{req.hard_state.term, req.hard_state.voted_for});
+  for (raft::Index i = req.first; i <= req.last; ++i) {
+    const kv::Entry& e = node_->log().at(i);
+    const std::string* bytes = store_.find(kv::PayloadKey{e.term, e.payload.seq});
+    if (bytes == nullptr) throw std::logic_error(fmt::format("payload bytes missing for log index {}", i));
+    payload_scratch_.clear();
+    kv::encode_stored_payload(payload_scratch_, e, *bytes);
+    storage_->append(i, e.term, payload_scratch_);
+  }
+  storage_->sync();  // one fsync for everything this iteration produced
+  node_->persisted(req);
+  send_messages();   // what was held for durability may leave now
+}
+
+void Server::apply_committed() {
+  const raft::Index commit = node_->commit_index();
+  raft::Index applied = node_->applied_index();
+  if (applied >= commit) return;
+  while (applied < commit) {
+    ++applied;
+    const kv::Entry& e = node_->log().at(applied);
+    ++entries_applied_;
+    if (e.payload.seq == 0) continue;  // a new leader's no-op
+    const std::string* bytes = store_.find(kv::PayloadKey{e.term, e.payload.seq});
+    if (bytes == nullptr) throw std::logic_error(fmt::format("payload bytes missing for committed index {}", applied));
+    auto it = (e.term == led_term_) ? inflight_.find(e.payload.seq) : inflight_.end();
+    if (it != inflight_.end() && it->second.term == e.term) {
+      replies_.clear();
+      if (!machine_.apply(*bytes, &replies_)) {
+        log(fmt::format("committed entry {} is malformed; skipped", applied));
+        for (auto& w : it->second.waiters) deliver(w, "-ERR internal: malformed batch\r\n");
+      } else {
+        for (std::size_t k = 0; k < it->second.waiters.size() && k < replies_.size(); ++k)
+          deliver(it->second.waiters[k], std::move(replies_[k]));
+        commands_applied_ += replies_.size();
+      }
+      inflight_.erase(it);
+    } else if (!machine_.apply(*bytes, nullptr)) {
+      log(fmt::format("committed entry {} is malformed; skipped", applied));
+    }
+  }
+  node_->applied(commit);
+}
+
+void Server::check_leadership() {
+  const raft::Role role = node_->role();
+  const raft::Term term = node_->term();
+  if (role != last_role_ || term != last_term_) {
+    if (role == raft::Role::leader) {
+      led_term_ = term;
+      log(fmt::format("became leader in term {}", term));
+    } else {
+      if (last_role_ == raft::Role::leader) log(fmt::format("stepped down in term {}", term));
+      led_term_ = 0;
+      fail_all("TRYAGAIN leadership changed before the command committed; it may or may not take effect", true);
+    }
+    last_role_ = role;
+    last_term_ = term;
+  }
+}
+
+void Server::fail_all(const std::string& error_text, bool include_inflight) {
+  std::string err;
+  resp::error(err, error_text);
+  for (auto& w : batch_waiters_) deliver(w, err);
+  batch_waiters_.clear();
+  (void)batch_.take();
+  for (auto& b : ready_)
+    for (auto& w : b.waiters) deliver(w, err);
+  ready_.clear();
+  if (include_inflight) {
+    for (auto& [seq, f] : inflight_)
+      for (auto& w : f.waiters) deliver(w, err);
+    inflight_.clear();
+  }
+}
+
+// ------------------------------------------------------------------ clients
+
+void Server::accept_client() {
+  client_acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto c = std::make_shared<Client>(std::move(socket));
+      read_client(c);
+    }
+    accept_client();
+  });
+}
+
+void Server::read_client(const std::shared_ptr<Client>& c) {
+  if (c->reading || c->dead) return;
+  c->reading = true;
+  c->socket.async_read_some(asio::buffer(c->chunk), [this, c](const boost::system::error_code& ec, std::size_t n) {
+    c->reading = false;
+    if (ec) {
+      c->dead = true;
+      boost::system::error_code ignored;
+      c->socket.close(ignored);
+      return;
+    }
+    c->in.append(c->chunk.data(), n);
+    handle_client_input(c);
+    if (!c->dead && !c->close_after_write && c->slots.size() < kMaxPendingReplies) read_client(c);
+  });
+}
+
+void Server::handle_client_input(const std::shared_ptr<Client>& c) {
+  std::vector<std::string_view> args;
+  resp::Limits limits;
+  limits.max_bulk = 1u << 20;
+  std::size_t used = 0;
+  while (!c->close_after_write) {
+    const resp::ParseResult r = resp::parse_command(std::string_view(c->in).substr(used), args, limits);
+    if (r.status == resp::Status::need_more) {
+      if (c->in.size() - used > kMaxRequestBuffer) {
+        reply_now(c, "-ERR Protocol error: request too large\r\n");
+        c->close_after_write = true;
+      }
+      break;
+    }
+    if (r.status == resp::Status::error) {
+      std::string e;
+      resp::error(e, std::string("ERR Protocol error: ") + r.error);
+      reply_now(c, std::move(e));
+      c->close_after_write = true;
+      break;
+    }
+    used += r.consumed;
+    if (!args.empty()) handle_command(c, args);
+    if (batch_.bytes() >= opt_.max_batch_bytes || batch_.count() >= opt_.max_batch_commands) cut_batch();
+  }
+  c->in.erase(0, used);
+}
+
+namespace {
+bool is(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<std::string_view>& args) {
+  const std::string_view name = args[0];
+  std::string out;
+  if (const auto op = kv::replicated_op(name)) {
+    const std::string arity = kv::check_arity(*op, args.size(), name);
+    if (!arity.empty()) {
+      resp::error(out, arity);
+      return reply_now(c, std::move(out));
+    }
+    const std::vector<std::string_view> rest(args.begin() + 1, args.end());
+    if (node_->role() == raft::Role::leader) {
+      batch_.add(*op, rest);
+      batch_waiters_.push_back(Waiter{c, reserve_slot(c)});
+      return;
+    }
+    if (c->readonly && kv::read_only(*op)) return reply_now(c, machine_.read(*op, rest));
+    return reply_now(c, not_leader_error());
+  }
+  if (is(name, "PING")) {
+    if (args.size() == 1) resp::simple(out, "PONG");
+    else if (args.size() == 2) resp::bulk(out, args[1]);
+    else resp::error(out, "ERR wrong number of arguments for 'ping' command");
+  } else if (is(name, "INFO")) {
+    resp::bulk(out, info());
+  } else if (is(name, "READONLY")) {
+    c->readonly = true;
+    resp::simple(out, "OK");
+  } else if (is(name, "READWRITE")) {
+    c->readonly = false;
+    resp::simple(out, "OK");
+  } else if (is(name, "QUIT")) {
+    resp::simple(out, "OK");
+    c->close_after_write = true;
+  } else if (is(name, "CONFIG") && args.size() >= 2 && is(args[1], "GET")) {
+    resp::array_header(out, 0);  // redis-benchmark asks; synod-kv has no such settings
+  } else {
+    std::string shown(name.substr(0, 64));
+    std::string msg = fmt::format("ERR unknown command '{}' (synod-kv supports PING GET SET DEL EXISTS INCR INFO)", shown);
+    resp::error(out, msg);
+  }
+  reply_now(c, std::move(out));
+}
+
+std::string Server::not_leader_error() const {
+  std::string out;
+  const NodeId leader = node_->leader_id();
+  if (leader == kNoNode || leader == opt_.id) {
+    resp::error(out, "NOTLEADER no leader known (election in progress); retry shortly");
+  } else {
+    const std::string addr = transport_->client_address(leader);
+    resp::error(out, addr.empty() ? fmt::format("NOTLEADER leader {}", leader)
+                                  : fmt::format("NOTLEADER leader {} at {}", leader, addr));
+  }
+  return out;
+}
+
+std::string Server::info() const {
+  const NodeId leader = node_->leader_id();
+  std::string leader_addr = leader == opt_.id ? opt_.advertise_client : transport_->client_address(leader);
+  std::string s;
+  s += "# Server\r\n";
+  s += fmt::format("synod_version:0.1.0\r\nnode_id:{}\r\ncluster_size:{}\r\ncluster_id:{:016x}\r\nprocess_id:{}\r\n",
+                   opt_.id, opt_.cluster.size(), opt_.cluster_id, static_cast<long>(::getpid()));
+  s += "\r\n# Replication\r\n";
+  s += fmt::format("role:{}\r\nterm:{}\r\nleader_id:{}\r\nleader_address:{}\r\ncommit_index:{}\r\n",
+                   raft::to_string(node_->role()), node_->term(), unsigned{leader}, leader_addr, node_->commit_index());
+  s += fmt::format("applied_index:{}\r\nlast_log_index:{}\r\ndurable_index:{}\r\n", node_->applied_index(),
+                   node_->log().last_index(), node_->durable_index());
+  for (const auto& [id, a] : opt_.cluster)
+    if (id != opt_.id) s += fmt::format("peer{}:{}:{},connected={}\r\n", id, a.host, a.port, transport_->connected(id) ? 1 : 0);
+  s += "\r\n# Stats\r\n";
+  const auto& ts = transport_->stats();
+  s += fmt::format("keys:{}\r\nfsyncs:{}\r\nbatches_proposed:{}\r\ncommands_proposed:{}\r\nentries_applied:{}\r\n",
+                   machine_.keys(), storage_->syncs(), batches_proposed_, commands_proposed_, entries_applied_);
+  s += fmt::format("frames_sent:{}\r\nframes_dropped:{}\r\nframes_received:{}\r\nhandshakes_refused:{}\r\n",
+                   ts.frames_sent, ts.frames_dropped, ts.frames_received, ts.handshakes_refused);
+  return s;
+}
+
+std::uint64_t Server::reserve_slot(const std::shared_ptr<Client>& c) {
+  c->slots.emplace_back(std::nullopt);
+  return c->first_slot + c->slots.size() - 1;
+}
+
+void Server::reply_now(const std::shared_ptr<Client>& c, std::string reply) {
+  if (c->slots.empty()) {
+    c->out.append(reply);
+    mark_dirty(c);
+    return;
+  }
+  deliver(Waiter{c, reserve_slot(c)}, std::move(reply));
+}
+
+void Server::deliver(const Waiter& w, std::string reply) {
+  Client& c = *w.client;
+  if (c.dead || w.slot < c.first_slot) return;
+  const std::uint64_t k = w.slot - c.first_slot;
+  if (k >= c.slots.size()) return;
+  c.slots[k] = std::move(reply);
+  while (!c.slots.empty() && c.slots.front().has_value()) {
+    c.out.append(*c.slots.front());
+    c.slots.pop_front();
+    ++c.first_slot;
+  }
+  mark_dirty(w.client);
+}
+
+void Server::mark_dirty(const std::shared_ptr<Client>& c) {
+  if (c->dirty) return;
+  c->dirty = true;
+  dirty_.push_back(c);
+}
+
+void Server::flush_clients() {
+  for (auto& c : dirty_) {
+    c->dirty = false;
+    write_client(c);
+    if (!c->dead && !c->close_after_write && !c->reading && c->slots.size() < kMaxPendingReplies / 2) read_client(c);
+  }
+  dirty_.clear();
+}
+
+void Server::write_client(const std::shared_ptr<Client>& c) {
+  if (c->dead || c->write_busy) return;
+  if (c->out.empty()) {
+    if (c->close_after_write && c->slots.empty()) {
+      c->dead = true;
+      boost::system::error_code ignored;
+      c->socket.shutdown(tcp::socket::shutdown_both, ignored);
+      c->socket.close(ignored);
+    }
+    return;
+  }
+  c->writing.swap(c->out);
+  c->out.clear();
+  c->write_busy = true;
+  asio::async_write(c->socket, asio::buffer(c->writing), [this, c](const boost::system::error_code& ec, std::size_t) {
+    c->write_busy = false;
+    c->writing.clear();
+    if (ec) {
+      c->dead = true;
+      boost::system::error_code ignored;
+      c->socket.close(ignored);
+      return;
+    }
+    write_client(c);
+  });
+}
+
+}  // namespace
+
+int run_server(const ServerOptions& options) {
+  Server s(options);
+  return s.run();
+}
+
+}  // namespace synod::net
