@@ -83,7 +83,11 @@ class RaftCluster {
   void deliver(std::size_t k) {
     Message m = network_[k];
     network_.erase(network_.begin() + static_cast<std::ptrdiff_t>(k));
-    if (!up(m.to) || !links_[m.from][m.to]) return;
+    // Bogus addresses still reach the kernel (it must ignore them); only
+    // real links can be cut.
+    const bool addressable = m.to >= 1 && m.to <= size();
+    if (!addressable || !up(m.to)) return;
+    if (m.from >= 1 && m.from <= size() && !links_[m.from][m.to]) return;
     call(m.to, [&](Node& n) { n.step(m); });
   }
   void drop(std::size_t k) { network_.erase(network_.begin() + static_cast<std::ptrdiff_t>(k)); }
