@@ -1,0 +1,3 @@
+// Compiles synod/paxos/learner.hpp alone, under -fno-exceptions -fno-rtti.
+#include <synod/paxos/learner.hpp>
+template class synod::paxos::Learner<synod::paxos::DefaultConfig>;
