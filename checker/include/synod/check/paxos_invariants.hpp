@@ -1,0 +1,189 @@
+// synod/check/paxos_invariants.hpp - Basic Paxos's safety properties, written once.
+//
+// Mirrors raft_invariants.hpp: a ghost history (a value: ==, hash) that
+// remembers what the properties need - the values proposed, the durable
+// acceptances, the values chosen, the value learned - and two kinds of
+// check: per-step transitions of one node (previous -> next; previous is
+// nullptr when the node was down or just restarted) and facts across the
+// history. Shared by the property tests (tests/properties/) and meant for
+// the checker's Paxos model.
+//
+// The properties are Paxos Made Simple §2.1's safety requirements:
+//   Validity (ChosenWasProposed)  only a value that has been proposed may be chosen
+//   Agreement (AtMostOneChosen)   only a single value is chosen
+//   LearnedWasChosen              a process never learns a value that was not chosen
+//   LearnersAgree                 no two learners learn different values
+// plus the acceptor facts they rest on:
+//   OneValuePerBallot             no two acceptors accept different values at one ballot
+//   PromiseNeverFalls             promise and acceptance only rise while up
+//   AcceptedWithinPromise         accepted ballot <= promised ballot
+//   RestartKeepsDurableState      after a restart an acceptor's promise and
+//                                 acceptance are at least what it made durable
+//
+// "Accepted" here means durably accepted (the node's durable_state()): an
+// acceptance lost in a crash before it was persisted was never revealed, so
+// it cannot have helped choose a value. A value is chosen when a majority of
+// the acceptors durably accepted it at one ballot.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include <boost/container/static_vector.hpp>
+
+#include "synod/hash.hpp"
+#include "synod/ids.hpp"
+#include "synod/paxos/ballot.hpp"
+#include "synod/paxos/types.hpp"
+#include "synod/quorum.hpp"
+
+namespace synod::check::paxos_invariants {
+
+using paxos::Ballot;
+
+enum class Violation : std::uint8_t {
+  none,
+  chosen_was_proposed,
+  at_most_one_chosen,
+  learned_was_chosen,
+  learners_agree,
+  one_value_per_ballot,
+  promise_never_falls,
+  accepted_within_promise,
+  restart_keeps_durable_state,
+  history_full,  // the ghost's capacity was too small: a harness bug, not a protocol one
+};
+
+constexpr const char* to_string(Violation v) {
+  switch (v) {
+    case Violation::none: return "none";
+    case Violation::chosen_was_proposed: return "ChosenWasProposed";
+    case Violation::at_most_one_chosen: return "AtMostOneChosen";
+    case Violation::learned_was_chosen: return "LearnedWasChosen";
+    case Violation::learners_agree: return "LearnersAgree";
+    case Violation::one_value_per_ballot: return "OneValuePerBallot";
+    case Violation::promise_never_falls: return "PromiseNeverFalls";
+    case Violation::accepted_within_promise: return "AcceptedWithinPromise";
+    case Violation::restart_keeps_durable_state: return "RestartKeepsDurableState";
+    case Violation::history_full: return "HistoryCapacity";
+  }
+  return "?";
+}
+
+template <class Value, std::size_t MaxProposals, std::size_t MaxAcceptances>
+class History {
+ public:
+  struct Acceptance {
+    NodeId acceptor = kNoNode;
+    Ballot ballot{};
+    Value value{};
+    friend constexpr bool operator==(const Acceptance&, const Acceptance&) = default;
+  };
+
+  // A client proposed `v` (to any proposer). Call before the proposer sees it.
+  Violation proposed(const Value& v) {
+    for (const Value& p : proposals_)
+      if (p == v) return Violation::none;
+    if (proposals_.size() == proposals_.capacity()) return Violation::history_full;
+    proposals_.push_back(v);
+    return Violation::none;
+  }
+
+  // Records what `after` shows and checks the transition from `before`
+  // (nullptr when the node was down or just restarted).
+  template <class Node>
+  Violation record(const Node* before, const Node& after) {
+    const NodeId id = after.id();
+    if (id == kNoNode || id > kMaxNodeId) return Violation::history_full;
+    const auto& a = after.acceptor();
+    if (after.roles().acceptor) {
+      if (a.accepted_ballot() > a.promised()) return Violation::accepted_within_promise;
+      if (before != nullptr) {
+        const auto& b = before->acceptor();
+        if (a.promised() < b.promised() || a.accepted_ballot() < b.accepted_ballot())
+          return Violation::promise_never_falls;
+      } else if (a.promised() < durable_promised_[id] || a.accepted_ballot() < durable_accepted_[id]) {
+        return Violation::restart_keeps_durable_state;
+      }
+      const auto& d = after.durable_state();
+      if (d.promised > durable_promised_[id]) durable_promised_[id] = d.promised;
+      if (!d.accepted_ballot.is_null() && d.accepted_ballot > durable_accepted_[id] && d.accepted_value) {
+        durable_accepted_[id] = d.accepted_ballot;
+        if (Violation v = record_acceptance(id, d.accepted_ballot, *d.accepted_value, after.acceptors());
+            v != Violation::none)
+          return v;
+      }
+    }
+    if (after.roles().learner && after.learned()) {
+      const Value& v = *after.learned();
+      if (!is_chosen(v)) return Violation::learned_was_chosen;
+      if (!learned_) learned_ = v;
+      if (!(*learned_ == v)) return Violation::learners_agree;
+    }
+    return Violation::none;
+  }
+
+  bool is_chosen(const Value& v) const {
+    for (const Value& c : chosen_)
+      if (c == v) return true;
+    return false;
+  }
+  std::size_t chosen_count() const { return chosen_.size(); }
+  const std::optional<Value>& learned() const { return learned_; }
+  std::size_t acceptances() const { return acceptances_.size(); }
+
+  friend bool operator==(const History&, const History&) = default;
+
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    h.add(std::uint64_t{proposals_.size()});
+    for (const Value& v : proposals_) synod::hash_append(h, v);
+    h.add(std::uint64_t{acceptances_.size()});
+    for (const Acceptance& x : acceptances_) {
+      h.add(std::uint64_t{r(x.acceptor)});
+      x.ballot.hash_append(h, r);
+      synod::hash_append(h, x.value);
+    }
+    h.add(learned_.has_value());
+    if (learned_) synod::hash_append(h, *learned_);
+    // Durable promises, in the renamed order of their acceptors.
+    std::array<Ballot, kMaxNodeId + 1> promised{};
+    for (std::size_t id = 1; id <= kMaxNodeId; ++id) {
+      const NodeId to = r(static_cast<NodeId>(id));
+      if (to != kNoNode && to <= kMaxNodeId) promised[to] = durable_promised_[id];
+    }
+    for (const Ballot& b : promised) b.hash_append(h, r);
+  }
+
+ private:
+  Violation record_acceptance(NodeId id, Ballot b, const Value& v, paxos::NodeSet acceptors) {
+    bool was_proposed = false;
+    for (const Value& p : proposals_) was_proposed = was_proposed || p == v;
+    if (!was_proposed) return Violation::chosen_was_proposed;
+    if (acceptances_.size() == acceptances_.capacity()) return Violation::history_full;
+    acceptances_.push_back(Acceptance{id, b, v});
+    paxos::NodeSet at_b;
+    for (const Acceptance& x : acceptances_) {
+      if (x.ballot != b) continue;
+      if (!(x.value == v)) return Violation::one_value_per_ballot;
+      at_b.insert(x.acceptor);
+    }
+    if (at_b.size() >= quorum::majority(acceptors.size()) && !is_chosen(v)) {
+      if (!chosen_.empty()) return Violation::at_most_one_chosen;
+      if (chosen_.size() == chosen_.capacity()) return Violation::history_full;
+      chosen_.push_back(v);
+    }
+    return Violation::none;
+  }
+
+  boost::container::static_vector<Value, MaxProposals> proposals_;
+  boost::container::static_vector<Acceptance, MaxAcceptances> acceptances_;
+  // Two slots: the first chosen value, and room to hold a second one would
+  // be a violation (reported, never stored).
+  boost::container::static_vector<Value, 2> chosen_;
+  std::optional<Value> learned_{};
+  std::array<Ballot, kMaxNodeId + 1> durable_promised_{};
+  std::array<Ballot, kMaxNodeId + 1> durable_accepted_{};
+};
+
+}  // namespace synod::check::paxos_invariants
