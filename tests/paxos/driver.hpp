@@ -15,6 +15,7 @@
 
 #include <boost/container/static_vector.hpp>
 
+#include "synod/paxos/invariants.hpp"
 #include "synod/paxos/node.hpp"
 #include "synod/random.hpp"
 
@@ -66,7 +67,7 @@ class Driver {
       nodes_[id].emplace(options_[id]);
       auto_persist_[id] = true;
       reports_[id] = 0;
-      last_acceptor_[id] = nodes_[id]->acceptor();
+      last_[id] = nodes_[id];
     }
   }
 
@@ -270,14 +271,11 @@ class Driver {
   void observe(NodeId id) {
     NodeT& n = *nodes_[id];
     const auto& a = n.acceptor();
-    // Acceptor invariants: accepted <= promised; promise and acceptance never fall.
-    if (a.accepted_ballot() > a.promised()) fail("acceptor accepted above its promise");
-    if (a.accepted_ballot().is_null() == a.accepted_value().has_value()) fail("acceptance without value");
-    const auto& before = last_acceptor_[id];
-    if (a.promised() < before.promised() || a.accepted_ballot() < before.accepted_ballot())
-      fail("acceptor state fell without a crash");
-    if (a.accepted_ballot() != before.accepted_ballot()) record_acceptance(id, a.accepted_ballot(), *a.accepted_value());
-    last_acceptor_[id] = a;
+    // The kernel's own invariants (shared with the checker), state and step.
+    if (const char* e = invariants::node_state(n)) fail(e);
+    if (const char* e = invariants::node_step(*last_[id], n)) fail(e);
+    if (a.accepted_ballot() != last_[id]->acceptor().accepted_ballot())
+      record_acceptance(id, a.accepted_ballot(), *a.accepted_value());
     // Learner: learns a chosen value, and reports it once.
     if (n.newly_learned()) {
       if (++reports_[id] > 1) fail("a learner reported twice");
@@ -286,6 +284,7 @@ class Driver {
     if (n.learned()) {
       if (!chosen_ || !(*chosen_ == *n.learned())) fail("a learner learned a value that was not chosen");
     }
+    last_[id] = n;
   }
 
   void record_acceptance(NodeId id, Ballot b, const Value& v) {
@@ -313,7 +312,7 @@ class Driver {
     const State& s = storage_[id];
     if (nodes_[id]->roles().acceptor && (a.promised() != s.promised || a.accepted_ballot() != s.accepted_ballot))
       fail("a restarted acceptor lost its persisted promise or acceptance");
-    last_acceptor_[id] = a;
+    last_[id] = nodes_[id];
   }
 
   struct Acceptance {
@@ -328,7 +327,7 @@ class Driver {
   std::array<State, kSlots> storage_{};
   std::array<bool, kSlots> auto_persist_{};
   std::array<std::uint32_t, kSlots> reports_{};
-  std::array<Acceptor<Config>, kSlots> last_acceptor_{};
+  std::array<std::optional<NodeT>, kSlots> last_{};  // each node as last observed
   boost::container::static_vector<MessageT, NetworkCapacity> network_;
   boost::container::static_vector<Value, 64> proposals_;
   boost::container::static_vector<Acceptance, 1024> acceptances_;
