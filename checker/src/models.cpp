@@ -2,6 +2,7 @@
 // configuration), and how to build the model from its bounds.
 #include "models.hpp"
 
+#include "raft_model.hpp"
 #include "toy/two_phase_commit.hpp"
 #include "toy/water_jug.hpp"
 
@@ -33,6 +34,31 @@ std::vector<cli::ModelEntry> registry() {
                [](const cli::Bounds& b, const cli::RunConfig& cfg) {
                  const toy::TwoPhaseCommit model(as<std::size_t>(b, "rms"), b.at("buggy_tm") != 0);
                  return cli::run_model(model, b, cfg);
+               }});
+  r.push_back({"raft",
+               "Raft: N kernel nodes, a bounded network, drops/duplicates/crashes, client proposals",
+               {{"nodes", 3, 1, 5, "cluster size"},
+                {"max_term", 2, 1, 8, "no node campaigns beyond this term"},
+                {"max_log", 1, 0, 4, "a leader accepts proposals while its log is shorter"},
+                {"max_msgs", 3, 1, 7, "messages in flight (states with more are outside the bounds)"},
+                {"drops", 0, 0, 9, "messages the network may drop"},
+                {"dups", 0, 0, 9, "messages the network may duplicate"},
+                {"crashes", 1, 0, 9, "node crashes (a crashed node may restart)"},
+                {"proposals", 1, 0, 9, "client proposals"},
+                {"noop", 0, 0, 1, "1: a new leader appends a no-op entry (thesis 6.4)"}},
+               [](const cli::Bounds& b, const cli::RunConfig& cfg) {
+                 RaftBounds rb;
+                 rb.nodes = as<std::size_t>(b, "nodes");
+                 rb.max_term = as<raft::Term>(b, "max_term");
+                 rb.max_log = as<raft::Index>(b, "max_log");
+                 rb.max_msgs = as<std::size_t>(b, "max_msgs");
+                 rb.drops = as<std::uint8_t>(b, "drops");
+                 rb.dups = as<std::uint8_t>(b, "dups");
+                 rb.crashes = as<std::uint8_t>(b, "crashes");
+                 rb.proposals = as<std::uint8_t>(b, "proposals");
+                 rb.noop_on_election = b.at("noop") != 0;
+                 if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
+                 return cli::run_model(RaftModel<5>(rb), b, cfg);
                }});
   return r;
 }
