@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""Multi-process synod-kv cluster test on 127.0.0.1.
+
+usage: cluster_test.py PATH/TO/synod-kv
+
+Three synod-kv processes; writer threads SET unique keys through real TCP
+connections (RESP) and record every acknowledged write; the leader is killed
+with SIGKILL under load; a new leader must appear within a few election
+timeouts; writes continue; the killed node restarts on the same data
+directory and catches up; then EVERY acknowledged write must be readable,
+with its value, on every node (READONLY local reads on followers, after
+their applied index reached the leader's commit index). Finally the whole
+cluster is restarted and the acknowledged writes are read back again.
+
+Children are always killed (by PID) at exit.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BIN = sys.argv[1] if len(sys.argv) > 1 else "build/adapters/synod-kv"
+TICK_MS = 10
+ELECTION_MAX_MS = 30 * TICK_MS
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+class Resp:
+    """A tiny RESP2 client: one connection, one command at a time."""
+
+    def __init__(self, port, timeout=3.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n + 2:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    @staticmethod
+    def encode(args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        return out
+
+    def call(self, *args):
+        self.sock.sendall(self.encode(args))
+        return self.read_reply()
+
+    def pipeline(self, commands):
+        self.sock.sendall(b"".join(self.encode(c) for c in commands))
+        return [self.read_reply() for _ in commands]
+
+    def read_reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return Error(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self._exact(n).decode()
+        raise ValueError("unexpected reply %r" % line)
+
+
+class Error(str):
+    pass
+
+
+def info(port):
+    try:
+        c = Resp(port, timeout=1.0)
+        try:
+            text = c.call("INFO")
+        finally:
+            c.close()
+    except OSError:
+        return None
+    if not isinstance(text, str) or isinstance(text, Error):
+        return None
+    out = {}
+    for line in text.split("\r\n"):
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+class Cluster:
+    def __init__(self, root):
+        self.root = root
+        ports = free_ports(6)
+        self.peer_ports = ports[:3]
+        self.client_ports = ports[3:]
+        self.spec = ",".join("%d=127.0.0.1:%d" % (i + 1, p) for i, p in enumerate(self.peer_ports))
+        self.procs = {}
+
+    def start(self, node):
+        log = open(os.path.join(self.root, "node%d.log" % node), "ab")
+        args = [BIN, "--id", str(node), "--cluster", self.spec,
+                "--client-port", str(self.client_ports[node - 1]),
+                "--data", os.path.join(self.root, "data%d" % node), "--tick-ms", str(TICK_MS)]
+        self.procs[node] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill9(self, node):
+        p = self.procs.pop(node)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+
+    def stop(self, node):
+        p = self.procs.pop(node)
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+    def stop_all(self):
+        for node in list(self.procs):
+            self.stop(node)
+
+    def kill_all(self):
+        for p in self.procs.values():
+            try:
+                p.kill()
+                p.wait(timeout=5)
+            except Exception:
+                pass
+        self.procs = {}
+
+    def port(self, node):
+        return self.client_ports[node - 1]
+
+    def leader(self, exclude=(), min_term=0, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for node in self.procs:
+                if node in exclude:
+                    continue
+                i = info(self.port(node))
+                if i and i.get("role") == "leader" and int(i["term"]) >= min_term:
+                    return node, int(i["term"])
+            time.sleep(0.02)
+        raise AssertionError("no leader within %.1fs" % timeout)
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+class Writers:
+    """Threads writing unique keys; acked[key] = value for every +OK."""
+
+    def __init__(self, cluster, n=6):
+        self.cluster = cluster
+        self.n = n
+        self.acked = {}
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+        self.errors = 0
+        self.threads = [threading.Thread(target=self.run, args=(t,), daemon=True) for t in range(n)]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def stop(self):
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=10)
+
+    def count(self):
+        with self.lock:
+            return len(self.acked)
+
+    def run(self, tid):
+        conn, k = None, 0
+        while not self.stop_flag.is_set():
+            if conn is None:
+                try:
+                    node, _ = self.cluster.leader(timeout=5)
+                    conn = Resp(self.cluster.port(node), timeout=2.0)
+                except (AssertionError, OSError):
+                    time.sleep(0.05)
+                    continue
+            k += 1
+            key, value = "w%d-%d" % (tid, k), "v%d-%d-%s" % (tid, k, "x" * (k % 13))
+            try:
+                reply = conn.call("SET", key, value)
+            except (OSError, ConnectionError, ValueError):
+                conn.close()
+                conn = None
+                continue
+            if reply == "OK":
+                with self.lock:
+                    self.acked[key] = value
+            else:
+                with self.lock:
+                    self.errors += 1
+                conn.close()
+                conn = None
+                time.sleep(0.01)
+
+
+def wait_caught_up(cluster, timeout=20.0):
+    """Until every node applied everything the leader committed (and no writes run)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        infos = {n: info(cluster.port(n)) for n in cluster.procs}
+        if all(infos.values()):
+            leaders = [i for i in infos.values() if i["role"] == "leader"]
+            if len(leaders) == 1:
+                commit = int(leaders[0]["commit_index"])
+                if all(int(i["applied_index"]) >= commit for i in infos.values()):
+                    return infos
+        time.sleep(0.05)
+    fail("nodes did not catch up within %.0fs: %r" % (timeout, infos))
+
+
+def verify_all(cluster, acked, label):
+    missing = 0
+    for node in sorted(cluster.procs):
+        c = Resp(cluster.port(node), timeout=5.0)
+        assert c.call("READONLY") == "OK"
+        bad = 0
+        items = list(acked.items())
+        got_all = []
+        for start in range(0, len(items), 500):
+            got_all += c.pipeline([("GET", k) for k, _ in items[start:start + 500]])
+        for (key, value), got in zip(items, got_all):
+            if got != value:
+                bad += 1
+                if bad <= 5:
+                    print("  node %d: %s = %r, acknowledged %r" % (node, key, got, value))
+        c.close()
+        log("%s: node %d holds %d/%d acknowledged writes" % (label, node, len(acked) - bad, len(acked)))
+        missing += bad
+    if missing:
+        fail("%s: %d acknowledged writes missing or wrong" % (label, missing))
+
+
+T0 = time.time()
+
+
+def log(msg):
+    print("[%5.2fs] %s" % (time.time() - T0, msg), flush=True)
+
+
+def main():
+    if not os.access(BIN, os.X_OK):
+        fail("not executable: %s" % BIN)
+    root = tempfile.mkdtemp(prefix="synod-kv-cluster-test-")
+    cluster = Cluster(root)
+    ok = False
+    try:
+        for node in (1, 2, 3):
+            cluster.start(node)
+        leader, term = cluster.leader(timeout=10)
+        log("leader: node %d, term %d" % (leader, term))
+
+        writers = Writers(cluster)
+        writers.start()
+        time.sleep(1.0)
+        before = writers.count()
+        if before < 50:
+            fail("only %d writes acknowledged in the first second" % before)
+
+        t0 = time.time()
+        cluster.kill9(leader)
+        log("killed leader node %d with SIGKILL after %d acknowledged writes" % (leader, before))
+        new_leader, new_term = cluster.leader(min_term=term + 1, timeout=10)
+        elapsed = time.time() - t0
+        log("new leader: node %d, term %d, after %.0f ms (election timeout <= %d ms)"
+              % (new_leader, new_term, elapsed * 1000, ELECTION_MAX_MS))
+        if elapsed > 10 * ELECTION_MAX_MS / 1000.0:
+            fail("new leader took %.2fs, more than 10 election timeouts" % elapsed)
+
+        time.sleep(1.0)
+        after_kill = writers.count() - before
+        if after_kill < 50:
+            fail("only %d writes acknowledged after the failover" % after_kill)
+        cluster.start(leader)  # same --data: recovers, then catches up
+        time.sleep(0.5)
+        writers.stop()
+        acked = dict(writers.acked)
+        log("writers: %d acknowledged, %d errors/redirects" % (len(acked), writers.errors))
+
+        wait_caught_up(cluster)
+        verify_all(cluster, acked, "after kill -9 and catch-up")
+
+        # Restart everyone (SIGTERM, same data dirs): state is recovered from disk.
+        cluster.stop_all()
+        for node in (1, 2, 3):
+            cluster.start(node)
+        cluster.leader(timeout=10)
+        c = None
+        deadline = time.time() + 10
+        while True:  # a write commits an entry of the new term, so everything before applies
+            node, _ = cluster.leader(timeout=10)
+            c = Resp(cluster.port(node))
+            if c.call("SET", "after-restart", "1") == "OK":
+                break
+            c.close()
+            if time.time() > deadline:
+                fail("no write accepted after full restart")
+            time.sleep(0.05)
+        c.close()
+        wait_caught_up(cluster)
+        verify_all(cluster, acked, "after full restart")
+        ok = True
+    finally:
+        cluster.kill_all()
+        if ok:
+            shutil.rmtree(root, ignore_errors=True)
+            print("PASS")
+        else:
+            print("logs kept in", root)
+            for node in (1, 2, 3):
+                path = os.path.join(root, "node%d.log" % node)
+                if os.path.exists(path):
+                    print("---- node %d log (tail)" % node)
+                    with open(path, "rb") as f:
+                        print(b"".join(f.readlines()[-15:]).decode(errors="replace"))
+
+
+if __name__ == "__main__":
+    main()
