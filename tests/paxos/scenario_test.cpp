@@ -83,8 +83,8 @@ TEST_P(PaxosSingleProposerCrashes, NoProgressWithoutAMajorityButSafety) {
 }
 
 std::string acceptors_name(const ::testing::TestParamInfo<int>& p) { return std::to_string(p.param) + "acceptors"; }
-INSTANTIATE_TEST_SUITE_P(Acceptors, PaxosSingleProposer, ::testing::Values(1, 3, 5, 7), acceptors_name);
-INSTANTIATE_TEST_SUITE_P(Acceptors, PaxosSingleProposerCrashes, ::testing::Values(3, 5, 7), acceptors_name);
+INSTANTIATE_TEST_SUITE_P(Paxos, PaxosSingleProposer, ::testing::Values(1, 3, 5, 7), acceptors_name);
+INSTANTIATE_TEST_SUITE_P(Paxos, PaxosSingleProposerCrashes, ::testing::Values(3, 5, 7), acceptors_name);
 
 // ------------------------------------------------------------ value adoption
 
