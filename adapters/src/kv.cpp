@@ -30,7 +30,13 @@ bool BlobCodec::decode(ByteReader& r, Entry& e) {
   const std::string_view bytes = r.bytes(length);
   if (r.failed()) return false;
   e.payload.seq = seq;
-  if (seq != 0) staged_.emplace_back(PayloadKey{e.term, seq}, bytes);
+  if (seq == 0) return true;
+  // (term, seq) names one batch in the whole cluster: the same handle twice
+  // in one message with different bytes is corruption or a bug, never valid.
+  const PayloadKey key{e.term, seq};
+  for (const auto& [k, b] : staged_)
+    if (k == key) return b == bytes;
+  staged_.emplace_back(key, bytes);
   return true;
 }
 

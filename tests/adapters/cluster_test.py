@@ -29,16 +29,8 @@ TICK_MS = 10
 ELECTION_MAX_MS = 30 * TICK_MS
 
 
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from free_ports import free_ports  # noqa: E402  (ports below the ephemeral range)
 
 
 class Resp:

@@ -34,15 +34,16 @@ check "bad election ticks"    2 "election"  -- --id 1 --cluster $C --client-port
 # A data directory with mid-log corruption: refuse to start, name file and offset.
 D=$(mktemp -d /tmp/synod-kv-flags-test.XXXXXX)
 trap 'rm -rf "$D"' EXIT
-read -r -a P < <(python3 -c 'import socket
-ss=[socket.socket() for _ in range(2)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+read -r -a P < <(python3 "$(dirname "$0")/free_ports.py" 2)
 "$BIN" --id 1 --cluster "1=127.0.0.1:${P[0]}" --client-port "${P[1]}" --data "$D" --quiet &
 pid=$!
-for _ in $(seq 1 50); do redis-cli -p "${P[1]}" SET a 1 2>/dev/null | grep -q OK && break; sleep 0.1; done
-for i in $(seq 1 5); do redis-cli -p "${P[1]}" SET "k$i" "$i" >/dev/null 2>&1; done
+up=0
+for _ in $(seq 1 100); do redis-cli -p "${P[1]}" SET a 1 2>/dev/null | grep -q OK && { up=1; break; }; sleep 0.1; done
+acked=0
+for i in $(seq 1 5); do redis-cli -p "${P[1]}" SET "k$i" "$i" 2>/dev/null | grep -q OK && acked=$((acked + 1)); done
 kill -KILL $pid; wait $pid 2>/dev/null
+if ((up == 0 || acked != 5)); then echo "FAIL single-node server did not acknowledge writes (up=$up acked=$acked)"; exit 1; fi
+ls -l "$D"
 seg="$D/wal-00000001.log"
 printf '\xff' | dd of="$seg" bs=1 seek=30 conv=notrunc status=none
 check "mid-log corruption"    1 "wal-00000001.log at offset 0" -- --id 1 --cluster "1=127.0.0.1:${P[0]}" --client-port "${P[1]}" --data "$D"

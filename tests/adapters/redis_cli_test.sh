@@ -15,10 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r -a P < <(python3 -c 'import socket
-ss=[socket.socket() for _ in range(6)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+read -r -a P < <(python3 "$(dirname "$0")/free_ports.py" 6)
 CLUSTER="1=127.0.0.1:${P[0]},2=127.0.0.1:${P[1]},3=127.0.0.1:${P[2]}"
 for i in 1 2 3; do
   "$BIN" --id "$i" --cluster "$CLUSTER" --client-port "${P[$((i + 2))]}" --data "$ROOT/d$i" >"$ROOT/n$i.log" 2>&1 &
