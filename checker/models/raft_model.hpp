@@ -68,6 +68,9 @@ struct RaftBounds {
   std::uint8_t crashes = 1;
   std::uint8_t proposals = 1;
   bool noop_on_election = false;
+  // A seeded harness fault: the disk loses hard-state writes (term and vote)
+  // while still reporting them durable. Election Safety must then fail.
+  bool lossy_disk = false;
 };
 
 template <std::size_t MaxNodes = 3>
@@ -214,7 +217,7 @@ class RaftModel {
         Node& node = *next.nodes[i];
         const raft::PersistRequest request = node.persist_request();
         Disk& disk = next.disks[i];
-        if (request.hard_state_changed) disk.hard_state = request.hard_state;
+        if (request.hard_state_changed && !bounds_.lossy_disk) disk.hard_state = request.hard_state;
         if (request.has_entries()) {
           disk.log.truncate_after(request.first - 1);
           for (raft::Index k = request.first; k <= request.last; ++k)

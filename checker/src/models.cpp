@@ -45,7 +45,8 @@ std::vector<cli::ModelEntry> registry() {
                 {"dups", 0, 0, 9, "messages the network may duplicate"},
                 {"crashes", 1, 0, 9, "node crashes (a crashed node may restart)"},
                 {"proposals", 1, 0, 9, "client proposals"},
-                {"noop", 0, 0, 1, "1: a new leader appends a no-op entry (thesis 6.4)"}},
+                {"noop", 0, 0, 1, "1: a new leader appends a no-op entry (thesis 6.4)"},
+                {"lossy_disk", 0, 0, 1, "1: seeded fault, the disk silently loses term/vote writes"}},
                [](const cli::Bounds& b, const cli::RunConfig& cfg) {
                  RaftBounds rb;
                  rb.nodes = as<std::size_t>(b, "nodes");
@@ -57,6 +58,7 @@ std::vector<cli::ModelEntry> registry() {
                  rb.crashes = as<std::uint8_t>(b, "crashes");
                  rb.proposals = as<std::uint8_t>(b, "proposals");
                  rb.noop_on_election = b.at("noop") != 0;
+                 rb.lossy_disk = b.at("lossy_disk") != 0;
                  if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
                  return cli::run_model(RaftModel<5>(rb), b, cfg);
                }});

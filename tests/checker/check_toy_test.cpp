@@ -1,0 +1,225 @@
+// The engine on toy models whose reachable states a naive std::set search
+// computes independently: BFS, DFS, parallel BFS and symmetry-on runs agree.
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <synod/check/checker.hpp>
+
+#include "toy/two_phase_commit.hpp"
+#include "toy/water_jug.hpp"
+
+namespace {
+
+using synod::check::Checker;
+using synod::check::Options;
+using synod::check::Search;
+using synod::check::Verdict;
+using synod::check::toy::TwoPhaseCommit;
+using synod::check::toy::WaterJug;
+
+// Every reachable state by a plain BFS over std::set, no fingerprints.
+template <class M, class Key>
+std::size_t naive_reachable(const M& model, Key key) {
+  using State = typename M::State;
+  std::set<decltype(key(std::declval<State>()))> seen;
+  std::deque<State> queue;
+  model.init_states([&](const State& s) {
+    if (seen.insert(key(s)).second) queue.push_back(s);
+  });
+  while (!queue.empty()) {
+    const State s = queue.front();
+    queue.pop_front();
+    std::vector<typename M::Action> acts;
+    model.actions(s, [&](const typename M::Action& a) { acts.push_back(a); });
+    for (const auto& a : acts) {
+      auto n = model.next_state(s, a);
+      if (n && seen.insert(key(*n)).second) queue.push_back(*n);
+    }
+  }
+  return seen.size();
+}
+
+auto jug_key = [](const WaterJug::State& s) { return std::pair(s.small, s.big); };
+
+auto tpc_key = [](const TwoPhaseCommit::State& s) {
+  return std::tuple(s.rm, s.tm, s.tm_prepared, s.msg_prepared, s.msg_commit, s.msg_abort);
+};
+
+// The symmetry class of a 2PC state: per-RM facts as a sorted multiset.
+struct TpcCanonical {
+  std::size_t n;
+  auto operator()(const TwoPhaseCommit::State& s) const {
+    std::vector<std::tuple<int, int, int>> rms;
+    for (std::size_t i = 0; i < n; ++i)
+      rms.emplace_back(static_cast<int>(s.rm[i]), s.tm_prepared >> i & 1, s.msg_prepared >> i & 1);
+    std::sort(rms.begin(), rms.end());
+    return std::tuple(rms, s.tm, s.msg_commit, s.msg_abort);
+  }
+};
+
+TEST(CheckWaterJug, BfsFindsTheShortestSolution) {
+  const WaterJug model(3, 5, 4);
+  const auto report = Checker(model).run();
+  EXPECT_EQ(report.verdict, Verdict::violation);
+  EXPECT_EQ(report.property, "big jug never holds the target");
+  ASSERT_EQ(report.trace.size(), 7u);  // initial state + the 6-step solution
+  EXPECT_EQ(report.trace.back().state.big, 4);
+  // Every step is a real transition of the model.
+  for (std::size_t i = 1; i < report.trace.size(); ++i)
+    EXPECT_EQ(model.next_state(report.trace[i - 1].state, *report.trace[i].action), report.trace[i].state);
+}
+
+TEST(CheckWaterJug, UnreachableTargetExhaustsTheNaiveCount) {
+  const WaterJug model(3, 5, 9);  // 9 never fits: no violation
+  const std::size_t expected = naive_reachable(model, jug_key);
+  for (Search search : {Search::bfs, Search::dfs}) {
+    const auto report = Checker(model).search(search).run();
+    EXPECT_EQ(report.verdict, Verdict::ok);
+    EXPECT_EQ(report.distinct_states, expected) << to_string(search);
+  }
+  EXPECT_EQ(expected, 16u);  // (0..3, 0..5) minus states with both jugs partly full
+}
+
+TEST(CheckWaterJug, DfsAndRandomWalksFindTheViolationToo) {
+  const WaterJug model(3, 5, 4);
+  const auto dfs = Checker(model).search(Search::dfs).run();
+  EXPECT_EQ(dfs.verdict, Verdict::violation);
+  EXPECT_GE(dfs.trace.size(), 7u);  // not necessarily the shortest
+  const auto walk = Checker(model).random_walks(200, 30, 7).run();
+  EXPECT_EQ(walk.verdict, Verdict::violation);
+  const auto again = Checker(model).random_walks(200, 30, 7).run();
+  ASSERT_EQ(walk.trace.size(), again.trace.size());  // same seed, same walk
+  for (std::size_t i = 0; i < walk.trace.size(); ++i) EXPECT_EQ(walk.trace[i].state, again.trace[i].state);
+}
+
+TEST(CheckTwoPhaseCommit, CountsMatchANaiveSearch) {
+  for (std::size_t rms : {1u, 2u, 3u, 4u}) {
+    const TwoPhaseCommit model(rms);
+    const std::size_t expected = naive_reachable(model, tpc_key);
+    for (Search search : {Search::bfs, Search::dfs}) {
+      const auto report = Checker(model).search(search).run();
+      EXPECT_EQ(report.verdict, Verdict::ok) << rms;
+      EXPECT_EQ(report.distinct_states, expected) << rms << " " << to_string(search);
+    }
+    for (unsigned threads : {2u, 3u}) {
+      const auto report = Checker(model).threads(threads).run();
+      EXPECT_EQ(report.distinct_states, expected) << rms << " threads " << threads;
+    }
+    const auto wide = Checker(model).fp128().run();
+    EXPECT_EQ(wide.distinct_states, expected);
+    EXPECT_EQ(wide.fingerprint_bits, 128u);
+  }
+  EXPECT_EQ(naive_reachable(TwoPhaseCommit(3), tpc_key), 288u);  // TLA+ TwoPhase, 3 RMs
+}
+
+TEST(CheckTwoPhaseCommit, SymmetryCountsMatchNaiveCanonicalClasses) {
+  for (std::size_t rms : {2u, 3u, 4u, 5u}) {
+    const TwoPhaseCommit model(rms);
+    const std::size_t classes = naive_reachable(model, TpcCanonical{rms});
+    const auto full = Checker(model).run();
+    const auto reduced = Checker(model).symmetry().run();
+    EXPECT_EQ(reduced.verdict, Verdict::ok);
+    EXPECT_EQ(reduced.distinct_states, classes) << rms;
+    EXPECT_LT(reduced.distinct_states, full.distinct_states) << rms;
+    EXPECT_EQ(Checker(model).symmetry().threads(2).run().distinct_states, classes);
+  }
+}
+
+TEST(CheckTwoPhaseCommit, SeededBugGivesTheSameShortestTraceForAnyThreadCount) {
+  const TwoPhaseCommit model(3, /*buggy_tm=*/true);
+  const auto one = Checker(model).run();
+  ASSERT_EQ(one.verdict, Verdict::violation);
+  EXPECT_EQ(one.property, "no RM commits while another aborts");
+  for (unsigned threads : {2u, 4u}) {
+    const auto many = Checker(model).threads(threads).run();
+    EXPECT_EQ(many.verdict, Verdict::violation);
+    EXPECT_EQ(many.distinct_states, one.distinct_states);
+    EXPECT_EQ(many.states_generated, one.states_generated);
+    EXPECT_EQ(many.max_depth, one.max_depth);
+    ASSERT_EQ(many.trace.size(), one.trace.size());
+    for (std::size_t i = 0; i < one.trace.size(); ++i) {
+      EXPECT_EQ(many.trace[i].state, one.trace[i].state);
+      EXPECT_EQ(many.trace[i].action_index, one.trace[i].action_index);
+    }
+  }
+  // DFS finds it too; symmetry keeps the verdict and a trace of the same
+  // (shortest) length whose steps are concrete transitions of the model.
+  EXPECT_EQ(Checker(model).search(Search::dfs).run().verdict, Verdict::violation);
+  const auto sym = Checker(model).symmetry().run();
+  EXPECT_EQ(sym.verdict, Verdict::violation);
+  ASSERT_EQ(sym.trace.size(), one.trace.size());
+  for (std::size_t i = 1; i < sym.trace.size(); ++i)
+    EXPECT_EQ(model.next_state(sym.trace[i - 1].state, *sym.trace[i].action), sym.trace[i].state);
+  // The shortest violation: 3 prepares... no: 2 prepares, TM receives 2, commits,
+  // RM 1 receives commit, RM 3 aborts: 7 steps.
+  EXPECT_EQ(one.trace.size() - 1, 7u);
+}
+
+// A model whose goal can never be reached: the run must fail as vacuous.
+struct Counter {
+  struct State {
+    int value = 0;
+    friend bool operator==(const State&, const State&) = default;
+  };
+  using Action = int;
+  template <class F>
+  void init_states(F&& f) const { f(State{}); }
+  template <class F>
+  void actions(const State& s, F&& f) const {
+    if (s.value < 10) f(1);
+  }
+  std::optional<State> next_state(const State& s, int a) const { return State{s.value + a}; }
+  bool within_boundary(const State& s) const { return s.value <= limit; }
+  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const {
+    synod::Hasher h(seed);
+    h.add(static_cast<std::uint64_t>(s.value));
+    return h.value();
+  }
+  static bool reaches_ten(const Counter&, const State& s) { return s.value == 10; }
+  static bool small(const Counter&, const State& s) { return s.value <= 10; }
+  static constexpr std::array<synod::check::Property<Counter>, 2> kProps{
+      synod::check::Property<Counter>::always("small", &small),
+      synod::check::Property<Counter>::sometimes("reaches ten", &reaches_ten)};
+  std::span<const synod::check::Property<Counter>> properties() const { return kProps; }
+  int limit = 10;
+};
+
+TEST(CheckEngine, UnreachedGoalIsVacuousAndBoundaryIsRespected) {
+  Counter bounded;
+  bounded.limit = 5;
+  const auto report = Checker(bounded).run();
+  EXPECT_EQ(report.verdict, Verdict::vacuous);
+  EXPECT_EQ(report.property, "reaches ten");
+  EXPECT_EQ(report.distinct_states, 6u);  // 0..5
+  Counter full;
+  const auto ok = Checker(full).run();
+  EXPECT_EQ(ok.verdict, Verdict::ok);
+  EXPECT_EQ(ok.distinct_states, 11u);
+  EXPECT_EQ(ok.max_depth, 10u);
+  const auto shallow = Checker(full).max_depth(3).run();
+  EXPECT_EQ(shallow.distinct_states, 4u);
+  EXPECT_FALSE(shallow.complete);
+  EXPECT_EQ(shallow.verdict, Verdict::vacuous);
+}
+
+TEST(CheckEngine, SymmetryOnAModelWithoutCanonicalFingerprintIsRejected) {
+  const WaterJug model;
+  EXPECT_THROW((void)Checker(model).symmetry().run(), std::invalid_argument);
+}
+
+TEST(CheckEngine, CollisionProbabilityAndSeenSetSize) {
+  const TwoPhaseCommit model(6);
+  const auto report = Checker(model).run();
+  const double n = static_cast<double>(report.distinct_states);
+  EXPECT_NEAR(report.collision_probability, n * n / std::ldexp(1.0, 65), 1e-20);
+  EXPECT_LE(static_cast<double>(report.seen_set_bytes) / n, 16.0 * 1.5);  // small tables: 64 shards of >= 16 slots
+  const auto wide = Checker(model).fp128().run();
+  EXPECT_NEAR(wide.collision_probability, n * n / std::ldexp(1.0, 129), 1e-40);
+}
+
+}  // namespace
