@@ -33,7 +33,7 @@ bench: build
 	@bash tools/bench.sh $(BUILD)
 
 asan:
-	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DSYNOD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DSYNOD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
 clean:
 	rm -rf build build-asan
