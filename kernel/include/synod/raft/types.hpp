@@ -73,7 +73,7 @@ struct Options {
 enum class ProposeStatus : std::uint8_t {
   ok,          // appended at `index`; commits later (or never, if leadership is lost)
   not_leader,  // ask `leader_hint` (kNoNode when unknown)
-  busy,        // the log window or the outbox is full; try again later
+  busy,        // the log window or the outbox is full; retry later
 };
 
 struct [[nodiscard]] ProposeResult {
