@@ -275,6 +275,7 @@ void Server::flush() {
   cut_batch();
   propose_batches();
   send_messages();
+  transport_->flush();  // the leader's appends travel while it fsyncs its own copy
   persist();
   apply_committed();
   check_leadership();
@@ -504,8 +505,12 @@ void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<
   } else if (is(name, "QUIT")) {
     resp::simple(out, "OK");
     c->close_after_write = true;
-  } else if (is(name, "CONFIG") && args.size() >= 2 && is(args[1], "GET")) {
-    resp::array_header(out, 0);  // redis-benchmark asks; synod-kv has no such settings
+  } else if (is(name, "CONFIG") && args.size() == 3 && is(args[1], "GET")) {
+    // redis-benchmark asks for "save" and "appendonly"; synod-kv has no such
+    // settings, so every parameter reads as empty.
+    resp::array_header(out, 2);
+    resp::bulk(out, args[2]);
+    resp::bulk(out, "");
   } else {
     std::string shown(name.substr(0, 64));
     std::string msg = fmt::format("ERR unknown command '{}' (synod-kv supports PING GET SET DEL EXISTS INCR INFO)", shown);
