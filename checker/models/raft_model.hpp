@@ -2,6 +2,12 @@
 // each with a "disk" written only through its PersistRequests, a bounded
 // network, fault budgets and a ghost history for the properties.
 //
+// Representation: every component (kernel node, disk, message, ghost history)
+// is interned once in a pool of the model (collapse compression, see
+// synod/check/intern.hpp) with its hashes computed once; a state is ~100
+// bytes of references, and its fingerprint combines cached hashes. Interning
+// compares nodes with Node::protocol_equal: timers are not part of the state.
+//
 // State = per node: the kernel node (or "down" after a crash) and its disk
 // (hard state + log as persisted); the network, a multiset of in-flight
 // messages kept sorted (so equal multisets are equal states); the remaining
@@ -17,7 +23,8 @@
 //
 // Actions, in this order (the action index is the position in it):
 //   1. deliver message k to its (up) destination, for each distinct message k
-//      of the sorted network (identical copies give one action);
+//      of the network in its canonical order (by message hash, then content;
+//      identical copies give one action);
 //   2. timeout: node i campaigns (up, not leader, term < max_term);
 //   3. heartbeat: leader i broadcasts AppendEntries;
 //   4. propose: leader i appends the next client value (budget; log < max_log);
@@ -41,6 +48,7 @@
 
 #include <boost/container/static_vector.hpp>
 #include <nlohmann/json.hpp>
+#include <synod/check/intern.hpp>
 #include <synod/check/model.hpp>
 #include <synod/check/raft_invariants.hpp>
 #include <synod/hash.hpp>
@@ -85,6 +93,8 @@ class RaftModel {
   static constexpr std::size_t kMaxTerm = 8;
   using History = raft_invariants::History<std::uint64_t, kMaxTerm + 1, Config::log_capacity>;
   using Violation = raft_invariants::Violation;
+  // Hashes under every renaming are cached for small clusters.
+  static constexpr std::size_t kCached = MaxNodes <= 3 ? 6 : 1;
 
   struct Disk {
     raft::HardState hard_state{};
@@ -93,23 +103,25 @@ class RaftModel {
   };
 
   struct State {
-    std::array<std::optional<Node>, MaxNodes> nodes;  // index i is node id i + 1; nullopt: down
-    std::array<Disk, MaxNodes> disks;
-    boost::container::static_vector<Message, kNetworkCapacity> network;  // sorted (message_less)
+    std::array<Ref, MaxNodes> nodes{};    // node id i + 1; kNoRef: down
+    std::array<Ref, MaxNodes> disks{};
+    std::array<Ref, kNetworkCapacity> network{};  // [0, in_flight): canonical order
+    std::uint8_t in_flight = 0;
     std::uint8_t drops_left = 0;
     std::uint8_t dups_left = 0;
     std::uint8_t crashes_left = 0;
     std::uint8_t proposals_left = 0;
     std::uint8_t restarted = 0;  // bit i: node i + 1 has restarted at least once
     Violation violation = Violation::none;  // first transition violation seen
-    History history;
+    Ref history = kNoRef;
+    friend bool operator==(const State&, const State&) = default;
   };
 
   enum class Kind : std::uint8_t { deliver, timeout, heartbeat, propose, persist, drop, duplicate, crash, restart };
   struct Action {
     Kind kind;
-    NodeId node;          // the node acted on (deliver: the destination)
-    std::uint8_t message; // deliver/drop/duplicate: index into the sorted network
+    NodeId node;           // the node acted on (deliver: the destination)
+    std::uint8_t message;  // deliver/drop/duplicate: position in the network
   };
 
   explicit RaftModel(RaftBounds bounds = {}) : bounds_(bounds) {
@@ -121,12 +133,14 @@ class RaftModel {
       throw std::invalid_argument("raft: max_msgs above " + std::to_string(kNetworkCapacity - MaxNodes));
     std::vector<NodeId> ids(bounds_.nodes);
     std::iota(ids.begin(), ids.end(), NodeId{1});
-    do {
+    do {  // the first permutation is the identity
       Renaming r;
       for (std::size_t i = 0; i < ids.size(); ++i) r.set(static_cast<NodeId>(i + 1), ids[i]);
       renamings_.push_back(r);
     } while (std::next_permutation(ids.begin(), ids.end()));
   }
+  RaftModel(const RaftModel&) = delete;
+  RaftModel& operator=(const RaftModel&) = delete;
 
   const RaftBounds& bounds() const { return bounds_; }
   std::string name() const { return "raft"; }
@@ -140,15 +154,29 @@ class RaftModel {
     return o;
   }
 
+  // ------------------------------------------------------------ components
+  bool up(const State& s, std::size_t i) const { return s.nodes[i] != kNoRef; }
+  const Node& node(const State& s, std::size_t i) const { return nodes_[s.nodes[i]].value; }
+  const Disk& disk(const State& s, std::size_t i) const { return disks_[s.disks[i]].value; }
+  const Message& message(const State& s, std::size_t k) const { return messages_[s.network[k]].value; }
+  const History& history(const State& s) const { return histories_[s.history].value; }
+
   // ------------------------------------------------------------ the verbs
   template <class Emit>
   void init_states(Emit&& emit) const {
     State s;
-    for (std::size_t i = 0; i < bounds_.nodes; ++i) s.nodes[i].emplace(options_for(static_cast<NodeId>(i + 1)));
+    s.nodes.fill(kNoRef);
+    s.disks.fill(kNoRef);
+    s.network.fill(kNoRef);
+    for (std::size_t i = 0; i < bounds_.nodes; ++i) {
+      s.nodes[i] = intern_node(Node(options_for(static_cast<NodeId>(i + 1))));
+      s.disks[i] = intern_disk(Disk{});
+    }
     s.drops_left = bounds_.drops;
     s.dups_left = bounds_.dups;
     s.crashes_left = bounds_.crashes;
     s.proposals_left = bounds_.proposals;
+    s.history = intern_history(History{});
     emit(s);
   }
 
@@ -156,109 +184,109 @@ class RaftModel {
   void actions(const State& s, Emit&& emit) const {
     const std::size_t n = bounds_.nodes;
     auto for_each_distinct_message = [&](auto&& f) {
-      for (std::size_t k = 0; k < s.network.size(); ++k)
-        if (k == 0 || !(s.network[k] == s.network[k - 1])) f(static_cast<std::uint8_t>(k));
+      for (std::size_t k = 0; k < s.in_flight; ++k)
+        if (k == 0 || s.network[k] != s.network[k - 1]) f(static_cast<std::uint8_t>(k));
     };
     for_each_distinct_message([&](std::uint8_t k) {
-      const NodeId to = s.network[k].to;
-      if (to >= 1 && to <= n && s.nodes[to - 1]) emit(Action{Kind::deliver, to, k});
+      const NodeId to = message(s, k).to;
+      if (to >= 1 && to <= n && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& node = s.nodes[i];
-      if (node && node->role() != raft::Role::leader && node->term() < bounds_.max_term)
-        emit(Action{Kind::timeout, id_of(i), 0});
-    }
     for (std::size_t i = 0; i < n; ++i)
-      if (s.nodes[i] && s.nodes[i]->role() == raft::Role::leader) emit(Action{Kind::heartbeat, id_of(i), 0});
-    if (s.proposals_left > 0) {
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto& node = s.nodes[i];
-        if (node && node->role() == raft::Role::leader && node->log().last_index() < bounds_.max_log)
+      if (up(s, i) && node(s, i).role() != raft::Role::leader && node(s, i).term() < bounds_.max_term)
+        emit(Action{Kind::timeout, id_of(i), 0});
+    for (std::size_t i = 0; i < n; ++i)
+      if (up(s, i) && node(s, i).role() == raft::Role::leader) emit(Action{Kind::heartbeat, id_of(i), 0});
+    if (s.proposals_left > 0)
+      for (std::size_t i = 0; i < n; ++i)
+        if (up(s, i) && node(s, i).role() == raft::Role::leader && node(s, i).log().last_index() < bounds_.max_log)
           emit(Action{Kind::propose, id_of(i), 0});
-      }
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& node = s.nodes[i];
-      if (node && (!node->persist_request().empty() || node->held_messages() > 0))
+    for (std::size_t i = 0; i < n; ++i)
+      if (up(s, i) && (!node(s, i).persist_request().empty() || node(s, i).held_messages() > 0))
         emit(Action{Kind::persist, id_of(i), 0});
-    }
     if (s.drops_left > 0)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, s.network[k].to, k}); });
-    if (s.dups_left > 0 && s.network.size() < bounds_.max_msgs)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::duplicate, s.network[k].to, k}); });
+      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
+    if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
+      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::duplicate, message(s, k).to, k}); });
     if (s.crashes_left > 0)
       for (std::size_t i = 0; i < n; ++i)
-        if (s.nodes[i]) emit(Action{Kind::crash, id_of(i), 0});
+        if (up(s, i)) emit(Action{Kind::crash, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
-      if (!s.nodes[i]) emit(Action{Kind::restart, id_of(i), 0});
+      if (!up(s, i)) emit(Action{Kind::restart, id_of(i), 0});
   }
 
   std::optional<State> next_state(const State& s, const Action& a) const {
     State next = s;
     const std::size_t i = a.node - 1u;
+    bool ok = true;
     switch (a.kind) {
       case Kind::deliver: {
-        const Message m = next.network[a.message];
-        next.network.erase(next.network.begin() + a.message);
-        input(next, i, [&](Node& node) { node.step(m); });
+        const Message& m = message(s, a.message);
+        remove_message(next, a.message);
+        ok = input(next, i, Kind::deliver, s.network[a.message], [&](Node& nd, Ref&) { nd.step(m); return true; });
         break;
       }
-      case Kind::timeout: input(next, i, [](Node& node) { node.campaign(); }); break;
-      case Kind::heartbeat: input(next, i, [](Node& node) { node.broadcast_heartbeat(); }); break;
+      case Kind::timeout:
+        ok = input(next, i, Kind::timeout, 0, [](Node& nd, Ref&) { nd.campaign(); return true; });
+        break;
+      case Kind::heartbeat:
+        ok = input(next, i, Kind::heartbeat, 0, [](Node& nd, Ref&) { nd.broadcast_heartbeat(); return true; });
+        break;
       case Kind::propose: {
         const std::uint64_t value = std::uint64_t{bounds_.proposals} - next.proposals_left + 1;
         --next.proposals_left;
-        bool accepted = false;
-        input(next, i, [&](Node& node) { accepted = node.propose(value).status == raft::ProposeStatus::ok; });
-        if (!accepted) return std::nullopt;
+        ok = input(next, i, Kind::propose, static_cast<Ref>(value),
+                   [&](Node& nd, Ref&) { return nd.propose(value).status == raft::ProposeStatus::ok; });
         break;
       }
-      case Kind::persist: {
-        Node& node = *next.nodes[i];
-        const raft::PersistRequest request = node.persist_request();
-        Disk& disk = next.disks[i];
-        if (request.hard_state_changed && !bounds_.lossy_disk) disk.hard_state = request.hard_state;
-        if (request.has_entries()) {
-          disk.log.truncate_after(request.first - 1);
+      case Kind::persist:
+        ok = input(next, i, Kind::persist, 0, [&](Node& nd, Ref& disk_ref) {
+          const raft::PersistRequest request = nd.persist_request();
+          Disk d = disks_[disk_ref].value;
+          if (request.hard_state_changed && !bounds_.lossy_disk) d.hard_state = request.hard_state;
+          // Storage drops every entry at index >= first, then writes [first, last].
+          d.log.truncate_after(request.first - 1);
           for (raft::Index k = request.first; k <= request.last; ++k)
-            if (!disk.log.append(node.log().at(k))) return std::nullopt;
-        } else if (request.first <= disk.log.last_index()) {
-          disk.log.truncate_after(request.first - 1);  // the log shrank below what was durable
-        }
-        input(next, i, [&](Node& n) { n.persisted(request); });
+            if (!d.log.append(nd.log().at(k))) return false;
+          disk_ref = intern_disk(d);
+          nd.persisted(request);
+          return true;
+        });
         break;
-      }
       case Kind::drop:
         --next.drops_left;
-        next.network.erase(next.network.begin() + a.message);
+        remove_message(next, a.message);
         break;
-      case Kind::duplicate: {
+      case Kind::duplicate:
         --next.dups_left;
-        const Message m = next.network[a.message];
-        if (!enqueue(next, m)) return std::nullopt;
+        ok = add_message(next, s.network[a.message]);
         break;
-      }
       case Kind::crash:
         --next.crashes_left;
-        next.nodes[i].reset();  // volatile state (and held messages) lost; the disk stays
+        next.nodes[i] = kNoRef;  // volatile state (and held messages) lost; the disk stays
         break;
-      case Kind::restart:
-        next.nodes[i].emplace(Node::restart(options_for(a.node), next.disks[i].hard_state, next.disks[i].log));
+      case Kind::restart: {
+        const Disk& d = disk(next, i);
+        next.nodes[i] = intern_node(Node::restart(options_for(a.node), d.hard_state, d.log));
         next.restarted = static_cast<std::uint8_t>(next.restarted | (1u << i));
-        record(next, nullptr, *next.nodes[i]);
+        record(next, kNoRef, next.nodes[i]);
         break;
+      }
     }
+    if (!ok) return std::nullopt;
     return next;
   }
 
-  bool within_boundary(const State& s) const { return s.network.size() <= bounds_.max_msgs; }
+  bool within_boundary(const State& s) const { return s.in_flight <= bounds_.max_msgs; }
 
-  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const { return hash_renamed(s, kIdentity, seed); }
+  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const {
+    if (seed != kPrimarySeed && seed != kSecondarySeed) return hash_renamed(s, 0, seed, /*cached=*/false);
+    return hash_renamed(s, 0, seed, true);
+  }
 
   // Symmetry over node ids: the smallest hash over all renamings.
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
     std::uint64_t best = ~std::uint64_t{0};
-    for (const Renaming& r : renamings_) best = std::min(best, hash_renamed(s, r, seed));
+    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, hash_renamed(s, r, seed, true));
     return best;
   }
 
@@ -270,11 +298,15 @@ class RaftModel {
   std::span<const Property<RaftModel>> properties() const { return kProperties; }
 
   Violation cluster_violation(const State& s) const {
-    std::array<const Node*, MaxNodes> up{};
+    std::array<const Node*, MaxNodes> up_nodes{};
     std::size_t count = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i)
-      if (s.nodes[i]) up[count++] = &*s.nodes[i];
-    return s.history.check_cluster(std::span<const Node* const>(up.data(), count));
+      if (up(s, i)) up_nodes[count++] = &node(s, i);
+    return history(s).check_cluster(std::span<const Node* const>(up_nodes.data(), count));
+  }
+
+  std::size_t interned_bytes() const {
+    return nodes_.bytes() + disks_.bytes() + messages_.bytes() + histories_.bytes();
   }
 
   // ------------------------------------------------------------ presentation
@@ -311,15 +343,15 @@ class RaftModel {
   std::string format_action(const State& s, const Action& a) const {
     const std::string who = "node " + std::to_string(a.node);
     switch (a.kind) {
-      case Kind::deliver: return "deliver " + message_string(s.network[a.message]);
+      case Kind::deliver: return "deliver " + message_string(message(s, a.message));
       case Kind::timeout: return who + " election timeout: campaigns";
       case Kind::heartbeat: return who + " heartbeat timer: leader sends AppendEntries";
       case Kind::propose:
         return "client proposes value " + std::to_string(bounds_.proposals - s.proposals_left + 1) + " to leader " +
                std::to_string(a.node);
       case Kind::persist: return who + " persists its hard state/log and releases held messages";
-      case Kind::drop: return "network drops " + message_string(s.network[a.message]);
-      case Kind::duplicate: return "network duplicates " + message_string(s.network[a.message]);
+      case Kind::drop: return "network drops " + message_string(message(s, a.message));
+      case Kind::duplicate: return "network duplicates " + message_string(message(s, a.message));
       case Kind::crash: return who + " crashes";
       case Kind::restart: return who + " restarts from its disk";
     }
@@ -335,16 +367,16 @@ class RaftModel {
   }
 
   std::string node_string(const State& s, std::size_t i) const {
-    const auto& node = s.nodes[i];
-    const Disk& d = s.disks[i];
+    const Disk& d = disk(s, i);
     std::string out;
-    if (!node) {
+    if (!up(s, i)) {
       out = "down";
     } else {
-      out = std::string(raft::to_string(node->role())) + " term " + std::to_string(node->term()) + " vote " +
-            std::to_string(node->voted_for()) + " log " + log_string(node->log()) + " commit " +
-            std::to_string(node->commit_index());
-      if (node->held_messages() > 0) out += " held " + std::to_string(node->held_messages());
+      const Node& nd = node(s, i);
+      out = std::string(raft::to_string(nd.role())) + " term " + std::to_string(nd.term()) + " vote " +
+            std::to_string(nd.voted_for()) + " log " + log_string(nd.log()) + " commit " +
+            std::to_string(nd.commit_index());
+      if (nd.held_messages() > 0) out += " held " + std::to_string(nd.held_messages());
     }
     out += " | disk term " + std::to_string(d.hard_state.term) + " vote " + std::to_string(d.hard_state.voted_for) +
            " log " + log_string(d.log);
@@ -357,15 +389,18 @@ class RaftModel {
       const std::string before = node_string(b, i), after = node_string(a, i);
       if (before != after) out += "     node " + std::to_string(i + 1) + ": " + after + "\n";
     }
-    for (const Message& m : a.network)
-      if (std::count(a.network.begin(), a.network.end(), m) > std::count(b.network.begin(), b.network.end(), m))
-        out += "     + sent " + message_string(m) + "\n";
-    if (a.network.size() != b.network.size() || !std::equal(a.network.begin(), a.network.end(), b.network.begin()))
-      out += "     network now holds " + std::to_string(a.network.size()) + " message(s)\n";
-    if (a.history.leaders_elected() > b.history.leaders_elected())
-      out += "     ghost: a leader was elected (" + std::to_string(a.history.leaders_elected()) + " so far)\n";
-    if (a.history.committed_count() > b.history.committed_count())
-      out += "     ghost: entries committed so far: " + std::to_string(a.history.committed_count()) + "\n";
+    auto count = [](const State& s, Ref r) {
+      return std::count(s.network.begin(), s.network.begin() + s.in_flight, r);
+    };
+    for (std::size_t k = 0; k < a.in_flight; ++k)
+      if ((k == 0 || a.network[k] != a.network[k - 1]) && count(a, a.network[k]) > count(b, a.network[k]))
+        out += "     + sent " + message_string(message(a, k)) + "\n";
+    if (a.in_flight != b.in_flight || a.network != b.network)
+      out += "     network now holds " + std::to_string(a.in_flight) + " message(s)\n";
+    if (history(a).leaders_elected() > history(b).leaders_elected())
+      out += "     ghost: a leader was elected (" + std::to_string(history(a).leaders_elected()) + " so far)\n";
+    if (history(a).committed_count() > history(b).committed_count())
+      out += "     ghost: entries committed so far: " + std::to_string(history(a).committed_count()) + "\n";
     if (a.violation != Violation::none && b.violation == Violation::none)
       out += std::string("     VIOLATION: ") + raft_invariants::to_string(a.violation) + "\n";
     return out;
@@ -373,8 +408,9 @@ class RaftModel {
 
   std::string format_state(const State& s) const {
     std::string out;
-    for (std::size_t i = 0; i < bounds_.nodes; ++i) out += "     node " + std::to_string(i + 1) + ": " + node_string(s, i) + "\n";
-    out += "     network: " + std::to_string(s.network.size()) + " message(s); budgets: drops " +
+    for (std::size_t i = 0; i < bounds_.nodes; ++i)
+      out += "     node " + std::to_string(i + 1) + ": " + node_string(s, i) + "\n";
+    out += "     network: " + std::to_string(s.in_flight) + " message(s); budgets: drops " +
            std::to_string(s.drops_left) + ", dups " + std::to_string(s.dups_left) + ", crashes " +
            std::to_string(s.crashes_left) + ", proposals " + std::to_string(s.proposals_left) + "\n";
     return out;
@@ -396,42 +432,41 @@ class RaftModel {
   nlohmann::json action_json(const State& s, const Action& a) const {
     nlohmann::json j{{"kind", kind_name(a.kind)}, {"node", a.node}};
     if (a.kind == Kind::deliver || a.kind == Kind::drop || a.kind == Kind::duplicate)
-      j["message"] = message_json(s.network[a.message]);
+      j["message"] = message_json(message(s, a.message));
     return j;
   }
 
   nlohmann::json state_json(const State& s) const {
     nlohmann::json nodes = nlohmann::json::array();
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      const auto& node = s.nodes[i];
+      const Disk& d = disk(s, i);
       nlohmann::json n{{"id", i + 1},
-                       {"up", node.has_value()},
-                       {"disk", {{"term", s.disks[i].hard_state.term},
-                                 {"voted_for", s.disks[i].hard_state.voted_for},
-                                 {"log", log_json(s.disks[i].log)}}}};
-      if (node) {
-        n["role"] = raft::to_string(node->role());
-        n["term"] = node->term();
-        n["voted_for"] = node->voted_for();
-        n["leader"] = node->leader_id();
-        n["commit"] = node->commit_index();
-        n["log"] = log_json(node->log());
-        n["held"] = node->held_messages();
+                       {"up", up(s, i)},
+                       {"disk", {{"term", d.hard_state.term}, {"voted_for", d.hard_state.voted_for}, {"log", log_json(d.log)}}}};
+      if (up(s, i)) {
+        const Node& nd = node(s, i);
+        n["role"] = raft::to_string(nd.role());
+        n["term"] = nd.term();
+        n["voted_for"] = nd.voted_for();
+        n["leader"] = nd.leader_id();
+        n["commit"] = nd.commit_index();
+        n["log"] = log_json(nd.log());
+        n["held"] = nd.held_messages();
       }
       nodes.push_back(std::move(n));
     }
     nlohmann::json network = nlohmann::json::array();
-    for (const Message& m : s.network) network.push_back(message_json(m));
+    for (std::size_t k = 0; k < s.in_flight; ++k) network.push_back(message_json(message(s, k)));
     return {{"nodes", nodes},
             {"network", network},
             {"budgets", {{"drops", s.drops_left}, {"dups", s.dups_left}, {"crashes", s.crashes_left},
                          {"proposals", s.proposals_left}}},
-            {"ghost", {{"leaders_elected", s.history.leaders_elected()},
-                       {"committed", s.history.committed_count()},
+            {"ghost", {{"leaders_elected", history(s).leaders_elected()},
+                       {"committed", history(s).committed_count()},
                        {"violation", raft_invariants::to_string(s.violation)}}}};
   }
 
-  // A strict total order on messages: the network's canonical sort.
+  // A strict total order on message contents (tie-break of the network order).
   static bool message_less(const Message& a, const Message& b) {
     auto key = [](const Message& m) {
       return std::tuple(m.to, m.from, m.type, m.term, m.log_index, m.log_term, m.commit, m.success, m.entries.size());
@@ -445,69 +480,197 @@ class RaftModel {
   }
 
  private:
+  // An interned component with its hashes: [r] under renaming r with the
+  // primary seed (r < kCached), and the identity with the secondary seed.
+  template <class V>
+  struct Interned {
+    V value;
+    std::array<std::uint64_t, kCached> hash{};
+    std::uint64_t secondary = 0;
+  };
+
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
-  static bool enqueue(State& s, const Message& m) {
-    if (s.network.size() == s.network.capacity()) return false;
-    auto it = std::upper_bound(s.network.begin(), s.network.end(), m, &message_less);
-    s.network.insert(it, m);
+  static std::uint64_t hash_of(const Node& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+  static std::uint64_t hash_of(const Message& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+  static std::uint64_t hash_of(const Disk& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    h.add(v.hard_state.term);
+    h.add(std::uint64_t{r(v.hard_state.voted_for)});
+    v.log.hash_append(h);
+    return h.value();
+  }
+  static std::uint64_t hash_of(const History& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+
+  template <class V, class Equal>
+  Ref intern(InternPool<Interned<V>>& pool, const V& v, Equal&& equal) const {
+    const std::uint64_t h0 = hash_of(v, kIdentity, kPrimarySeed);
+    return pool.intern(
+        h0, v, [&](const Interned<V>& stored, const V& key) { return equal(stored.value, key); },
+        [&] {
+          Interned<V> rec{v, {}, hash_of(v, kIdentity, kSecondarySeed)};
+          rec.hash[0] = h0;
+          for (std::size_t r = 1; r < kCached && r < renamings_.size(); ++r)
+            rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
+          return rec;
+        });
+  }
+  Ref intern_node(const Node& v) const {
+    return intern(nodes_, v, [](const Node& a, const Node& b) { return a.protocol_equal(b); });
+  }
+  Ref intern_disk(const Disk& v) const { return intern(disks_, v, std::equal_to<Disk>{}); }
+  Ref intern_message(const Message& v) const { return intern(messages_, v, std::equal_to<Message>{}); }
+  Ref intern_history(const History& v) const { return intern(histories_, v, std::equal_to<History>{}); }
+
+  template <class V>
+  std::uint64_t component_hash(const InternPool<Interned<V>>& pool, Ref ref, std::size_t r, std::uint64_t seed,
+                               bool cached) const {
+    const Interned<V>& rec = pool[ref];
+    if (cached && seed == kPrimarySeed && r < kCached) return rec.hash[r];
+    if (cached && seed == kSecondarySeed && r == 0) return rec.secondary;
+    return hash_of(rec.value, renamings_[r], seed);
+  }
+
+  // The network's canonical order: by message hash, then content.
+  bool network_less(Ref a, Ref b) const {
+    const auto& ra = messages_[a];
+    const auto& rb = messages_[b];
+    if (ra.hash[0] != rb.hash[0]) return ra.hash[0] < rb.hash[0];
+    return message_less(ra.value, rb.value);
+  }
+  bool add_message(State& s, Ref m) const {
+    if (s.in_flight == kNetworkCapacity) return false;
+    std::size_t k = s.in_flight;
+    while (k > 0 && network_less(m, s.network[k - 1])) {
+      s.network[k] = s.network[k - 1];
+      --k;
+    }
+    s.network[k] = m;
+    ++s.in_flight;
+    return true;
+  }
+  static void remove_message(State& s, std::size_t k) {
+    for (std::size_t j = k + 1; j < s.in_flight; ++j) s.network[j - 1] = s.network[j];
+    --s.in_flight;
+    s.network[s.in_flight] = kNoRef;
+  }
+
+  // Transitions of one node are memoised: (node, input[, disk]) -> (node,
+  // disk, messages sent), and ghost updates (history, before, after) ->
+  // (history, violation). The same node-level step recurs in many global
+  // states; each is computed on the kernel once.
+  struct StepKey {
+    Ref node = kNoRef;
+    Ref arg = 0;  // deliver: the message; propose: the value
+    Ref disk = kNoRef;
+    Kind kind = Kind::deliver;
+    friend bool operator==(const StepKey&, const StepKey&) = default;
+  };
+  struct StepResult {
+    Ref node = kNoRef;
+    Ref disk = kNoRef;
+    std::array<Ref, MaxNodes> sent{};
+    std::uint8_t sent_count = 0;
+    bool ok = false;
+  };
+  struct RecordKey {
+    Ref history = kNoRef;
+    Ref before = kNoRef;
+    Ref after = kNoRef;
+    friend bool operator==(const RecordKey&, const RecordKey&) = default;
+  };
+  struct RecordResult {
+    Ref history = kNoRef;
+    Violation violation = Violation::none;
+  };
+  static std::uint64_t key_hash(std::uint64_t a, std::uint64_t b) {
+    return Hasher::mix(a * 0x9e3779b97f4a7c15ULL ^ Hasher::mix(b + 0x632be59bd9b4e019ULL));
+  }
+
+  // One input to node i: run it on a copy, drain its outbox into the network,
+  // intern the result, record the transition in the ghost history. False
+  // when the input is refused or the network's capacity would be exceeded
+  // (never within the bounds).
+  template <class F>
+  bool input(State& s, std::size_t i, Kind kind, Ref arg, F&& f) const {
+    const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
+    const std::uint64_t h = key_hash(std::uint64_t{key.node} << 32 | key.arg,
+                                     std::uint64_t{key.disk} << 8 | static_cast<std::uint64_t>(kind));
+    StepResult result;
+    if (!steps_.find(h, key, result)) {
+      Node after = node(s, i);
+      Ref disk_ref = s.disks[i];
+      result.ok = f(after, disk_ref);
+      for (const Message& m : after.messages()) {
+        if (result.sent_count == MaxNodes) {
+          result.ok = false;
+          break;
+        }
+        result.sent[result.sent_count++] = intern_message(m);
+      }
+      after.clear_messages();
+      result.node = intern_node(after);
+      result.disk = disk_ref;
+      steps_.insert(h, key, result);
+    }
+    if (!result.ok) return false;
+    for (std::size_t k = 0; k < result.sent_count; ++k)
+      if (!add_message(s, result.sent[k])) return false;
+    const Ref before = s.nodes[i];
+    s.nodes[i] = result.node;
+    if (kind == Kind::persist) s.disks[i] = result.disk;  // only persist's key includes the disk
+    if (before != result.node) record(s, before, result.node);
     return true;
   }
 
-  // One input to node i: run it, drain its outbox into the network, record
-  // the transition in the ghost history.
-  template <class F>
-  void input(State& s, std::size_t i, F&& f) const {
-    Node& node = *s.nodes[i];
-    const Node before = node;
-    f(node);
-    for (const Message& m : node.messages()) {
-      if (!enqueue(s, m)) {
-        s.network.clear();  // over capacity: certainly outside the boundary
-        s.network.resize(s.network.capacity());
-        break;
-      }
+  void record(State& s, Ref before, Ref after) const {
+    const RecordKey key{s.history, before, after};
+    const std::uint64_t h = key_hash(std::uint64_t{key.history} << 32 | key.before, key.after);
+    RecordResult result;
+    if (!records_.find(h, key, result)) {
+      History updated = history(s);
+      result.violation = updated.record(before == kNoRef ? nullptr : &nodes_[before].value, nodes_[after].value);
+      result.history = updated == history(s) ? s.history : intern_history(updated);
+      records_.insert(h, key, result);
     }
-    node.clear_messages();
-    record(s, &before, node);
+    s.history = result.history;
+    if (s.violation == Violation::none) s.violation = result.violation;
   }
 
-  static void record(State& s, const Node* before, const Node& after) {
-    const Violation v = s.history.record(before, after);
-    if (s.violation == Violation::none) s.violation = v;
-  }
-
-  std::uint64_t hash_renamed(const State& s, const Renaming& r, std::uint64_t seed) const {
-    // The node renamed to j is hashed j-th.
-    std::array<std::size_t, MaxNodes> order{};
+  std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
+    const Renaming& r = renamings_[ri];
+    std::array<std::size_t, MaxNodes> order{};  // the node renamed to j is hashed j-th
     for (std::size_t i = 0; i < bounds_.nodes; ++i) order[r(id_of(i)) - 1u] = i;
     Hasher h(seed);
+    std::uint64_t restarted = 0;
     for (std::size_t j = 0; j < bounds_.nodes; ++j) {
       const std::size_t i = order[j];
-      if (s.nodes[i]) {
-        h.add(std::uint64_t{1});
-        s.nodes[i]->hash_append(h, r);
-      } else {
-        h.add(std::uint64_t{0});
-      }
-      h.add(s.disks[i].hard_state.term);
-      h.add(std::uint64_t{r(s.disks[i].hard_state.voted_for)});
-      s.disks[i].log.hash_append(h);
-      h.add(std::uint64_t{(s.restarted >> i) & 1u});
+      h.add(up(s, i) ? component_hash(nodes_, s.nodes[i], ri, seed, cached) : std::uint64_t{0});
+      h.add(component_hash(disks_, s.disks[i], ri, seed, cached));
+      restarted |= std::uint64_t{(s.restarted >> i) & 1u} << j;
     }
     std::array<std::uint64_t, kNetworkCapacity> messages{};
-    for (std::size_t k = 0; k < s.network.size(); ++k) {
-      Hasher hm(seed);
-      s.network[k].hash_append(hm, r);
-      messages[k] = hm.value();
-    }
-    std::sort(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(s.network.size()));
-    h.add(std::uint64_t{s.network.size()});
-    for (std::size_t k = 0; k < s.network.size(); ++k) h.add(messages[k]);
+    for (std::size_t k = 0; k < s.in_flight; ++k) messages[k] = component_hash(messages_, s.network[k], ri, seed, cached);
+    if (ri != 0 || !cached || seed != kPrimarySeed)
+      std::sort(messages.begin(), messages.begin() + s.in_flight);
+    h.add(std::uint64_t{s.in_flight});
+    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages[k]);
     h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
-          std::uint64_t{s.proposals_left} << 24);
+          std::uint64_t{s.proposals_left} << 24 | restarted << 32);
     h.add(s.violation);
-    s.history.hash_append(h, r);
+    h.add(component_hash(histories_, s.history, ri, seed, cached));
     return h.value();
   }
 
@@ -519,14 +682,14 @@ class RaftModel {
   static bool cluster_ok(const RaftModel& m, const State& s) {
     return m.cluster_violation(s) != V;
   }
-  static bool leader_elected(const RaftModel&, const State& s) { return s.history.leaders_elected() >= 1; }
-  static bool entry_committed(const RaftModel&, const State& s) { return s.history.committed_count() >= 1; }
-  static bool second_leader(const RaftModel&, const State& s) { return s.history.leaders_elected() >= 2; }
+  static bool leader_elected(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 1; }
+  static bool entry_committed(const RaftModel& m, const State& s) { return m.history(s).committed_count() >= 1; }
+  static bool second_leader(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 2; }
   static bool restarted_caught_up(const RaftModel& m, const State& s) {
-    if (s.history.committed_count() == 0) return false;
+    const raft::Index committed = m.history(s).committed_count();
+    if (committed == 0) return false;
     for (std::size_t i = 0; i < m.bounds_.nodes; ++i)
-      if ((s.restarted >> i & 1u) && s.nodes[i] && s.nodes[i]->commit_index() >= s.history.committed_count())
-        return true;
+      if ((s.restarted >> i & 1u) && m.up(s, i) && m.node(s, i).commit_index() >= committed) return true;
     return false;
   }
 
@@ -547,6 +710,12 @@ class RaftModel {
 
   RaftBounds bounds_;
   std::vector<Renaming> renamings_;
+  mutable InternPool<Interned<Node>> nodes_;
+  mutable InternPool<Interned<Disk>> disks_;
+  mutable InternPool<Interned<Message>> messages_;
+  mutable InternPool<Interned<History>> histories_;
+  mutable Memo<StepKey, StepResult> steps_;
+  mutable Memo<RecordKey, RecordResult> records_;
 };
 
 }  // namespace synod::check::models

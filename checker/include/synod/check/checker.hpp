@@ -109,8 +109,8 @@ struct Report {
 
 namespace detail {
 
-inline constexpr std::uint64_t kSeedLo = 0x243f6a8885a308d3ULL;
-inline constexpr std::uint64_t kSeedHi = 0x13198a2e03707344ULL;
+inline constexpr std::uint64_t kSeedLo = kPrimarySeed;
+inline constexpr std::uint64_t kSeedHi = kSecondarySeed;
 
 // Parent link: 40 bits of parent id, 24 bits of action index.
 inline constexpr std::uint64_t kNoParent = (std::uint64_t{1} << 40) - 1;

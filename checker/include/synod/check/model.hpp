@@ -38,6 +38,12 @@
 
 namespace synod::check {
 
+// The two seeds the engine passes to fingerprint(): the first for 64-bit
+// fingerprints, both for --fp128. Models that cache component hashes may cache
+// one per seed.
+inline constexpr std::uint64_t kPrimarySeed = 0x243f6a8885a308d3ULL;
+inline constexpr std::uint64_t kSecondarySeed = 0x13198a2e03707344ULL;
+
 enum class Expectation : std::uint8_t {
   always,     // an invariant: must hold in every reachable state
   sometimes,  // a reachability goal: must hold in at least one reachable state

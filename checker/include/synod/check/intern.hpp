@@ -1,0 +1,218 @@
+// synod/check/intern.hpp - a thread-safe pool of interned values.
+//
+// Collapse compression (as in SPIN): a model keeps each distinct component
+// of its states (a kernel node, a message, a disk, a ghost history) once in a
+// pool and stores 32-bit references in its states. States shrink from
+// kilobytes to tens of bytes, so a BFS level of millions of states fits in
+// memory, and the component's hashes are computed once, at interning, so a
+// state's fingerprint combines a few cached numbers.
+//
+// Nothing observable may depend on a reference's number (it depends on which
+// thread interned first): models hash and order components by content.
+//
+// Values never move: storage is a table of fixed-size blocks, so a reference
+// stays valid and readable without a lock while other threads intern. A
+// reader must have obtained the reference through a happens-before edge (its
+// own intern call, or a state handed over at a search barrier).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+namespace synod::check {
+
+using Ref = std::uint32_t;
+inline constexpr Ref kNoRef = 0xffffffffu;
+
+template <class T>
+class InternPool {
+ public:
+  InternPool() : blocks_(new std::atomic<T*>[kMaxBlocks]) {
+    for (std::size_t i = 0; i < kMaxBlocks; ++i) blocks_[i].store(nullptr, std::memory_order_relaxed);
+  }
+  InternPool(const InternPool&) = delete;
+  InternPool& operator=(const InternPool&) = delete;
+  ~InternPool() {
+    const std::size_t n = next_.load();
+    for (std::size_t i = 0; i < n; ++i) slot(static_cast<Ref>(i))->~T();
+    for (std::size_t b = 0; b < kMaxBlocks; ++b) {
+      T* block = blocks_[b].load();
+      if (block) ::operator delete(block, std::align_val_t{alignof(T)});
+    }
+  }
+
+  // The reference of a stored value v with equal(v, key); when there is none,
+  // stores make() (which must be equal to key) and returns its reference.
+  // `hash` must be the same for keys that are equal.
+  template <class Key, class Equal, class Make>
+  Ref intern(std::uint64_t hash, const Key& key, Equal&& equal, Make&& make) {
+    Shard& shard = shards_[hash & (kShards - 1)];
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (shard.entries.empty()) shard.entries.assign(64, Entry{});
+    std::size_t mask = shard.entries.size() - 1;
+    std::size_t i = (hash >> 6) & mask;
+    for (;; i = (i + 1) & mask) {
+      const Entry& e = shard.entries[i];
+      if (e.ref == kNoRef) break;
+      if (e.hash == hash && equal(*slot(e.ref), key)) return e.ref;
+    }
+    const std::size_t index = next_.fetch_add(1, std::memory_order_relaxed);
+    if (index >= kMaxBlocks * kBlock) throw std::length_error("intern pool full");
+    const Ref ref = static_cast<Ref>(index);
+    ensure_block(index / kBlock);
+    new (slot(ref)) T(make());
+    shard.entries[i] = Entry{hash, ref};
+    if (++shard.size * 2 > shard.entries.size()) grow(shard);
+    return ref;
+  }
+
+  const T& operator[](Ref r) const { return *slot(r); }
+
+  std::size_t size() const { return next_.load(std::memory_order_relaxed); }
+  std::size_t bytes() const {
+    std::size_t n = 0;
+    for (std::size_t b = 0; b < kMaxBlocks; ++b)
+      if (blocks_[b].load(std::memory_order_relaxed)) n += kBlock * sizeof(T);
+    for (const Shard& s : shards_) n += s.entries.capacity() * sizeof(Entry);
+    return n;
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 4096;
+  static constexpr std::size_t kMaxBlocks = 1u << 16;
+  static constexpr std::size_t kShards = 64;
+
+  struct Entry {
+    std::uint64_t hash = 0;
+    Ref ref = kNoRef;
+  };
+  struct Shard {
+    std::mutex mutex;
+    std::vector<Entry> entries;
+    std::size_t size = 0;
+  };
+
+  T* slot(Ref r) const {
+    return blocks_[r / kBlock].load(std::memory_order_acquire) + (r % kBlock);
+  }
+
+  void ensure_block(std::size_t b) {
+    if (blocks_[b].load(std::memory_order_acquire)) return;
+    std::lock_guard<std::mutex> lock(block_mutex_);
+    if (blocks_[b].load(std::memory_order_relaxed)) return;
+    auto* block = static_cast<T*>(::operator new(kBlock * sizeof(T), std::align_val_t{alignof(T)}));
+    blocks_[b].store(block, std::memory_order_release);
+  }
+
+  static void grow(Shard& shard) {
+    std::vector<Entry> old;
+    old.swap(shard.entries);
+    shard.entries.assign(old.size() * 2, Entry{});
+    const std::size_t mask = shard.entries.size() - 1;
+    for (const Entry& e : old) {
+      if (e.ref == kNoRef) continue;
+      std::size_t i = (e.hash >> 6) & mask;
+      while (shard.entries[i].ref != kNoRef) i = (i + 1) & mask;
+      shard.entries[i] = e;
+    }
+  }
+
+  std::unique_ptr<std::atomic<T*>[]> blocks_;
+  std::atomic<std::size_t> next_{0};
+  std::mutex block_mutex_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace synod::check
+
+namespace synod::check {
+
+// A thread-safe memo table: Key -> Value, for models that memoise transitions
+// of an interned component (e.g. "node n receives message m" -> the resulting
+// node and the messages it sends). Keys are small regular values with ==;
+// `hash` must be the same for equal keys. Entries are never removed.
+template <class Key, class Value>
+class Memo {
+ public:
+  bool find(std::uint64_t hash, const Key& key, Value& out) const {
+    const Shard& shard = shards_[hash & (kShards - 1)];
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (shard.entries.empty()) return false;
+    const std::size_t mask = shard.entries.size() - 1;
+    for (std::size_t i = (hash >> 6) & mask;; i = (i + 1) & mask) {
+      const Entry& e = shard.entries[i];
+      if (!e.used) return false;
+      if (e.hash == hash && e.key == key) {
+        out = e.value;
+        return true;
+      }
+    }
+  }
+
+  void insert(std::uint64_t hash, const Key& key, const Value& value) {
+    Shard& shard = shards_[hash & (kShards - 1)];
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (shard.entries.empty()) shard.entries.resize(64);
+    const std::size_t mask = shard.entries.size() - 1;
+    std::size_t i = (hash >> 6) & mask;
+    for (;; i = (i + 1) & mask) {
+      Entry& e = shard.entries[i];
+      if (!e.used) break;
+      if (e.hash == hash && e.key == key) return;  // another thread was first
+    }
+    shard.entries[i] = Entry{hash, key, value, true};
+    if (++shard.size * 2 > shard.entries.size()) {
+      std::vector<Entry> old;
+      old.swap(shard.entries);
+      shard.entries.resize(old.size() * 2);
+      const std::size_t m = shard.entries.size() - 1;
+      for (const Entry& e : old) {
+        if (!e.used) continue;
+        std::size_t j = (e.hash >> 6) & m;
+        while (shard.entries[j].used) j = (j + 1) & m;
+        shard.entries[j] = e;
+      }
+    }
+  }
+
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (const Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mutex);
+      n += s.size;
+    }
+    return n;
+  }
+  std::size_t bytes() const {
+    std::size_t n = 0;
+    for (const Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mutex);
+      n += s.entries.capacity() * sizeof(Entry);
+    }
+    return n;
+  }
+
+ private:
+  static constexpr std::size_t kShards = 64;
+  struct Entry {
+    std::uint64_t hash = 0;
+    Key key{};
+    Value value{};
+    bool used = false;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::vector<Entry> entries;
+    std::size_t size = 0;
+  };
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace synod::check
