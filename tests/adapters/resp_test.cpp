@@ -31,7 +31,7 @@ TEST(AdaptersResp, PipelinedCommands) {
 }
 
 TEST(AdaptersResp, BinarySafeBulk) {
-  const std::string cmd = std::string("*1\r\n$4\r\n\r\n\0x\r\n", 16);
+  const std::string cmd = std::string("*1\r\n$4\r\n\r\n\0x\r\n", 14);
   std::vector<std::string_view> args;
   ASSERT_EQ(parse_command(cmd, args).status, Status::command);
   EXPECT_EQ(args[0], std::string_view("\r\n\0x", 4));
