@@ -38,6 +38,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cstdint>
 #include <numeric>
@@ -188,21 +189,22 @@ class RaftModel {
         if (k == 0 || s.network[k] != s.network[k - 1]) f(static_cast<std::uint8_t>(k));
     };
     for_each_distinct_message([&](std::uint8_t k) {
-      const NodeId to = message(s, k).to;
+      const auto to = static_cast<NodeId>(messages_[s.network[k]].summary);
       if (to >= 1 && to <= n && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
+    std::array<std::uint32_t, MaxNodes> summary{};
+    for (std::size_t i = 0; i < n; ++i) summary[i] = up(s, i) ? nodes_[s.nodes[i]].summary : 0;
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && node(s, i).role() != raft::Role::leader && node(s, i).term() < bounds_.max_term)
+      if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term)
         emit(Action{Kind::timeout, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && node(s, i).role() == raft::Role::leader) emit(Action{Kind::heartbeat, id_of(i), 0});
+      if (up(s, i) && summary_role(summary[i]) == raft::Role::leader) emit(Action{Kind::heartbeat, id_of(i), 0});
     if (s.proposals_left > 0)
       for (std::size_t i = 0; i < n; ++i)
-        if (up(s, i) && node(s, i).role() == raft::Role::leader && node(s, i).log().last_index() < bounds_.max_log)
+        if (up(s, i) && summary_role(summary[i]) == raft::Role::leader && summary_last(summary[i]) < bounds_.max_log)
           emit(Action{Kind::propose, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && (!node(s, i).persist_request().empty() || node(s, i).held_messages() > 0))
-        emit(Action{Kind::persist, id_of(i), 0});
+      if (up(s, i) && summary_persist(summary[i])) emit(Action{Kind::persist, id_of(i), 0});
     if (s.drops_left > 0)
       for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
     if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
@@ -484,6 +486,7 @@ class RaftModel {
   // primary seed (r < kCached), and the identity with the secondary seed.
   template <class V>
   struct Interned {
+    std::uint32_t summary = 0;  // what actions() needs, on the record's first cache line
     V value;
     std::array<std::uint64_t, kCached> hash{};
     std::uint64_t secondary = 0;
@@ -514,13 +517,39 @@ class RaftModel {
     return h.value();
   }
 
+  // Node summary: role (2 bits), term (8), last log index (8), has something
+  // to persist or hold (1). Message summary: the destination.
+  static std::uint32_t summary_of(const Node& n) {
+    const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
+    return static_cast<std::uint32_t>(n.role()) | static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
+           static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
+           std::uint32_t{persist} << 18;
+  }
+  static std::uint32_t summary_of(const Message& m) { return m.to; }
+  static std::uint32_t summary_of(const Disk&) { return 0; }
+  static std::uint32_t summary_of(const History&) { return 0; }
+  static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
+  static raft::Term summary_term(std::uint32_t x) { return x >> 2 & 255u; }
+  static raft::Index summary_last(std::uint32_t x) { return x >> 10 & 255u; }
+  static bool summary_persist(std::uint32_t x) { return (x >> 18 & 1u) != 0; }
+
+  // Combines cached 64-bit component hashes: cheap steps, one strong finish.
+  class Combiner {
+   public:
+    explicit Combiner(std::uint64_t seed) : h_(seed) {}
+    void add(std::uint64_t x) { h_ = std::rotl(h_ ^ x, 27) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL; }
+    std::uint64_t value() const { return Hasher::mix(h_); }
+   private:
+    std::uint64_t h_;
+  };
+
   template <class V, class Equal>
   Ref intern(InternPool<Interned<V>>& pool, const V& v, Equal&& equal) const {
     const std::uint64_t h0 = hash_of(v, kIdentity, kPrimarySeed);
     return pool.intern(
         h0, v, [&](const Interned<V>& stored, const V& key) { return equal(stored.value, key); },
         [&] {
-          Interned<V> rec{v, {}, hash_of(v, kIdentity, kSecondarySeed)};
+          Interned<V> rec{summary_of(v), v, {}, hash_of(v, kIdentity, kSecondarySeed)};
           rec.hash[0] = h0;
           for (std::size_t r = 1; r < kCached && r < renamings_.size(); ++r)
             rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
@@ -653,7 +682,7 @@ class RaftModel {
     const Renaming& r = renamings_[ri];
     std::array<std::size_t, MaxNodes> order{};  // the node renamed to j is hashed j-th
     for (std::size_t i = 0; i < bounds_.nodes; ++i) order[r(id_of(i)) - 1u] = i;
-    Hasher h(seed);
+    Combiner h(seed);
     std::uint64_t restarted = 0;
     for (std::size_t j = 0; j < bounds_.nodes; ++j) {
       const std::size_t i = order[j];
@@ -669,7 +698,7 @@ class RaftModel {
     for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages[k]);
     h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
           std::uint64_t{s.proposals_left} << 24 | restarted << 32);
-    h.add(s.violation);
+    h.add(static_cast<std::uint64_t>(s.violation));
     h.add(component_hash(histories_, s.history, ri, seed, cached));
     return h.value();
   }
