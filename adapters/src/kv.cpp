@@ -120,48 +120,45 @@ std::string BatchBuilder::take() {
 }
 
 bool StateMachine::apply(std::string_view batch, std::vector<std::string>* replies) {
-  // Validate the whole batch first: a malformed one applies nothing.
-  struct Command {
-    Op op;
-    std::vector<std::string_view> args;
-  };
-  std::vector<Command> commands;
-  ByteReader r(batch);
-  const std::uint32_t count = r.u32();
-  if (r.failed() || count > batch.size()) return false;
-  commands.reserve(count);
-  for (std::uint32_t k = 0; k < count; ++k) {
-    const std::uint8_t op = r.u8();
-    const std::uint16_t argc = r.u16();
-    if (r.failed() || op < 1 || op > 5) return false;
-    Command c{static_cast<Op>(op), {}};
-    c.args.reserve(argc);
-    for (std::uint16_t a = 0; a < argc; ++a) {
-      const std::uint32_t len = r.u32();
-      const std::string_view bytes = r.bytes(len);
-      if (r.failed()) return false;
-      c.args.push_back(bytes);
+  // Two passes over the bytes: validate everything first (a malformed batch
+  // applies nothing), then execute. Arguments are views into `batch`.
+  auto parse = [&](bool run) {
+    ByteReader r(batch);
+    const std::uint32_t count = r.u32();
+    if (r.failed() || count > batch.size()) return false;
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const std::uint8_t op = r.u8();
+      const std::uint16_t argc = r.u16();
+      if (r.failed() || op < 1 || op > 5) return false;
+      args_.clear();
+      for (std::uint16_t a = 0; a < argc; ++a) {
+        const std::uint32_t len = r.u32();
+        const std::string_view bytes = r.bytes(len);
+        if (r.failed()) return false;
+        args_.push_back(bytes);
+      }
+      if (!run) {
+        if (!check_arity(static_cast<Op>(op), args_.size() + 1, "x").empty()) return false;
+        continue;
+      }
+      std::string reply = execute(static_cast<Op>(op), args_);
+      if (replies) replies->push_back(std::move(reply));
     }
-    if (!check_arity(c.op, c.args.size() + 1, "x").empty()) return false;
-    commands.push_back(std::move(c));
-  }
-  if (r.remaining() != 0) return false;
-  for (const auto& c : commands) {
-    std::string reply = execute(c.op, c.args);
-    if (replies) replies->push_back(std::move(reply));
-  }
-  return true;
+    return r.remaining() == 0;
+  };
+  if (!parse(false)) return false;
+  return parse(true);
 }
 
 std::string StateMachine::read(Op op, const std::vector<std::string_view>& args) const {
   std::string out;
   if (op == Op::get) {
-    auto it = data_.find(std::string(args[0]));
+    auto it = data_.find(args[0]);
     if (it == data_.end()) resp::null_bulk(out);
     else resp::bulk(out, it->second);
   } else {
     std::int64_t n = 0;
-    for (auto k : args) n += data_.count(std::string(k)) ? 1 : 0;
+    for (auto k : args) n += data_.find(k) != data_.end() ? 1 : 0;
     resp::integer(out, n);
   }
   return out;
@@ -173,12 +170,20 @@ std::string StateMachine::execute(Op op, const std::vector<std::string_view>& ar
     case Op::get:
     case Op::exists: return read(op, args);
     case Op::set:
-      data_.insert_or_assign(std::string(args[0]), std::string(args[1]));
+      if (auto it = data_.find(args[0]); it != data_.end()) {
+        it->second.assign(args[1]);
+      } else {
+        data_.emplace(std::string(args[0]), std::string(args[1]));
+      }
       resp::simple(out, "OK");
       return out;
     case Op::del: {
       std::int64_t n = 0;
-      for (auto k : args) n += static_cast<std::int64_t>(data_.erase(std::string(k)));
+      for (auto k : args)
+        if (auto it = data_.find(k); it != data_.end()) {
+          data_.erase(it);
+          ++n;
+        }
       resp::integer(out, n);
       return out;
     }

@@ -494,6 +494,9 @@ void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<
     if (args.size() == 1) resp::simple(out, "PONG");
     else if (args.size() == 2) resp::bulk(out, args[1]);
     else resp::error(out, "ERR wrong number of arguments for 'ping' command");
+  } else if (is(name, "ECHO")) {
+    if (args.size() == 2) resp::bulk(out, args[1]);  // redis-cli --pipe ends its input with an ECHO
+    else resp::error(out, "ERR wrong number of arguments for 'echo' command");
   } else if (is(name, "INFO")) {
     resp::bulk(out, info());
   } else if (is(name, "READONLY")) {
@@ -513,7 +516,7 @@ void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<
     resp::bulk(out, "");
   } else {
     std::string shown(name.substr(0, 64));
-    std::string msg = fmt::format("ERR unknown command '{}' (synod-kv supports PING GET SET DEL EXISTS INCR INFO)", shown);
+    std::string msg = fmt::format("ERR unknown command '{}' (synod-kv supports PING ECHO GET SET DEL EXISTS INCR INFO)", shown);
     resp::error(out, msg);
   }
   reply_now(c, std::move(out));

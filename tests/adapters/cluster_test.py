@@ -307,8 +307,8 @@ def main():
         elapsed = time.time() - t0
         log("new leader: node %d, term %d, after %.0f ms (election timeout <= %d ms)"
               % (new_leader, new_term, elapsed * 1000, ELECTION_MAX_MS))
-        if elapsed > 10 * ELECTION_MAX_MS / 1000.0:
-            fail("new leader took %.2fs, more than 10 election timeouts" % elapsed)
+        if elapsed > 6 * ELECTION_MAX_MS / 1000.0:
+            fail("new leader took %.2fs, more than 6 election timeouts" % elapsed)
 
         time.sleep(1.0)
         after_kill = writers.count() - before

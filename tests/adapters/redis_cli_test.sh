@@ -43,6 +43,7 @@ c() { "$CLI" -p "$L" "$@" 2>&1; }
 
 expect "PING"                 "PONG"  "$(c PING)"
 expect "PING message"         "hi"    "$(c PING hi)"
+expect "ECHO"                 "echo"  "$(c ECHO echo)"
 expect "SET"                  "OK"    "$(c SET k1 hello)"
 expect "GET"                  "hello" "$(c GET k1)"
 expect "GET missing"          ""      "$(c GET nope)"
@@ -55,7 +56,7 @@ expect "INCR again"           "2"     "$(c INCR counter)"
 expect "INCR non-integer"     "ERR value is not an integer or out of range" "$(c INCR k1)"
 expect "DEL"                  "2"     "$(c DEL k1 counter nope)"
 expect "EXISTS after DEL"     "0"     "$(c EXISTS k1)"
-expect "unknown command"      "ERR unknown command 'FLUSHALL' (synod-kv supports PING GET SET DEL EXISTS INCR INFO)" "$(c FLUSHALL)"
+expect "unknown command"      "ERR unknown command 'FLUSHALL' (synod-kv supports PING ECHO GET SET DEL EXISTS INCR INFO)" "$(c FLUSHALL)"
 expect "wrong arity"          "ERR wrong number of arguments for 'get' command" "$(c GET a b)"
 expect "SET options refused"  "ERR syntax error (synod-kv supports only SET key value)" "$(c SET a b EX 10)"
 info=$(c INFO | tr -d '\r')
@@ -72,8 +73,14 @@ expect "follower redirects reads"  "NOTLEADER leader $LEADER at 127.0.0.1:$L" "$
 sleep 0.2
 expect "READONLY follower read" "value with spaces" "$(printf 'READONLY\nGET "key with spaces"\n' | "$CLI" -p "$FP" 2>&1 | tail -1)"
 # Pipelined input through redis-cli --pipe style: many commands in one write.
-out=$(for i in $(seq 1 200); do printf 'SET p%d %d\r\n' "$i" "$i"; done | "$CLI" -p "$L" 2>&1 | sort | uniq -c | tr -s ' ')
-expect "200 pipelined SETs"  " 200 OK" "$out"
+b0=$(c INFO | tr -d '\r' | sed -n 's/^batches_proposed://p')
+out=$(for i in $(seq 1 200); do printf '*3\r\n$3\r\nSET\r\n$%d\r\np%d\r\n$%d\r\n%d\r\n' $((${#i} + 1)) "$i" ${#i} "$i"; done |
+      "$CLI" -p "$L" --pipe 2>&1 | tail -1)
+expect "200 SETs via redis-cli --pipe" "errors: 0, replies: 200" "$out"
+b1=$(c INFO | tr -d '\r' | sed -n 's/^batches_proposed://p')
+batches=$((b1 - b0))
+if ((batches <= 20)); then echo "ok   200 pipelined SETs took $batches log entries"; else
+  echo "FAIL 200 pipelined SETs took $batches log entries (want <= 20)"; fails=$((fails + 1)); fi
 expect "pipelined value"     "137"   "$(c GET p137)"
 
 if ((fails)); then echo "$fails failure(s)"; exit 1; fi

@@ -117,8 +117,14 @@ class BatchBuilder {
   std::uint32_t count_ = 0;
 };
 
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 class StateMachine {
  public:
+  StateMachine() { data_.reserve(1u << 16); }
   // Applies a batch; appends one RESP reply per command to `replies` when
   // given. A malformed batch applies nothing and returns false.
   bool apply(std::string_view batch, std::vector<std::string>* replies);
@@ -128,7 +134,9 @@ class StateMachine {
 
  private:
   std::string execute(Op op, const std::vector<std::string_view>& args);
-  std::unordered_map<std::string, std::string> data_;
+  // Transparent hashing: lookups by string_view allocate nothing.
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> data_;
+  std::vector<std::string_view> args_;  // scratch
 };
 
 }  // namespace synod::net::kv
