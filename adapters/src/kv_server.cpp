@@ -276,8 +276,14 @@ void Server::flush() {
   propose_batches();
   send_messages();
   transport_->flush();  // the leader's appends travel while it fsyncs its own copy
-  persist();
+  // Entries committed by acknowledgements that arrived since the last fsync
+  // are answered now, not after the next fsync: committed means durable on
+  // a majority already, whatever this node writes next.
   apply_committed();
+  check_leadership();
+  flush_clients();
+  persist();
+  apply_committed();  // the leader's own durability may have completed a majority
   check_leadership();
   transport_->flush();
   flush_clients();

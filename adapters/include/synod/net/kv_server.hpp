@@ -6,13 +6,15 @@
 //      commands are parsed and queued into the current batch, timer
 //      expirations call node.tick() once per elapsed tick (steady clock);
 //   2. the leader proposes the queued batches (one entry each);
-//   3. messages() that may leave now are handed to the transport;
-//   4. persist_request() is written to the WAL/hard state with ONE fsync
+//   3. messages() that may leave now are handed to the transport and
+//      written at once (the leader's appends travel during its own fsync);
+//   4. entries already committed are applied to the key-value map and the
+//      replies written to their clients, then applied();
+//   5. persist_request() is written to the WAL/hard state with ONE fsync
 //      (group commit: everything queued in step 1 shares it), then
 //      persisted(); the released messages are handed to the transport;
-//   5. committed entries are applied to the key-value map, replies go to the
-//      clients whose commands they were, then applied();
-//   6. socket writes start for every peer and client with queued bytes.
+//   6. step 4 again (the leader's own fsync may complete a majority), then
+//      socket writes start for every peer and client with queued bytes.
 //
 // Client semantics are documented in docs/adapters.md.
 #pragma once
