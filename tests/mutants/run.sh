@@ -19,7 +19,8 @@
 #   SYNOD_MUTANTS=quick     the CI subset (QUICK below), without scenario tests
 #   SYNOD_MUTANTS=a,b       only these mutants (names without .patch)
 #   SYNOD_MUTANTS_DIR=DIR   scratch directory (default /tmp/synod-mutants-$UID)
-#   SYNOD_MUTANTS_SCENARIOS=0|1  run the scenario tests (default 1, quick: 0)
+#   SYNOD_MUTANTS_SCENARIOS=0|1  also run the scenario tests (default 0: slow rebuilds)
+#   SYNOD_MUTANTS_CHECKER=0|1    run the checker's quick spec (default 1)
 #   JOBS=N                  build parallelism (default 2)
 set -uo pipefail
 
@@ -38,7 +39,8 @@ checker_limit=60
 QUICK=(raft-two-votes-per-term raft-figure8-commit-old-term raft-vote-not-persisted
        paxos-ignore-accepted-values paxos-forget-promise-on-restart)
 
-scenarios=${SYNOD_MUTANTS_SCENARIOS:-1}
+scenarios=${SYNOD_MUTANTS_SCENARIOS:-0}
+use_checker=${SYNOD_MUTANTS_CHECKER:-1}
 names=()
 if (($# > 0)); then
   names=("$@")
@@ -95,7 +97,7 @@ targets_for() {
       for x in paxos_scenario_test paxos_node_test paxos_roles_test; do have_target "$x" && t+=("$x"); done
     fi
   fi
-  if [[ -f $src/specs/$proto-quick.toml ]] && have_target synod-check; then t+=(synod-check); fi
+  if [[ $use_checker == 1 && -f $src/specs/$proto-quick.toml ]] && have_target synod-check; then t+=(synod-check); fi
   echo "${t[@]}"
 }
 scenario_bins() {
@@ -118,7 +120,7 @@ run_checks() {
   CAUGHT=0
   # checker
   CHECKER="n/a"
-  if [[ -f $src/specs/$proto-quick.toml && -x $build/checker/synod-check ]]; then
+  if [[ $use_checker == 1 && -f $src/specs/$proto-quick.toml && -x $build/checker/synod-check ]]; then
     t0=$(now)
     (cd "$src" && timeout "$checker_limit" "$build/checker/synod-check" "specs/$proto-quick.toml" \
         --json "$logs/$tag.check.json" --trace "$logs/$tag.check-trace.json") >"$logs/$tag.check.log" 2>&1
@@ -126,7 +128,16 @@ run_checks() {
     case $rc in
       0) CHECKER="missed $(secs "$t0" "$(now)")s" ;;
       1) cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[]))-1, j.get("property","?"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
-         CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1)) ;;
+         CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1))
+         # One replay mechanism: the checker's trace re-runs through synod-replay too.
+         if [[ -f $logs/$tag.check-trace.json ]]; then
+           if "$build/tests/replay/synod-replay" --check-expected "$logs/$tag.check-trace.json" \
+                >"$logs/$tag.check-replay.log" 2>&1; then
+             CHECKER+=" (replays)"
+           else
+             CHECKER+=" (replay-missed)"
+           fi
+         fi ;;
       124) CHECKER="timeout ${checker_limit}s" ;;
       3) CHECKER="vacuous" ;;
       *) CHECKER="error rc=$rc" ;;
@@ -135,7 +146,9 @@ run_checks() {
   # properties
   t0=$(now)
   rm -rf "$logs/$tag.traces" && mkdir -p "$logs/$tag.traces"
-  (cd "$logs/$tag.traces" && SYNOD_TRACE_DIR=. "$build/tests/properties/properties_$proto") >"$logs/$tag.props.log" 2>&1
+  # Fail fast: the first property that catches the mutant is enough.
+  (cd "$logs/$tag.traces" && SYNOD_TRACE_DIR=. GTEST_FAIL_FAST=1 timeout 900 \
+     "$build/tests/properties/properties_$proto") >"$logs/$tag.props.log" 2>&1
   rc=$?
   if ((rc == 0)); then
     PROPS="missed $(secs "$t0" "$(now)")s"

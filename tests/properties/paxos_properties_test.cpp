@@ -6,8 +6,8 @@ namespace synod::props {
 namespace {
 
 // The CI budget: cases per property with a fixed seed (docs/testing.md).
-constexpr int kPaxosSafetyCases = 60;
-constexpr int kPaxosLivenessCases = 40;
+constexpr int kPaxosSafetyCases = 300;
+constexpr int kPaxosLivenessCases = 200;
 
 Mix paxos_mix() {
   Mix m;

@@ -24,7 +24,7 @@
 
 namespace synod::props {
 
-inline constexpr std::size_t kPaxosLearnRounds = 2000;
+inline constexpr std::size_t kPaxosLearnRounds = 500;
 // The first value proposed in the liveness phase (node id added).
 inline constexpr std::uint64_t kPaxosLivenessValue = 1'000'000'000ull;
 

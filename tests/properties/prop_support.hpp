@@ -45,10 +45,10 @@ inline rc::Gen<Event> gen_event(const Mix& mix) {
   const auto node = gen::inRange<std::uint8_t>(1, 6);
   const auto index = gen::inRange<std::uint32_t>(0, 48);
   auto node_op = [node](Op op) {
-    return gen::map(node, [op](std::uint8_t n) { return Event{op, n, 0}; });
+    return gen::map(node, [op](std::uint8_t n) { return Event{op, n, 0, {}}; });
   };
   auto net_op = [index](Op op) {
-    return gen::map(index, [op](std::uint32_t k) { return Event{op, 0, k}; });
+    return gen::map(index, [op](std::uint32_t k) { return Event{op, 0, k, {}}; });
   };
   std::vector<std::pair<std::size_t, rc::Gen<Event>>> choices;
   auto add = [&](int w, rc::Gen<Event> g) {
@@ -60,17 +60,19 @@ inline rc::Gen<Event> gen_event(const Mix& mix) {
   add(mix.campaign, node_op(Op::campaign));
   add(mix.start_round, node_op(Op::start_round));
   add(mix.heartbeat, node_op(Op::heartbeat));
-  add(mix.propose, gen::map(gen::pair(gen::inRange<std::uint8_t>(0, 6), gen::inRange<std::uint32_t>(1, 1000)),
+  // Half the proposals go to node 0: the Raft leader (Paxos: node 1).
+  add(mix.propose, gen::map(gen::pair(gen::inRange<std::uint8_t>(0, 10), gen::inRange<std::uint32_t>(1, 1000)),
                             [](const std::pair<std::uint8_t, std::uint32_t>& p) {
-                              return Event{Op::propose, p.first, p.second};
+                              const std::uint8_t at = p.first < 5 ? 0 : static_cast<std::uint8_t>(p.first - 4);
+                              return Event{Op::propose, at, p.second, {}};
                             }));
   add(mix.drop, net_op(Op::drop));
   add(mix.duplicate, net_op(Op::duplicate));
   add(mix.crash, node_op(Op::crash));
   add(mix.restart, node_op(Op::restart));
   add(mix.partition, gen::map(gen::inRange<std::uint32_t>(1, 63),
-                              [](std::uint32_t m) { return Event{Op::partition, 0, m << 1}; }));
-  add(mix.heal, gen::just(Event{Op::heal, 0, 0}));
+                              [](std::uint32_t m) { return Event{Op::partition, 0, m << 1, {}}; }));
+  add(mix.heal, gen::just(Event{Op::heal, 0, 0, {}}));
   // A weighted choice that shrinks towards the first choices (RapidCheck's
   // weightedOneOf only takes an initializer list).
   std::size_t total = 0;

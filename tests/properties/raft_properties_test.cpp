@@ -6,8 +6,8 @@ namespace synod::props {
 namespace {
 
 // The CI budget: cases per property with a fixed seed (docs/testing.md).
-constexpr int kRaftSafetyCases = 60;
-constexpr int kRaftLivenessCases = 40;
+constexpr int kRaftSafetyCases = 300;
+constexpr int kRaftLivenessCases = 200;
 
 Mix raft_mix() {
   Mix m;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <synod/check/raft_invariants.hpp>
 
 #include "raft/cluster.hpp"
@@ -25,7 +26,14 @@ using History = inv::History<std::uint64_t, 4096, 1024>;
 
 class RaftRun {
  public:
-  explicit RaftRun(const Schedule& s) : s_(s), cluster_(s.nodes, s.seed), history_(std::make_unique<History>()) {
+  static raft::Options base_options(const Schedule& s) {
+    raft::Options o;
+    o.append_noop_on_election = s.noop_on_election;
+    return o;
+  }
+
+  explicit RaftRun(const Schedule& s)
+      : s_(s), cluster_(s.nodes, s.seed, base_options(s)), history_(std::make_unique<History>()) {
     cluster_.auto_persist = false;
   }
 
@@ -80,9 +88,38 @@ class RaftRun {
     check(id, before);
   }
 
-  void apply(const Event& e) {
+  // The in-flight message a checker trace names by content (its JSON as
+  // RaftModel::message_json writes it), or nullopt.
+  std::optional<std::size_t> find_message(const std::string& text) {
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    const auto& net = cluster_.network();
+    for (std::size_t k = 0; k < net.size(); ++k) {
+      const auto& m = net[k];
+      nlohmann::json entries = nlohmann::json::array();
+      for (const auto& e : m.entries) entries.push_back({e.term, e.payload});
+      const nlohmann::json mine = {{"type", raft::to_string(m.type)}, {"from", m.from},   {"to", m.to},
+                                   {"term", m.term},                  {"log_index", m.log_index},
+                                   {"log_term", m.log_term},          {"commit", m.commit},
+                                   {"success", m.success},            {"entries", entries}};
+      bool equal = true;
+      for (auto it = j.begin(); it != j.end() && equal; ++it) equal = mine.contains(it.key()) && mine.at(it.key()) == it.value();
+      if (equal) return k;
+    }
+    return std::nullopt;
+  }
+
+  void apply(Event e) {
     const NodeId id = e.node;
     auto& net = cluster_.network();
+    if (!e.message.empty()) {
+      const auto k = find_message(e.message);
+      if (!k) {
+        fail("ReplayDiverged", "no message in flight equals " + e.message);
+        return;
+      }
+      e.arg = static_cast<std::uint32_t>(*k);
+    }
     switch (e.op) {
       case Op::tick: on_node(id, [&] { cluster_.tick(id); }); break;
       case Op::campaign: on_node(id, [&] { cluster_.campaign(id); }); break;
@@ -129,7 +166,7 @@ class RaftRun {
   // flight (and every message that produces) is delivered, oldest first.
   void round() {
     for (NodeId id = 1; id <= s_.nodes && outcome_.ok; ++id) on_node(id, [&] { cluster_.tick(id); });
-    for (std::size_t n = 0; n < 100000 && !cluster_.network().empty() && outcome_.ok; ++n) {
+    for (std::size_t n = 0; n < 20000 && !cluster_.network().empty() && outcome_.ok; ++n) {
       const NodeId to = cluster_.network().front().to;
       on_node(to, [&] { cluster_.deliver(0); });
     }

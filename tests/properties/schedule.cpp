@@ -53,6 +53,26 @@ T unsigned_field(const nlohmann::json& j, const char* key, std::uint64_t max, co
   return static_cast<T>(x);
 }
 
+// An action of synod-check's trace: {"kind": ..., "node": ..., "message": {...}}.
+// `proposal` counts the proposals so far; the checker's k-th proposal is value k.
+Event checker_action(const nlohmann::json& a, const Schedule& s, const std::string& where, std::uint32_t& proposal) {
+  if (!a.at("kind").is_string()) bad(where + ": \"kind\" must be a string");
+  const std::string kind = a.at("kind").get<std::string>();
+  Event e;
+  if (kind == "timeout") {
+    e.op = s.model == "paxos" ? Op::start_round : Op::campaign;
+  } else if (!parse_op(kind, e.op)) {
+    bad(where + ": unknown checker action kind \"" + kind + "\"");
+  }
+  if (a.contains("node")) e.node = unsigned_field<std::uint8_t>(a, "node", s.nodes, where);
+  if (is_network(e.op)) {
+    if (!a.contains("message") || !a.at("message").is_object()) bad(where + ": \"" + kind + "\" needs a \"message\" object");
+    e.message = a.at("message").dump();
+  }
+  if (e.op == Op::propose) e.arg = a.contains("value") ? unsigned_field<std::uint32_t>(a, "value", UINT32_MAX, where) : ++proposal;
+  return e;
+}
+
 }  // namespace
 
 const char* to_string(Op op) {
@@ -72,7 +92,7 @@ bool parse_op(const std::string& s, Op& out) {
 
 std::string describe(const Event& e) {
   std::string s = to_string(e.op);
-  if (is_network(e.op)) return s + " #" + std::to_string(e.arg);
+  if (is_network(e.op)) return s + (e.message.empty() ? " #" + std::to_string(e.arg) : " " + e.message);
   if (e.op == Op::partition) {
     std::string side;
     for (unsigned id = 1; id <= 8; ++id)
@@ -94,6 +114,7 @@ nlohmann::json to_trace(const Schedule& s, const Outcome* outcome) {
     nlohmann::json a = {{"type", to_string(e.op)}};
     if (has_node(e.op)) a["node"] = e.node;
     if (is_network(e.op)) a["index"] = e.arg;
+    if (!e.message.empty()) a["message"] = nlohmann::json::parse(e.message);
     if (e.op == Op::partition) a["mask"] = e.arg;
     if (e.op == Op::propose) a["value"] = e.arg;
     steps.push_back({{"step", i + 1}, {"action", std::move(a)}, {"text", describe(e)}});
@@ -104,6 +125,7 @@ nlohmann::json to_trace(const Schedule& s, const Outcome* outcome) {
                       {"nodes", s.nodes},
                       {"seed", s.seed},
                       {"liveness", s.liveness},
+                      {"noop_on_election", s.noop_on_election},
                       {"bounds", nlohmann::json::object()},
                       {"steps", std::move(steps)}};
   if (outcome != nullptr && !outcome->ok) {
@@ -133,19 +155,32 @@ Schedule from_trace(const nlohmann::json& j) {
   if (!j.contains("model") || !j.at("model").is_string()) bad("\"model\" must be a string");
   s.model = j.at("model").get<std::string>();
   if (s.model != "raft" && s.model != "paxos") bad("\"model\" must be \"raft\" or \"paxos\", not \"" + s.model + "\"");
-  s.nodes = unsigned_field<std::uint8_t>(j, "nodes", 7, "top level");
+  const bool from_checker = !j.contains("nodes") && j.contains("bounds") && j.at("bounds").is_object() &&
+                            j.at("bounds").contains("nodes");
+  s.nodes = unsigned_field<std::uint8_t>(from_checker ? j.at("bounds") : j, "nodes", 7, "top level");
+  if (from_checker && j.at("bounds").contains("noop_on_election") && j.at("bounds").at("noop_on_election").is_boolean())
+    s.noop_on_election = j.at("bounds").at("noop_on_election").get<bool>();
   if (s.nodes < 1) bad("\"nodes\" must be 1..7");
   s.seed = j.contains("seed") ? unsigned_field<std::uint64_t>(j, "seed", UINT64_MAX, "top level") : 1;
+  if (j.contains("noop_on_election")) {
+    if (!j.at("noop_on_election").is_boolean()) bad("\"noop_on_election\" must be true or false");
+    s.noop_on_election = j.at("noop_on_election").get<bool>();
+  }
   if (j.contains("liveness")) {
     if (!j.at("liveness").is_boolean()) bad("\"liveness\" must be true or false");
     s.liveness = j.at("liveness").get<bool>();
   }
   if (!j.contains("steps") || !j.at("steps").is_array()) bad("\"steps\" must be an array");
+  std::uint32_t checker_proposals = 0;
   for (const auto& step : j.at("steps")) {
     const std::string where = "step " + (step.contains("step") ? step.at("step").dump() : std::string("?"));
     if (!step.is_object() || !step.contains("action")) bad(where + ": needs an \"action\"");
     const auto& a = step.at("action");
     if (a.is_null()) continue;  // the initial state
+    if (a.is_object() && a.contains("kind") && !a.contains("type")) {
+      s.events.push_back(checker_action(a, s, where, checker_proposals));
+      continue;
+    }
     if (!a.is_object() || !a.contains("type") || !a.at("type").is_string())
       bad(where + ": \"action\" must be an object with a string \"type\"");
     Event e;
@@ -155,7 +190,14 @@ Schedule from_trace(const nlohmann::json& j) {
       e.node = unsigned_field<std::uint8_t>(a, "node", s.nodes, where);
       if (e.node == 0 && e.op != Op::propose) bad(where + ": \"node\" must be 1.." + std::to_string(s.nodes));
     }
-    if (is_network(e.op)) e.arg = unsigned_field<std::uint32_t>(a, "index", UINT32_MAX, where);
+    if (is_network(e.op)) {
+      if (a.contains("message")) {
+        if (!a.at("message").is_object()) bad(where + ": \"message\" must be an object");
+        e.message = a.at("message").dump();
+      } else {
+        e.arg = unsigned_field<std::uint32_t>(a, "index", UINT32_MAX, where);
+      }
+    }
     if (e.op == Op::partition) e.arg = unsigned_field<std::uint32_t>(a, "mask", 0xFFu, where);
     if (e.op == Op::propose) e.arg = unsigned_field<std::uint32_t>(a, "value", UINT32_MAX, where);
     s.events.push_back(e);

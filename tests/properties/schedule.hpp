@@ -47,6 +47,10 @@ struct Event {
   Op op = Op::tick;
   std::uint8_t node = 1;    // tick, campaign, heartbeat, start_round, crash, restart, persist, propose
   std::uint32_t arg = 0;    // deliver/drop/duplicate: index; partition: mask; propose: value
+  // deliver/drop/duplicate from a checker trace: the message itself (its
+  // JSON, as synod-check writes it); the runner picks the first in-flight
+  // message equal to it, and reports ReplayDiverged if there is none.
+  std::string message;
   friend bool operator==(const Event&, const Event&) = default;
 };
 
@@ -55,6 +59,7 @@ struct Schedule {
   std::uint8_t nodes = 3;
   std::uint64_t seed = 1;      // the nodes' generators (election / retry timeouts)
   bool liveness = false;       // after the events: heal, restart all, run good conditions
+  bool noop_on_election = false;  // Raft option append_noop_on_election (checker bound)
   std::vector<Event> events;
 };
 
@@ -78,7 +83,10 @@ std::string describe(const Event& e);
 //    "steps":[{"step":0,"action":null,"text":"initial state"},
 //             {"step":1,"action":{"type":"campaign","node":1},"text":"campaign n1"}, ...]}
 nlohmann::json to_trace(const Schedule& s, const Outcome* outcome = nullptr);
-// Throws std::runtime_error with a clear message on anything malformed.
+// Reads both the traces the properties write (actions with "type") and the
+// checker's (actions with "kind", messages named by content, "nodes" in
+// "bounds"). Throws std::runtime_error with a clear message on anything
+// malformed.
 Schedule from_trace(const nlohmann::json& j);
 std::string to_trace_text(const Schedule& s, const Outcome* outcome = nullptr);
 

@@ -78,8 +78,11 @@ int main(int argc, char** argv) {
   }
   if (!check_expected) return o.ok ? 0 : 1;
   std::string expected;
-  if (j.contains("violation") && j.at("violation").is_object() && j.at("violation").contains("property"))
+  if (j.contains("violation") && j.at("violation").is_object() && j.at("violation").contains("property")) {
     expected = j.at("violation").at("property").get<std::string>();
+  } else if (j.contains("property") && j.at("property").is_string()) {
+    expected = j.at("property").get<std::string>();  // a checker trace
+  }
   const bool as_expected = expected.empty() ? o.ok : (!o.ok && o.property == expected);
   if (!as_expected)
     std::cout << "expected " << (expected.empty() ? std::string("no violation") : expected) << "\n";
