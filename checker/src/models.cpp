@@ -2,6 +2,7 @@
 // configuration), and how to build the model from its bounds.
 #include "models.hpp"
 
+#include "paxos_model.hpp"
 #include "raft_model.hpp"
 #include "toy/two_phase_commit.hpp"
 #include "toy/water_jug.hpp"
@@ -61,6 +62,32 @@ std::vector<cli::ModelEntry> registry() {
                  rb.lossy_disk = b.at("lossy_disk") != 0;
                  if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
                  return cli::run_model(RaftModel<5>(rb), b, cfg);
+               }});
+  r.push_back({"paxos",
+               "Basic Paxos: acceptor and proposer kernel nodes, a bounded network, drops/duplicates/crashes",
+               {{"acceptors", 3, 1, 5, "acceptor nodes (ids 1..A)"},
+                {"proposers", 2, 1, 3, "proposer+learner nodes (ids A+1..A+P)"},
+                {"values", 2, 1, 3, "distinct values the proposers are given"},
+                {"max_round", 2, 1, 8, "no proposer begins a round above this"},
+                {"max_msgs", 4, 1, 10, "messages in flight (states with more are outside the bounds)"},
+                {"drops", 0, 0, 9, "messages the network may drop"},
+                {"dups", 0, 0, 9, "messages the network may duplicate"},
+                {"crashes", 1, 0, 9, "node crashes (a crashed node may restart)"},
+                {"lossy_disk", 0, 0, 1, "1: seeded fault, acceptors' promises are not written to disk"}},
+               [](const cli::Bounds& b, const cli::RunConfig& cfg) {
+                 PaxosBounds pb;
+                 pb.acceptors = as<std::size_t>(b, "acceptors");
+                 pb.proposers = as<std::size_t>(b, "proposers");
+                 pb.values = as<std::size_t>(b, "values");
+                 pb.max_round = as<paxos::Round>(b, "max_round");
+                 pb.max_msgs = as<std::size_t>(b, "max_msgs");
+                 pb.drops = as<std::uint8_t>(b, "drops");
+                 pb.dups = as<std::uint8_t>(b, "dups");
+                 pb.crashes = as<std::uint8_t>(b, "crashes");
+                 pb.lossy_disk = b.at("lossy_disk") != 0;
+                 if (pb.acceptors + pb.proposers > PaxosModel::kMaxNodes)
+                   throw std::invalid_argument("paxos: acceptors + proposers must be at most 6");
+                 return cli::run_model(PaxosModel(pb), b, cfg);
                }});
   return r;
 }
