@@ -217,6 +217,8 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
     s.hard_fd_ = ::open(hard.c_str(), O_RDWR | O_CLOEXEC);
     if (s.hard_fd_ < 0) io_fail(hard, 0, "cannot open");
   } else {
+    if (!list_segments(dir).empty())
+      throw StorageError(hard.string(), 0, "hard-state file missing while log segments exist (refusing to forget term and vote)");
     // A fresh file holds one valid slot (seq 0, term 0), written and made
     // durable before anything else, so a later torn write can always fall
     // back to the other slot.

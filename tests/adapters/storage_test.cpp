@@ -245,6 +245,14 @@ TEST(AdaptersStorage, TornHardStateFallsBackToThePreviousSlot) {
   EXPECT_THROW((void)Storage::open(d.path(), fast(), rec), StorageError);
 }
 
+TEST(AdaptersStorage, MissingHardStateWithALogIsAnError) {
+  TempDir d;
+  write_entries(d.path(), 2);
+  fs::remove(d.path() / "hardstate");
+  Recovery rec;
+  EXPECT_THROW((void)Storage::open(d.path(), fast(), rec), StorageError);
+}
+
 TEST(AdaptersStorage, RandomTailGarbageAfterValidRecordsIsTruncated) {
   std::mt19937 rng(7);
   for (int round = 0; round < 20; ++round) {
