@@ -198,6 +198,20 @@ TEST(PaxosNode, AcceptorTellsLearnersAndTheBallotsProposer) {
   EXPECT_EQ(nack[0], Msg::nack(3, 1, B(1, 1), B(1, 4)));
 }
 
+// An acceptance overtaken by a higher one before it became durable was never
+// durable: its announcements are dropped, so "accepted" always means
+// "durably accepted" (what learners and the checker's ghost count).
+TEST(PaxosNode, AcceptanceSupersededBeforeDurableIsNotAnnounced) {
+  NodeT n(options(3, 3, Roles{false, true, false}, set_of({1, 2, 3}), set_of({1})));
+  EXPECT_EQ(n.step(Msg::accept(1, 3, B(1, 1), 10)), InputResult::ok);
+  EXPECT_EQ(n.step(Msg::accept(2, 3, B(1, 2), 10)), InputResult::ok);
+  EXPECT_EQ(n.held_messages(), 3u);  // accepted(1,1) to 1; accepted(1,2) to 1 and 2
+  const auto out = pump(n);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], Msg::accepted(3, 1, B(1, 2), 10));
+  EXPECT_EQ(out[1], Msg::accepted(3, 2, B(1, 2), 10));
+}
+
 TEST(PaxosNode, MessagesForMissingRolesAreIgnored) {
   NodeT acceptor_only(options(1, 3, Roles{false, true, false}, set_of({1, 3}), set_of({2})));
   NodeT learner_only(options(2, 3, Roles{false, false, true}, set_of({1, 3}), set_of({2})));

@@ -13,7 +13,9 @@
 // produces while that state is not yet durable is *held*, tagged with the
 // state it reveals. The caller drains messages(), writes persist_request()
 // atomically, then calls persisted(request): held messages whose state is now
-// durable move to messages(). A caller that does this cannot break a promise
+// durable move to messages(). An `accepted` message leaves only while its
+// acceptance is the durable one, so every acceptance any learner counts was
+// durable at some point (one superseded before it became durable is dropped). A caller that does this cannot break a promise
 // or lose an acceptance across a crash; after one it rebuilds the node with
 // Node::restart(options, what it persisted).
 //
@@ -300,6 +302,12 @@ class Node {
       }
       const MessageT m = held_[i].message;
       held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
+      // An acceptance superseded by a later one before it became durable was
+      // never durable itself: announcing it would be safe (it precedes the
+      // durable state), but then "accepted" would no longer mean "durably
+      // accepted" for the learners and for the checker's ghost. Drop it; the
+      // later acceptance has its own announcements.
+      if (m.type == MessageType::accepted && durable_.accepted_ballot != m.ballot) continue;
       // May append newly held messages (never covered yet) behind i.
       send_now(m);
     }
