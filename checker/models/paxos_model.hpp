@@ -7,6 +7,10 @@
 // ((p - 1) mod values) + 1, so with values = 1 every proposer proposes the
 // same value, and with values >= 2 the first two propose different ones.
 //
+// Representation: nodes, disks and messages are interned in pools of the
+// model with their hashes (see synod/check/intern.hpp), and node transitions
+// are memoised, as in the Raft model; a state is a few hundred bytes.
+//
 // State = per node: the kernel node (or down) and its disk (the persistent
 // state as last persisted); the network, a multiset of in-flight messages
 // kept sorted; budgets; which proposers were given their value and which
@@ -43,6 +47,7 @@
 
 #include <boost/container/static_vector.hpp>
 #include <nlohmann/json.hpp>
+#include <synod/check/intern.hpp>
 #include <synod/check/model.hpp>
 #include <synod/hash.hpp>
 #include <synod/ids.hpp>
@@ -97,19 +102,21 @@ class PaxosModel {
     friend bool operator==(const Acceptance&, const Acceptance&) = default;
   };
 
+  static constexpr std::size_t kGhostAcceptances = 8;
   struct State {
-    std::array<std::optional<Node>, kMaxNodes> nodes;  // index i is node id i + 1
-    std::array<Disk, kMaxNodes> disks{};
-    boost::container::static_vector<Message, kNetworkCapacity> network;  // sorted (message_less)
+    std::array<Ref, kMaxNodes> nodes{};  // index i is node id i + 1; kNoRef: down
+    std::array<Ref, kMaxNodes> disks{};
+    std::array<Ref, kNetworkCapacity> network{};  // [0, in_flight): by message hash, then content
+    std::uint8_t in_flight = 0;
     std::uint8_t drops_left = 0;
     std::uint8_t dups_left = 0;
     std::uint8_t crashes_left = 0;
     std::uint8_t proposed = 0;   // bit i: node i + 1 was given its value
     std::uint8_t started = 0;    // bit i: node i + 1 began a round
     std::uint8_t restarted = 0;  // bit i: node i + 1 restarted
-    boost::container::static_vector<Acceptance, kMaxAcceptances> acceptances;  // sorted by ballot
-    std::optional<Value> learned;  // the first value any learner learned
     PaxosViolation violation = PaxosViolation::none;
+    boost::container::static_vector<Acceptance, kGhostAcceptances> acceptances;  // sorted by ballot
+    std::optional<Value> learned;  // the first value any learner learned
   };
 
   enum class Kind : std::uint8_t { deliver, propose, timeout, persist, drop, duplicate, crash, restart };
@@ -135,7 +142,14 @@ class PaxosModel {
     } while (std::next_permutation(ids.begin(), ids.end()));
   }
 
+  PaxosModel(const PaxosModel&) = delete;
+  PaxosModel& operator=(const PaxosModel&) = delete;
+
   std::string name() const { return "paxos"; }
+  bool up(const State& s, std::size_t i) const { return s.nodes[i] != kNoRef; }
+  const Node& node(const State& s, std::size_t i) const { return nodes_[s.nodes[i]].value; }
+  const Disk& disk(const State& s, std::size_t i) const { return disks_[s.disks[i]].value; }
+  const Message& message(const State& s, std::size_t k) const { return messages_[s.network[k]].value; }
   const PaxosBounds& bounds() const { return bounds_; }
   std::size_t cluster() const { return bounds_.acceptors + bounds_.proposers; }
   bool is_acceptor(std::size_t i) const { return i < bounds_.acceptors; }
@@ -156,7 +170,13 @@ class PaxosModel {
   template <class Emit>
   void init_states(Emit&& emit) const {
     State s;
-    for (std::size_t i = 0; i < cluster(); ++i) s.nodes[i].emplace(options_for(i));
+    s.nodes.fill(kNoRef);
+    s.disks.fill(kNoRef);
+    s.network.fill(kNoRef);
+    for (std::size_t i = 0; i < cluster(); ++i) {
+      s.nodes[i] = intern_node(Node(options_for(i)));
+      s.disks[i] = intern_disk(Disk{});
+    }
     s.drops_left = bounds_.drops;
     s.dups_left = bounds_.dups;
     s.crashes_left = bounds_.crashes;
@@ -167,34 +187,29 @@ class PaxosModel {
   void actions(const State& s, Emit&& emit) const {
     const std::size_t n = cluster();
     auto for_each_distinct_message = [&](auto&& f) {
-      for (std::size_t k = 0; k < s.network.size(); ++k)
-        if (k == 0 || !(s.network[k] == s.network[k - 1])) f(static_cast<std::uint8_t>(k));
+      for (std::size_t k = 0; k < s.in_flight; ++k)
+        if (k == 0 || s.network[k] != s.network[k - 1]) f(static_cast<std::uint8_t>(k));
     };
     for_each_distinct_message([&](std::uint8_t k) {
-      const NodeId to = s.network[k].to;
-      if (to >= 1 && to <= n && s.nodes[to - 1]) emit(Action{Kind::deliver, to, k});
+      const auto to = static_cast<NodeId>(messages_[s.network[k]].summary);
+      if (to >= 1 && to <= n && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
     for (std::size_t i = bounds_.acceptors; i < n; ++i)
-      if (s.nodes[i] && !(s.proposed >> i & 1u)) emit(Action{Kind::propose, id_of(i), 0});
-    for (std::size_t i = bounds_.acceptors; i < n; ++i) {
-      const auto& node = s.nodes[i];
-      if (node && node->proposer().can_begin_round() && node->proposer().ballot().round < bounds_.max_round)
+      if (up(s, i) && !(s.proposed >> i & 1u)) emit(Action{Kind::propose, id_of(i), 0});
+    for (std::size_t i = bounds_.acceptors; i < n; ++i)
+      if (up(s, i) && node(s, i).proposer().can_begin_round() && node(s, i).proposer().ballot().round < bounds_.max_round)
         emit(Action{Kind::timeout, id_of(i), 0});
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& node = s.nodes[i];
-      if (node && (!node->persist_request().empty() || node->held_messages() > 0))
-        emit(Action{Kind::persist, id_of(i), 0});
-    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (up(s, i) && (nodes_[s.nodes[i]].summary & 1u)) emit(Action{Kind::persist, id_of(i), 0});
     if (s.drops_left > 0)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, s.network[k].to, k}); });
-    if (s.dups_left > 0 && s.network.size() < bounds_.max_msgs)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::duplicate, s.network[k].to, k}); });
+      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
+    if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
+      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::duplicate, message(s, k).to, k}); });
     if (s.crashes_left > 0)
       for (std::size_t i = 0; i < n; ++i)
-        if (s.nodes[i]) emit(Action{Kind::crash, id_of(i), 0});
+        if (up(s, i)) emit(Action{Kind::crash, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
-      if (!s.nodes[i]) emit(Action{Kind::restart, id_of(i), 0});
+      if (!up(s, i)) emit(Action{Kind::restart, id_of(i), 0});
   }
 
   std::optional<State> next_state(const State& s, const Action& a) const {
@@ -203,43 +218,43 @@ class PaxosModel {
     bool ok = true;
     switch (a.kind) {
       case Kind::deliver: {
-        const Message m = next.network[a.message];
-        next.network.erase(next.network.begin() + a.message);
-        ok = input(next, i, [&](Node& nd) { (void)nd.step(m); });
+        const Ref m = s.network[a.message];
+        remove_message(next, a.message);
+        ok = input(next, i, Kind::deliver, m, [&](Node& nd, Ref&) { (void)nd.step(messages_[m].value); });
         break;
       }
       case Kind::propose:
         next.proposed = static_cast<std::uint8_t>(next.proposed | (1u << i));
-        ok = input(next, i, [&](Node& nd) { (void)nd.propose(value_of(i)); });
+        ok = input(next, i, Kind::propose, 0, [&](Node& nd, Ref&) { (void)nd.propose(value_of(i)); });
         break;
-      case Kind::timeout: ok = input(next, i, [](Node& nd) { (void)nd.start_round(); }); break;
+      case Kind::timeout:
+        ok = input(next, i, Kind::timeout, 0, [](Node& nd, Ref&) { (void)nd.start_round(); });
+        break;
       case Kind::persist:
-        ok = input(next, i, [&](Node& nd) {
+        ok = input(next, i, Kind::persist, 0, [&](Node& nd, Ref& disk_ref) {
           const auto request = nd.persist_request();
           Disk written = request.state;
-          if (bounds_.lossy_disk) written.promised = next.disks[i].promised;  // the promise is lost
-          next.disks[i] = written;
+          if (bounds_.lossy_disk) written.promised = disks_[disk_ref].value.promised;  // the promise is lost
+          disk_ref = intern_disk(written);
           (void)nd.persisted(request);
         });
         break;
       case Kind::drop:
         --next.drops_left;
-        next.network.erase(next.network.begin() + a.message);
+        remove_message(next, a.message);
         break;
-      case Kind::duplicate: {
+      case Kind::duplicate:
         --next.dups_left;
-        const Message m = next.network[a.message];
-        ok = enqueue(next, m);
+        ok = add_message(next, s.network[a.message]);
         break;
-      }
       case Kind::crash:
         --next.crashes_left;
-        next.nodes[i].reset();
+        next.nodes[i] = kNoRef;
         break;
       case Kind::restart:
-        next.nodes[i].emplace(Node::restart(options_for(i), next.disks[i]));
+        next.nodes[i] = intern_node(Node::restart(options_for(i), disk(next, i)));
         next.restarted = static_cast<std::uint8_t>(next.restarted | (1u << i));
-        // The restarted proposer is given its value again only by a new propose.
+        // A restarted proposer has lost its value: a client may give it again.
         next.proposed = static_cast<std::uint8_t>(next.proposed & ~(1u << i));
         break;
     }
@@ -248,17 +263,18 @@ class PaxosModel {
   }
 
   bool within_boundary(const State& s) const {
-    if (s.network.size() > bounds_.max_msgs) return false;
+    if (s.in_flight > bounds_.max_msgs) return false;
     for (std::size_t i = bounds_.acceptors; i < cluster(); ++i)
-      if (s.nodes[i] && s.nodes[i]->proposer().ballot().round > bounds_.max_round) return false;
+      if (up(s, i) && node(s, i).proposer().ballot().round > bounds_.max_round) return false;
     return true;
   }
 
-  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const { return hash_renamed(s, kIdentity, seed); }
+  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const { return hash_renamed(s, 0, seed); }
 
+  // Symmetry over acceptor ids: the smallest hash over their renamings.
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
     std::uint64_t best = ~std::uint64_t{0};
-    for (const Renaming& r : renamings_) best = std::min(best, hash_renamed(s, r, seed));
+    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, hash_renamed(s, r, seed));
     return best;
   }
 
@@ -299,12 +315,12 @@ class PaxosModel {
   std::string format_action(const State& s, const Action& a) const {
     const std::string who = "node " + std::to_string(a.node);
     switch (a.kind) {
-      case Kind::deliver: return "deliver " + message_string(s.network[a.message]);
+      case Kind::deliver: return "deliver " + message_string(message(s, a.message));
       case Kind::propose: return "client gives proposer " + std::to_string(a.node) + " value " + std::to_string(value_of(a.node - 1u));
       case Kind::timeout: return "proposer " + std::to_string(a.node) + " retry timer: begins a new round";
       case Kind::persist: return who + " persists its promise/acceptance/round and releases held messages";
-      case Kind::drop: return "network drops " + message_string(s.network[a.message]);
-      case Kind::duplicate: return "network duplicates " + message_string(s.network[a.message]);
+      case Kind::drop: return "network drops " + message_string(message(s, a.message));
+      case Kind::duplicate: return "network duplicates " + message_string(message(s, a.message));
       case Kind::crash: return who + " crashes";
       case Kind::restart: return who + " restarts from its disk";
     }
@@ -312,7 +328,7 @@ class PaxosModel {
   }
   std::string node_string(const State& s, std::size_t i) const {
     std::string out;
-    const auto& node = s.nodes[i];
+    const Node* node = up(s, i) ? &this->node(s, i) : nullptr;
     if (!node) {
       out = "down";
     } else if (is_acceptor(i)) {
@@ -326,7 +342,7 @@ class PaxosModel {
       if (node->learned()) out += " learned " + std::to_string(*node->learned());
     }
     if (node && node->held_messages() > 0) out += " held " + std::to_string(node->held_messages());
-    const Disk& d = s.disks[i];
+    const Disk& d = disk(s, i);
     out += " | disk promised " + ballot_string(d.promised) + " accepted " + ballot_string(d.accepted_ballot) +
            " round " + std::to_string(d.proposer_round);
     return out;
@@ -337,9 +353,10 @@ class PaxosModel {
       const std::string after = node_string(a, i);
       if (after != node_string(b, i)) out += "     node " + std::to_string(i + 1) + ": " + after + "\n";
     }
-    for (const Message& m : a.network)
-      if (std::count(a.network.begin(), a.network.end(), m) > std::count(b.network.begin(), b.network.end(), m))
-        out += "     + sent " + message_string(m) + "\n";
+    auto count = [](const State& st, Ref r) { return std::count(st.network.begin(), st.network.begin() + st.in_flight, r); };
+    for (std::size_t k = 0; k < a.in_flight; ++k)
+      if ((k == 0 || a.network[k] != a.network[k - 1]) && count(a, a.network[k]) > count(b, a.network[k]))
+        out += "     + sent " + message_string(message(a, k)) + "\n";
     if (!chosen_any(b) && chosen_any(a)) out += "     ghost: a value is now chosen\n";
     if (a.violation != b.violation) out += "     VIOLATION recorded\n";
     return out;
@@ -360,14 +377,14 @@ class PaxosModel {
   nlohmann::json action_json(const State& s, const Action& a) const {
     nlohmann::json j{{"kind", kind_name(a.kind)}, {"node", a.node}};
     if (a.kind == Kind::deliver || a.kind == Kind::drop || a.kind == Kind::duplicate)
-      j["message"] = message_json(s.network[a.message]);
+      j["message"] = message_json(message(s, a.message));
     return j;
   }
   nlohmann::json state_json(const State& s) const {
     nlohmann::json nodes = nlohmann::json::array();
     for (std::size_t i = 0; i < cluster(); ++i) nodes.push_back(node_string(s, i));
     nlohmann::json network = nlohmann::json::array();
-    for (const Message& m : s.network) network.push_back(message_json(m));
+    for (std::size_t k = 0; k < s.in_flight; ++k) network.push_back(message_json(message(s, k)));
     nlohmann::json chosen = nlohmann::json::array();
     for_each_chosen(s, [&](const Acceptance& acc) { chosen.push_back({{"ballot", ballot_json(acc.ballot)}, {"value", acc.value}}); });
     return {{"nodes", nodes}, {"network", network}, {"chosen", chosen},
@@ -385,36 +402,145 @@ class PaxosModel {
  private:
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
-  static bool enqueue(State& s, const Message& m) {
-    if (s.network.size() == s.network.capacity()) return false;
-    s.network.insert(std::upper_bound(s.network.begin(), s.network.end(), m, &message_less), m);
+  template <class V>
+  struct Interned {
+    std::uint32_t summary = 0;  // node: has something to persist or hold; message: destination
+    V value;
+    std::vector<std::uint64_t> hash;  // [r]: under acceptor renaming r (primary seed)
+    std::uint64_t secondary = 0;      // identity, secondary seed
+  };
+
+  static std::uint64_t hash_of(const Node& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+  static std::uint64_t hash_of(const Message& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+  static std::uint64_t hash_of(const Disk& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+  static std::uint32_t summary_of(const Node& n) {
+    return (!n.persist_request().empty() || n.held_messages() > 0) ? 1u : 0u;
+  }
+  static std::uint32_t summary_of(const Message& m) { return m.to; }
+  static std::uint32_t summary_of(const Disk&) { return 0; }
+
+  template <class V, class Equal>
+  Ref intern(InternPool<Interned<V>>& pool, const V& v, Equal&& equal) const {
+    const std::uint64_t h0 = hash_of(v, kIdentity, kPrimarySeed);
+    return pool.intern(
+        h0, v, [&](const Interned<V>& stored, const V& key) { return equal(stored.value, key); },
+        [&] {
+          Interned<V> rec{summary_of(v), v, std::vector<std::uint64_t>(renamings_.size()),
+                          hash_of(v, kIdentity, kSecondarySeed)};
+          rec.hash[0] = h0;
+          for (std::size_t r = 1; r < renamings_.size(); ++r) rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
+          return rec;
+        });
+  }
+  Ref intern_node(const Node& v) const {
+    return intern(nodes_, v, [](const Node& a, const Node& b) { return a.protocol_equal(b); });
+  }
+  Ref intern_disk(const Disk& v) const { return intern(disks_, v, std::equal_to<Disk>{}); }
+  Ref intern_message(const Message& v) const { return intern(messages_, v, std::equal_to<Message>{}); }
+
+  template <class V>
+  std::uint64_t component_hash(const InternPool<Interned<V>>& pool, Ref ref, std::size_t r, std::uint64_t seed) const {
+    const Interned<V>& rec = pool[ref];
+    if (seed == kPrimarySeed) return rec.hash[r];
+    if (r == 0) return rec.secondary;
+    return hash_of(rec.value, renamings_[r], seed);
+  }
+
+  bool network_less(Ref a, Ref b) const {
+    const auto& ra = messages_[a];
+    const auto& rb = messages_[b];
+    if (ra.hash[0] != rb.hash[0]) return ra.hash[0] < rb.hash[0];
+    return message_less(ra.value, rb.value);
+  }
+  bool add_message(State& s, Ref m) const {
+    if (s.in_flight == kNetworkCapacity) return false;
+    std::size_t k = s.in_flight;
+    while (k > 0 && network_less(m, s.network[k - 1])) {
+      s.network[k] = s.network[k - 1];
+      --k;
+    }
+    s.network[k] = m;
+    ++s.in_flight;
     return true;
   }
+  static void remove_message(State& s, std::size_t k) {
+    for (std::size_t j = k + 1; j < s.in_flight; ++j) s.network[j - 1] = s.network[j];
+    --s.in_flight;
+    s.network[s.in_flight] = kNoRef;
+  }
+
+  // Memoised node transitions: (node, input[, disk]) -> (node, disk, sent).
+  struct StepKey {
+    Ref node = kNoRef;
+    Ref arg = 0;
+    Ref disk = kNoRef;
+    Kind kind = Kind::deliver;
+    friend bool operator==(const StepKey&, const StepKey&) = default;
+  };
+  struct StepResult {
+    Ref node = kNoRef;
+    Ref disk = kNoRef;
+    std::array<Ref, Config::outbox_capacity> sent{};
+    std::uint8_t sent_count = 0;
+    bool ok = false;
+  };
 
   // One input to node i, then the ghost: acceptances, learned values, the
   // "accept below promise" transition check.
   template <class F>
-  bool input(State& s, std::size_t i, F&& f) const {
-    Node& node = *s.nodes[i];
-    const paxos::Ballot promised_before = node.acceptor().promised();
-    const paxos::Ballot accepted_before = node.acceptor().accepted_ballot();
-    const bool proposer_before = node.proposer().ballot().is_null();
-    f(node);
-    bool ok = true;
-    for (const Message& m : node.messages()) ok = ok && enqueue(s, m);
-    node.clear_messages();
-    if (proposer_before && !node.proposer().ballot().is_null())
+  bool input(State& s, std::size_t i, Kind kind, Ref arg, F&& f) const {
+    const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
+    const std::uint64_t h = Hasher::mix((std::uint64_t{key.node} << 32 | key.arg) * 0x9e3779b97f4a7c15ULL ^
+                                        Hasher::mix(std::uint64_t{key.disk} << 8 | static_cast<std::uint64_t>(kind)));
+    StepResult result;
+    if (!steps_.find(h, key, result)) {
+      Node after = node(s, i);
+      Ref disk_ref = s.disks[i];
+      f(after, disk_ref);
+      result.ok = true;
+      for (const Message& m : after.messages()) {
+        if (result.sent_count == result.sent.size()) {
+          result.ok = false;
+          break;
+        }
+        result.sent[result.sent_count++] = intern_message(m);
+      }
+      after.clear_messages();
+      result.node = intern_node(after);
+      result.disk = disk_ref;
+      steps_.insert(h, key, result);
+    }
+    if (!result.ok) return false;
+    for (std::size_t k = 0; k < result.sent_count; ++k)
+      if (!add_message(s, result.sent[k])) return false;
+    const Node& before = node(s, i);
+    const Node& after = nodes_[result.node].value;
+    s.nodes[i] = result.node;
+    if (kind == Kind::persist) s.disks[i] = result.disk;
+    if (before.proposer().ballot().is_null() && !after.proposer().ballot().is_null())
       s.started = static_cast<std::uint8_t>(s.started | (1u << i));
-    if (is_acceptor(i) && node.acceptor().accepted_ballot() != accepted_before) {
-      const paxos::Ballot b = node.acceptor().accepted_ballot();
-      if (b < promised_before) violate(s, PaxosViolation::accepted_below_promise);
-      record_acceptance(s, b, *node.acceptor().accepted_value(), node.id());
+    if (is_acceptor(i) && after.acceptor().accepted_ballot() != before.acceptor().accepted_ballot()) {
+      const paxos::Ballot b = after.acceptor().accepted_ballot();
+      if (b < before.acceptor().promised()) violate(s, PaxosViolation::accepted_below_promise);
+      record_acceptance(s, b, *after.acceptor().accepted_value(), after.id());
     }
-    if (node.learned()) {
-      if (!s.learned) s.learned = node.learned();
-      else if (*s.learned != *node.learned()) violate(s, PaxosViolation::learners_disagree);
+    if (after.learned()) {
+      if (!s.learned) s.learned = after.learned();
+      else if (*s.learned != *after.learned()) violate(s, PaxosViolation::learners_disagree);
     }
-    return ok;
+    return true;
   }
 
   static void violate(State& s, PaxosViolation v) {
@@ -437,31 +563,23 @@ class PaxosModel {
     s.acceptances.insert(it, Acceptance{b, v, static_cast<std::uint16_t>(1u << acceptor)});
   }
 
-  std::uint64_t hash_renamed(const State& s, const Renaming& r, std::uint64_t seed) const {
+  std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed) const {
+    const Renaming& r = renamings_[ri];
     std::array<std::size_t, kMaxNodes> order{};
     for (std::size_t i = 0; i < cluster(); ++i) order[r(id_of(i)) - 1u] = i;
     Hasher h(seed);
     for (std::size_t j = 0; j < cluster(); ++j) {
       const std::size_t i = order[j];
-      if (s.nodes[i]) {
-        h.add(std::uint64_t{1});
-        s.nodes[i]->hash_append(h, r);
-      } else {
-        h.add(std::uint64_t{0});
-      }
-      s.disks[i].hash_append(h, r);
+      h.add(up(s, i) ? component_hash(nodes_, s.nodes[i], ri, seed) : std::uint64_t{0});
+      h.add(component_hash(disks_, s.disks[i], ri, seed));
       h.add(std::uint64_t{(s.proposed >> i & 1u)} | std::uint64_t{(s.started >> i & 1u)} << 1 |
             std::uint64_t{(s.restarted >> i & 1u)} << 2);
     }
     std::array<std::uint64_t, kNetworkCapacity> messages{};
-    for (std::size_t k = 0; k < s.network.size(); ++k) {
-      Hasher hm(seed);
-      s.network[k].hash_append(hm, r);
-      messages[k] = hm.value();
-    }
-    std::sort(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(s.network.size()));
-    h.add(std::uint64_t{s.network.size()});
-    for (std::size_t k = 0; k < s.network.size(); ++k) h.add(messages[k]);
+    for (std::size_t k = 0; k < s.in_flight; ++k) messages[k] = component_hash(messages_, s.network[k], ri, seed);
+    std::sort(messages.begin(), messages.begin() + s.in_flight);
+    h.add(std::uint64_t{s.in_flight});
+    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages[k]);
     h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16);
     // Acceptances: ballots are unchanged by acceptor renamings; acceptor sets are renamed.
     h.add(std::uint64_t{s.acceptances.size()});
@@ -522,7 +640,7 @@ class PaxosModel {
   }
   static bool acceptor_restarted(const PaxosModel& m, const State& s) {
     for (std::size_t i = 0; i < m.bounds_.acceptors; ++i)
-      if ((s.restarted >> i & 1u) && s.nodes[i]) return true;
+      if ((s.restarted >> i & 1u) && m.up(s, i)) return true;
     return false;
   }
 
@@ -540,6 +658,10 @@ class PaxosModel {
 
   PaxosBounds bounds_;
   std::vector<Renaming> renamings_;
+  mutable InternPool<Interned<Node>> nodes_;
+  mutable InternPool<Interned<Disk>> disks_;
+  mutable InternPool<Interned<Message>> messages_;
+  mutable Memo<StepKey, StepResult> steps_;
 };
 
 }  // namespace synod::check::models
