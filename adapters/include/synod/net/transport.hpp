@@ -25,6 +25,9 @@
 // before buffering the body).
 //
 // Single-threaded: every call and callback runs on the io_context's thread.
+// Lifetime: pending handlers refer to the Transport, so destroy it only after
+// stop() and after the io_context has run the aborted handlers (or is itself
+// being destroyed without running them).
 #pragma once
 
 #include <chrono>
