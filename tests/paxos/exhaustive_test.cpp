@@ -62,16 +62,21 @@ std::uint64_t hash_of(const Msg& m) {
 
 struct World {
   std::array<std::optional<NodeT>, 4> nodes;
-  std::vector<Msg> network;             // kept sorted by hash: a multiset
+  struct InFlight {
+    std::uint64_t hash;
+    Msg message;
+  };
+  std::vector<InFlight> network;        // kept sorted by hash: a multiset
+  std::array<std::uint64_t, 4> node_hash{};  // each node's hash, refreshed by collect()
   std::vector<Acceptance> acceptances;  // ghost: durable acceptances ever made, sorted
   int timeouts = 0, drops = 0, duplicates = 0, crashes = 0;
   const char* violation = nullptr;
 
   std::uint64_t hash() const {
     Hasher h;
-    for (NodeId id = 1; id <= 3; ++id) nodes[id]->hash_append(h);
+    for (NodeId id = 1; id <= 3; ++id) h.add(node_hash[id]);
     h.add(std::uint64_t{network.size()});
-    for (const Msg& m : network) m.hash_append(h);
+    for (const InFlight& f : network) h.add(f.hash);
     h.add(std::uint64_t{acceptances.size()});
     for (const Acceptance& a : acceptances) {
       h.add(std::uint64_t{a.acceptor});
@@ -104,11 +109,15 @@ struct World {
       if (m.type == MessageType::promise && durable.promised < m.ballot) fail("promise before durable");
       if (m.type == MessageType::accepted && durable.accepted_ballot < m.ballot) fail("accepted before durable");
       if (m.type == MessageType::prepare && durable.proposer_round < m.ballot.round) fail("prepare before durable");
-      network.insert(std::upper_bound(network.begin(), network.end(), m,
-                                      [](const Msg& a, const Msg& b) { return hash_of(a) < hash_of(b); }),
-                     m);
+      const std::uint64_t h = hash_of(m);
+      network.insert(std::upper_bound(network.begin(), network.end(), h,
+                                      [](std::uint64_t x, const InFlight& f) { return x < f.hash; }),
+                     InFlight{h, m});
     }
     n.clear_messages();
+    Hasher nh;
+    n.hash_append(nh);
+    node_hash[id] = nh.value();
     if (durable.accepted_value) {
       const Acceptance a{id, durable.accepted_ballot, *durable.accepted_value};
       auto at = std::lower_bound(acceptances.begin(), acceptances.end(), a);
@@ -166,10 +175,11 @@ template <class F>
 void successors(const World& w, const Bounds& bounds, F&& emit) {
   // Deliver, drop or duplicate each distinct in-flight message.
   for (std::size_t k = 0; k < w.network.size(); ++k) {
-    if (k > 0 && w.network[k] == w.network[k - 1]) continue;
+    if (k > 0 && w.network[k].hash == w.network[k - 1].hash && w.network[k].message == w.network[k - 1].message)
+      continue;
     {
       World next = w;
-      const Msg m = next.network[k];
+      const Msg m = next.network[k].message;
       next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(k));
       NodeT& n = *next.nodes[m.to];
       const NodeT before = n;
@@ -187,8 +197,8 @@ void successors(const World& w, const Bounds& bounds, F&& emit) {
     }
     if (w.duplicates < bounds.duplicates) {
       World next = w;
-      const Msg m = next.network[k];
-      next.network.insert(next.network.begin() + static_cast<std::ptrdiff_t>(k), m);
+      const auto copy = next.network[k];
+      next.network.insert(next.network.begin() + static_cast<std::ptrdiff_t>(k), copy);
       ++next.duplicates;
       emit(std::move(next));
     }

@@ -1,6 +1,7 @@
 // synod/paxos/types.hpp - the vocabulary of the Basic Paxos kernel.
 #pragma once
 
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -48,11 +49,7 @@ class NodeSet {
   }
   constexpr void clear() { bits_ = 0; }
   constexpr bool empty() const { return bits_ == 0; }
-  constexpr std::size_t size() const {
-    std::size_t n = 0;
-    for (std::uint16_t b = bits_; b != 0; b = static_cast<std::uint16_t>(b & (b - 1))) ++n;
-    return n;
-  }
+  constexpr std::size_t size() const { return static_cast<std::size_t>(std::popcount(bits_)); }
   // The largest member, kNoNode when empty.
   constexpr NodeId max() const {
     for (std::size_t id = kMaxNodeId; id >= 1; --id)
@@ -65,8 +62,7 @@ class NodeSet {
   // alike whatever their original ids.
   constexpr NodeSet renamed(const Renaming& r) const {
     NodeSet s;
-    for (std::size_t id = 1; id <= kMaxNodeId; ++id)
-      if (contains(static_cast<NodeId>(id))) s.insert(r(static_cast<NodeId>(id)));
+    for (unsigned b = bits_; b != 0; b &= b - 1) s.insert(r(static_cast<NodeId>(std::countr_zero(b))));
     return s;
   }
   constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
