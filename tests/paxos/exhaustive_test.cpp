@@ -264,7 +264,8 @@ Stats explore(const Bounds& bounds, std::size_t max_states) {
   std::vector<std::pair<World, int>> stack;
   stack.emplace_back(std::move(init), 0);
   while (!stack.empty() && !stats.violation && seen.size() < max_states) {
-    auto [w, depth] = std::move(stack.back());
+    const World w = std::move(stack.back().first);
+    const int depth = stack.back().second;
     stack.pop_back();
     stats.max_depth = std::max(stats.max_depth, depth);
     successors(w, bounds, [&](World&& next) {

@@ -140,7 +140,11 @@ class Node {
     return r;
   }
   std::size_t held_messages() const { return held_.size(); }
-  const MessageT& held_message(std::size_t i) const { return held_[i].message; }
+  // The i-th held message (i < held_messages()), oldest first.
+  const MessageT& held_message(std::size_t i) const {
+    SYNOD_ASSERT(i < held_.size());
+    return held_[i].message;
+  }
 
   // The chosen value, once this node's learner learned it.
   const std::optional<Value>& learned() const { return learner_.learned(); }
