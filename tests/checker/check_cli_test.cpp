@@ -163,4 +163,18 @@ TEST(CheckCli, QuickSpecsKeepTheirRecordedCounts) {
   EXPECT_GE(specs, 1u);
 }
 
+// With no flags a protocol model runs its quick configuration: the same
+// space as its quick spec.
+TEST(CheckCli, DefaultBoundsAreTheQuickSpecs) {
+  for (const std::string model : {"raft", "paxos"}) {
+    const std::string a = temp_path(model + ".default.json"), b = temp_path(model + ".spec.json");
+    ASSERT_EQ(run(model + " --quiet --json " + a).status, 0) << model;
+    ASSERT_EQ(run("specs/" + model + "-quick.toml --quiet --json " + b).status, 0) << model;
+    EXPECT_EQ(load(a)["distinct_states"], load(b)["distinct_states"]) << model;
+    EXPECT_EQ(load(a)["bounds"], load(b)["bounds"]) << model;
+    std::filesystem::remove(a);
+    std::filesystem::remove(b);
+  }
+}
+
 }  // namespace

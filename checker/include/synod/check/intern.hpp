@@ -127,6 +127,7 @@ class InternPool {
   std::unique_ptr<std::atomic<T*>[]> blocks_;
   std::atomic<std::size_t> next_{0};
   std::mutex block_mutex_;
+  std::uint64_t id_;
   std::array<Shard, kShards> shards_;
 };
 
@@ -141,7 +142,24 @@ namespace synod::check {
 template <class Key, class Value>
 class Memo {
  public:
+  Memo() : id_(next_memo_id()) {}
+  Memo(const Memo&) = delete;
+  Memo& operator=(const Memo&) = delete;
+
+  // Lock-free on a hit in this thread's direct-mapped cache, which fronts the
+  // shared, locked table (most look-ups of a search repeat recent ones).
   bool find(std::uint64_t hash, const Key& key, Value& out) const {
+    CacheSlot& c = cache_slot(hash);
+    if (c.owner == id_ && c.hash == hash && c.key == key) {
+      out = c.value;
+      return true;
+    }
+    if (!find_shared(hash, key, out)) return false;
+    c = CacheSlot{id_, hash, key, out};
+    return true;
+  }
+
+  bool find_shared(std::uint64_t hash, const Key& key, Value& out) const {
     const Shard& shard = shards_[hash & (kShards - 1)];
     std::lock_guard<std::mutex> lock(shard.mutex);
     if (shard.entries.empty()) return false;
@@ -168,6 +186,7 @@ class Memo {
       if (e.hash == hash && e.key == key) return;  // another thread was first
     }
     shard.entries[i] = Entry{hash, key, value, true};
+    cache_slot(hash) = CacheSlot{id_, hash, key, value};
     if (++shard.size * 2 > shard.entries.size()) {
       std::vector<Entry> old;
       old.swap(shard.entries);
@@ -201,17 +220,34 @@ class Memo {
 
  private:
   static constexpr std::size_t kShards = 64;
+  static constexpr std::size_t kCacheSlots = std::size_t{1} << 15;
   struct Entry {
     std::uint64_t hash = 0;
     Key key{};
     Value value{};
     bool used = false;
   };
+  struct CacheSlot {
+    std::uint64_t owner = 0;  // the Memo it belongs to (0: empty); ids are never reused
+    std::uint64_t hash = 0;
+    Key key{};
+    Value value{};
+  };
+  static std::uint64_t next_memo_id() {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+  // One cache per thread and Memo type, shared by that type's instances.
+  static CacheSlot& cache_slot(std::uint64_t hash) {
+    thread_local std::unique_ptr<CacheSlot[]> cache(new CacheSlot[kCacheSlots]);
+    return cache[(hash >> 17) & (kCacheSlots - 1)];
+  }
   struct Shard {
     mutable std::mutex mutex;
     std::vector<Entry> entries;
     std::size_t size = 0;
   };
+  std::uint64_t id_;
   std::array<Shard, kShards> shards_;
 };
 
