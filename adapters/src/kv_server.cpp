@@ -40,6 +40,7 @@ using NodeT = raft::Node<kv::Config, kv::Log>;
 
 constexpr std::size_t kMaxPendingReplies = 1u << 16;  // per client: stop reading beyond this
 constexpr std::size_t kMaxRequestBuffer = 16u << 20;  // per client: one incomplete command at most
+constexpr std::size_t kMaxUnsentReplies = 64u << 20;  // per client: stop reading while more is unsent
 
 struct Client;
 
@@ -64,6 +65,13 @@ struct Client {
   bool close_after_write = false;
   bool dirty = false;
 };
+
+// Back-pressure on a client that sends faster than it reads its replies:
+// stop reading its socket while too many replies are pending or unsent.
+bool may_read(const Client& c) {
+  return !c.dead && !c.close_after_write && c.slots.size() < kMaxPendingReplies &&
+         c.out.size() + c.writing.size() < kMaxUnsentReplies;
+}
 
 struct Inflight {
   raft::Term term = 0;
@@ -163,8 +171,8 @@ void Server::recover() {
     std::uint64_t seq = 0;
     std::string_view bytes;
     if (!kv::decode_stored_payload(e.payload, seq, bytes))
-      throw StorageError((opt_.data_dir / "wal").string(), e.index,
-                         fmt::format("entry {} has a malformed synod-kv payload", e.index));
+      throw StorageError(opt_.data_dir.string(), 0,
+                         fmt::format("log entry {} (term {}) has a malformed synod-kv payload", e.index, e.term));
     (void)log_entries.append(kv::Entry{e.term, kv::BatchId{seq}});
     if (seq != 0) store_.put(kv::PayloadKey{e.term, seq}, std::string(bytes));
   }
@@ -434,7 +442,7 @@ void Server::read_client(const std::shared_ptr<Client>& c) {
     }
     c->in.append(c->chunk.data(), n);
     handle_client_input(c);
-    if (!c->dead && !c->close_after_write && c->slots.size() < kMaxPendingReplies) read_client(c);
+    if (may_read(*c)) read_client(c);
   });
 }
 
@@ -602,7 +610,7 @@ void Server::flush_clients() {
   for (auto& c : dirty_) {
     c->dirty = false;
     write_client(c);
-    if (!c->dead && !c->close_after_write && !c->reading && c->slots.size() < kMaxPendingReplies / 2) read_client(c);
+    if (!c->reading && may_read(*c) && c->slots.size() < kMaxPendingReplies / 2) read_client(c);
   }
   dirty_.clear();
 }
@@ -631,6 +639,7 @@ void Server::write_client(const std::shared_ptr<Client>& c) {
       return;
     }
     write_client(c);
+    if (!c->reading && may_read(*c) && c->slots.size() < kMaxPendingReplies / 2) read_client(c);
   });
 }
 
