@@ -6,8 +6,8 @@ namespace synod::props {
 namespace {
 
 // The CI budget: cases per property with a fixed seed (docs/testing.md).
-constexpr int kPaxosSafetyCases = 300;
-constexpr int kPaxosLivenessCases = 200;
+constexpr int kPaxosSafetyCases = 600;
+constexpr int kPaxosLivenessCases = 300;
 
 Mix paxos_mix() {
   Mix m;
