@@ -12,7 +12,9 @@
 #               (column "n/a" until the checker has that spec)
 #   properties  tests/properties properties_<protocol>, the CI case budget and seeds;
 #               the shrunk trace is replayed with synod-replay to show it re-detects
-#   scenarios   the protocol's GoogleTest scenario tests (not in quick mode)
+#   traces      the saved traces tests/replay/traces/<protocol>-*.json, replayed with
+#               synod-replay --check-expected (hand-written or shrunk schedules)
+#   scenarios   the protocol's GoogleTest scenario tests (SYNOD_MUTANTS_SCENARIOS=1)
 #
 # Usage: tests/mutants/run.sh [NAME...]          (default: every patch)
 # Environment:
@@ -34,9 +36,9 @@ jobs=${JOBS:-2}
 mode=${SYNOD_MUTANTS:-all}
 checker_limit=60
 
-# The CI subset: one election bug, one commit-rule bug, one durability bug
-# per protocol where cheap, and two Paxos bugs.
-QUICK=(raft-two-votes-per-term raft-figure8-commit-old-term raft-vote-not-persisted
+# The CI subset: a Raft election bug, a Raft durability bug, the Figure 8
+# commit bug, a Paxos value-choice bug and a Paxos durability bug.
+QUICK=(raft-two-votes-per-term raft-vote-not-persisted raft-figure8-commit-old-term
        paxos-ignore-accepted-values paxos-forget-promise-on-restart)
 
 scenarios=${SYNOD_MUTANTS_SCENARIOS:-0}
@@ -164,6 +166,20 @@ run_checks() {
     fi
     CAUGHT=$((CAUGHT + 1))
   fi
+  # saved traces
+  TRACES="-"
+  local tr failed_traces=0 n_traces=0
+  for tr in "$src"/tests/replay/traces/"$proto"-*.json; do
+    [[ -f $tr ]] || continue
+    n_traces=$((n_traces + 1))
+    "$build/tests/replay/synod-replay" --check-expected "$tr" >>"$logs/$tag.traces.log" 2>&1 || failed_traces=$((failed_traces + 1))
+  done
+  if ((failed_traces > 0)); then
+    TRACES="CAUGHT $failed_traces/$n_traces"
+    CAUGHT=$((CAUGHT + 1))
+  elif ((n_traces > 0)); then
+    TRACES="missed"
+  fi
   # scenarios
   SCEN="-"
   if [[ $scenarios == 1 ]]; then
@@ -195,7 +211,7 @@ for proto in "${protos[@]}"; do
     exit 2
   fi
   run_checks "$proto" "baseline-$proto"
-  echo "mutants: baseline $proto built and checked in $(secs "$t0" "$(now)")s: checker $CHECKER | properties $PROPS | scenarios $SCEN"
+  echo "mutants: baseline $proto built and checked in $(secs "$t0" "$(now)")s: checker $CHECKER | properties $PROPS | traces $TRACES | scenarios $SCEN"
   if ((CAUGHT > 0)); then
     echo "mutants: the unmutated kernel fails a check; logs in $logs" >&2
     exit 2
@@ -203,7 +219,7 @@ for proto in "${protos[@]}"; do
 done
 
 # ----------------------------------------------------------------- mutants
-printf '%-36s %-8s %-44s %-62s %-14s\n' mutant build checker "properties (CI budget)" scenarios
+printf '%-36s %-8s %-44s %-62s %-11s %-14s\n' mutant build checker "properties (CI budget)" traces scenarios
 survivors=()
 for n in "${names[@]}"; do
   proto=${n%%-*}
@@ -221,7 +237,7 @@ for n in "${names[@]}"; do
   else
     bt=$(secs "$t0" "$(now)")s
     run_checks "$proto" "$n"
-    printf '%-36s %-8s %-44s %-62s %-14s\n' "$n" "$bt" "$CHECKER" "$PROPS" "$SCEN"
+    printf '%-36s %-8s %-44s %-62s %-11s %-14s\n' "$n" "$bt" "$CHECKER" "$PROPS" "$TRACES" "$SCEN"
     ((CAUGHT > 0)) || survivors+=("$n")
   fi
   patch -p1 -R -s -d "$src" <"$patch_file"
