@@ -166,6 +166,7 @@ void Server::recover() {
   if (rec.truncated_tail)
     log(fmt::format("recovery: removed a torn record at the end of {} (offset {}, {} bytes): it was never acknowledged",
                     rec.truncated_file, rec.truncated_offset, rec.truncated_bytes));
+  machine_.reserve(1u << 16);
   kv::Log log_entries;
   for (const auto& e : rec.entries) {
     std::uint64_t seq = 0;

@@ -124,7 +124,7 @@ struct StringHash {
 
 class StateMachine {
  public:
-  StateMachine() { data_.reserve(1u << 16); }
+  void reserve(std::size_t keys) { data_.reserve(keys); }
   // Applies a batch; appends one RESP reply per command to `replies` when
   // given. A malformed batch applies nothing and returns false.
   bool apply(std::string_view batch, std::vector<std::string>* replies);
