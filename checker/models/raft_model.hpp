@@ -486,10 +486,11 @@ class RaftModel {
   // primary seed (r < kCached), and the identity with the secondary seed.
   template <class V>
   struct Interned {
-    std::uint32_t summary = 0;  // what actions() needs, on the record's first cache line
-    V value;
+    // What actions() and fingerprints need comes first: one cache line.
+    std::uint32_t summary = 0;
     std::array<std::uint64_t, kCached> hash{};
     std::uint64_t secondary = 0;
+    V value;
   };
 
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
@@ -549,7 +550,7 @@ class RaftModel {
     return pool.intern(
         h0, v, [&](const Interned<V>& stored, const V& key) { return equal(stored.value, key); },
         [&] {
-          Interned<V> rec{summary_of(v), v, {}, hash_of(v, kIdentity, kSecondarySeed)};
+          Interned<V> rec{summary_of(v), {}, hash_of(v, kIdentity, kSecondarySeed), v};
           rec.hash[0] = h0;
           for (std::size_t r = 1; r < kCached && r < renamings_.size(); ++r)
             rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
@@ -613,6 +614,7 @@ class RaftModel {
     std::array<Ref, MaxNodes> sent{};
     std::uint8_t sent_count = 0;
     bool ok = false;
+    bool record = true;  // false: the ghost cannot change nor see a violation
   };
   struct RecordKey {
     Ref history = kNoRef;
@@ -652,6 +654,11 @@ class RaftModel {
       after.clear_messages();
       result.node = intern_node(after);
       result.disk = disk_ref;
+      // History::record can only change the ghost or report a violation when
+      // the node leads, its commit index moved, or it passed the log's end.
+      const Node& before = node(s, i);
+      result.record = after.role() == raft::Role::leader || after.commit_index() != before.commit_index() ||
+                      after.commit_index() > after.log().last_index();
       steps_.insert(h, key, result);
     }
     if (!result.ok) return false;
@@ -660,7 +667,7 @@ class RaftModel {
     const Ref before = s.nodes[i];
     s.nodes[i] = result.node;
     if (kind == Kind::persist) s.disks[i] = result.disk;  // only persist's key includes the disk
-    if (before != result.node) record(s, before, result.node);
+    if (before != result.node && result.record) record(s, before, result.node);
     return true;
   }
 

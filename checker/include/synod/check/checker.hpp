@@ -284,10 +284,23 @@ class Engine {
   }
 
   // ------------------------------------------------------------ breadth-first
+  // Small states travel with their candidate; larger ones are re-generated
+  // from the parent for the winners only (less memory per level).
+  static constexpr bool kCarryStates = sizeof(State) <= 512;
   struct Candidate {
     Fp fp;
     std::uint32_t parent;  // position in the current level
     std::uint32_t action;  // action index; top bit: won the merge
+  };
+  // One chunk's output: candidates (scanned by every merging thread, so kept
+  // compact) and, when carried, their states in a parallel vector.
+  struct ChunkOutput {
+    std::vector<Candidate> candidates;
+    std::vector<std::optional<State>> states;
+    void clear() {
+      candidates.clear();
+      states.clear();
+    }
   };
   static constexpr std::uint32_t kWinner = 0x80000000u;
   static constexpr std::size_t kChunk = 256;
@@ -298,7 +311,7 @@ class Engine {
     if (!discover_initial([&](const State& s, std::uint64_t) { level.emplace_back(s); })) return;
 
     const unsigned threads = options_.threads;
-    std::vector<std::vector<Candidate>> chunks;        // per chunk, reused across levels
+    std::vector<ChunkOutput> chunks;                    // per chunk, reused across levels
     std::vector<std::vector<Action>> actions(threads);  // per thread, reused
     std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
@@ -326,7 +339,7 @@ class Engine {
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
-          std::vector<Candidate>& out = chunks[c];
+          ChunkOutput& out = chunks[c];
           std::uint64_t made = 0;
           const std::size_t end = std::min(n, (c + 1) * kChunk);
           for (std::size_t p = c * kChunk; p < end; ++p) {
@@ -339,7 +352,8 @@ class Engine {
               if (!model_.within_boundary(*next)) continue;
               const Fp f = fingerprint(*next);
               if (seen_.contains(f)) continue;
-              out.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
+              out.candidates.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
+              if constexpr (kCarryStates) out.states.push_back(std::move(next));
             }
           }
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
@@ -351,7 +365,7 @@ class Engine {
       winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
       detail::run_parallel(threads, [&](unsigned t) {
         for (std::size_t c = 0; c < nchunks; ++c) {
-          for (Candidate& cand : chunks[c]) {
+          for (Candidate& cand : chunks[c].candidates) {
             const std::size_t shard = SeenSet<Fp>::shard_of(cand.fp);
             if (shard % threads != t) continue;
             if (seen_.insert_in_shard(shard, cand.fp)) {
@@ -385,15 +399,20 @@ class Engine {
           if (c >= nchunks) break;
           std::uint64_t pos = offsets[c];
           std::uint32_t expanded = std::numeric_limits<std::uint32_t>::max();
-          for (const Candidate& cand : chunks[c]) {
+          for (std::size_t k = 0; k < chunks[c].candidates.size(); ++k) {
+            const Candidate& cand = chunks[c].candidates[k];
             if (!(cand.action & kWinner)) continue;
             const std::uint32_t a = cand.action & ~kWinner;
-            const State& parent = *level[cand.parent];
-            if (expanded != cand.parent) {
-              collect_actions(parent, acts);
-              expanded = cand.parent;
+            if constexpr (kCarryStates) {
+              next_level[pos] = std::move(chunks[c].states[k]);
+            } else {
+              const State& parent = *level[cand.parent];
+              if (expanded != cand.parent) {
+                collect_actions(parent, acts);
+                expanded = cand.parent;
+              }
+              next_level[pos] = model_.next_state(parent, acts[a]);
             }
-            next_level[pos] = model_.next_state(parent, acts[a]);
             parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
             const int v = evaluate(*next_level[pos], reached[t]);
             if (v >= 0 && pos < first_violation[t]) {
