@@ -32,6 +32,14 @@ __extension__ using u128 = unsigned __int128;
 inline std::size_t fast_range(std::uint64_t x, std::size_t n) {
   return static_cast<std::size_t>((static_cast<u128>(x) * n) >> 64);
 }
+
+// Fingerprints need not be uniform (a canonical fingerprint is a minimum over
+// renamings, biased towards small values), so slots come from a remix.
+constexpr std::uint64_t remix(std::uint64_t z) {
+  z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdULL;
+  z = (z ^ (z >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+  return z ^ (z >> 33);
+}
 }  // namespace detail
 
 template <class Fp>
@@ -43,8 +51,8 @@ struct FingerprintTraits<std::uint64_t> {
   static constexpr bool is_empty(std::uint64_t f) { return f == 0; }
   // 0 marks an empty slot, so the fingerprint 0 is stored as 1.
   static constexpr std::uint64_t normalise(std::uint64_t f) { return f == 0 ? 1 : f; }
-  static constexpr std::uint64_t shard_bits(std::uint64_t f) { return f; }
-  static constexpr std::uint64_t slot_bits(std::uint64_t f) { return f; }
+  static constexpr std::uint64_t shard_bits(std::uint64_t f) { return detail::remix(f ^ 0x5bd1e995ULL); }
+  static constexpr std::uint64_t slot_bits(std::uint64_t f) { return detail::remix(f); }
 };
 
 template <>
@@ -52,8 +60,8 @@ struct FingerprintTraits<Fp128> {
   static constexpr unsigned bits = 128;
   static constexpr bool is_empty(const Fp128& f) { return f.lo == 0 && f.hi == 0; }
   static constexpr Fp128 normalise(Fp128 f) { return is_empty(f) ? Fp128{1, 0} : f; }
-  static constexpr std::uint64_t shard_bits(const Fp128& f) { return f.lo; }
-  static constexpr std::uint64_t slot_bits(const Fp128& f) { return f.hi ^ (f.lo >> 7); }
+  static constexpr std::uint64_t shard_bits(const Fp128& f) { return detail::remix(f.lo ^ 0x5bd1e995ULL); }
+  static constexpr std::uint64_t slot_bits(const Fp128& f) { return detail::remix(f.hi ^ (f.lo >> 7)); }
 };
 
 // One shard: a flat open-addressing table of normalised fingerprints.
