@@ -149,7 +149,7 @@ class Driver {
     const auto request = n.persist_request();
     if (request.empty()) return;
     storage_[id] = request.state;
-    (void)n.persisted(request);
+    if (n.persisted(request) == InputResult::ignored) fail("a node ignored its own persist request");
     settle(id);
   }
   const State& storage(NodeId id) const { return storage_[id]; }
@@ -235,7 +235,10 @@ class Driver {
       const auto request = n.persist_request();
       if (!auto_persist_[id] || request.empty()) break;
       storage_[id] = request.state;
-      (void)n.persisted(request);
+      if (n.persisted(request) == InputResult::ignored) {
+        fail("a node ignored its own persist request");
+        break;
+      }
     }
     observe(id);
   }

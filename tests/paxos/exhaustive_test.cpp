@@ -95,7 +95,10 @@ struct World {
   void persist_now(NodeId id) {
     NodeT& n = *nodes[id];
     for (auto r = n.persist_request(); !r.empty(); r = n.persist_request()) {
-      (void)n.persisted(r);
+      if (n.persisted(r) == InputResult::ignored) {
+        fail("a node ignored its own persist request");
+        return;
+      }
       collect(id);
     }
   }
@@ -209,7 +212,7 @@ void successors(const World& w, const Bounds& bounds, F&& emit) {
       World next = w;
       NodeT& n = *next.nodes[id];
       const NodeT before = n;
-      (void)n.persisted(n.persist_request());
+      if (n.persisted(n.persist_request()) == InputResult::ignored) next.fail("a node ignored its own persist request");
       if (const char* e = invariants::node_step(before, n)) next.fail(e);
       next.collect(id);
       emit(std::move(next));

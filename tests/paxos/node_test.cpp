@@ -169,7 +169,7 @@ TEST(PaxosNode, AcceptorReplyIsHeldAndBogusPersistReportsAreIgnored) {
   EXPECT_EQ(n.persisted(inconsistent), InputResult::ignored);
   EXPECT_EQ(n.persisted(PersistRequest<V>{}), InputResult::ignored);
   EXPECT_EQ(n.held_messages(), 1u);
-  // A stale report (older than the promise) releases nothing.
+  // A report older than the current state releases only what it covers.
   n.step(Msg::prepare(3, 2, B(1, 3)));
   EXPECT_EQ(n.held_messages(), 2u);
   EXPECT_EQ(n.persisted(r), InputResult::ok);
@@ -177,9 +177,12 @@ TEST(PaxosNode, AcceptorReplyIsHeldAndBogusPersistReportsAreIgnored) {
   EXPECT_EQ(n.messages()[0].to, 1u);
   EXPECT_EQ(n.held_messages(), 1u);    // the second waits for (1,3)
   n.clear_messages();
+  EXPECT_EQ(n.persisted(r), InputResult::ignored);  // already durable: nothing new
   EXPECT_EQ(n.persisted(n.persist_request()), InputResult::ok);
   ASSERT_EQ(n.messages().size(), 1u);
   EXPECT_EQ(n.messages()[0], Msg::promise(2, 3, B(1, 3), kNullBallot, std::nullopt));
+  EXPECT_EQ(n.persisted(r), InputResult::ignored);  // stale: older than what is durable
+  EXPECT_TRUE(n.persist_request().empty());
 }
 
 TEST(PaxosNode, AcceptorTellsLearnersAndTheBallotsProposer) {

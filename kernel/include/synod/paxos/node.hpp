@@ -115,11 +115,14 @@ class Node {
 
   // The caller made `request` (taken from persist_request()) durable. Held
   // messages whose state it covers may now leave (or be delivered here). A
-  // request that does not describe a state this node had is ignored.
+  // request that does not describe a state this node had, or none newer than
+  // what is already durable, changes nothing and is `ignored`.
   InputResult persisted(const Request& request) {
-    if (request.empty() || !plausible(request.state)) return InputResult::ignored;
+    if (request.empty() || !plausible(request.state) || !covers(request.state, mark_of(durable_)) ||
+        request.state == durable_)
+      return InputResult::ignored;
     begin_input();
-    if (covers(request.state, mark_of(durable_))) durable_ = request.state;
+    durable_ = request.state;
     release_held();
     return end_input(true);
   }
