@@ -149,11 +149,15 @@ run_checks() {
   fi
   # properties
   t0=$(now)
-  rm -rf "$logs/$tag.traces" && mkdir -p "$logs/$tag.traces"
-  # Fail fast: the first property that catches the mutant is enough.
-  (cd "$logs/$tag.traces" && SYNOD_TRACE_DIR=. GTEST_FAIL_FAST=1 timeout 900 \
-     "$build/tests/properties/properties_$proto") >"$logs/$tag.props.log" 2>&1
-  rc=$?
+  rm -rf "$logs/$tag.traces" "$logs/$tag.props.log" && mkdir -p "$logs/$tag.traces"
+  # One property at a time, stopping at the first that catches the mutant.
+  local bin=$build/tests/properties/properties_$proto t
+  rc=0
+  for t in $("$bin" --gtest_list_tests | awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }'); do
+    (cd "$logs/$tag.traces" && SYNOD_TRACE_DIR=. timeout 900 "$bin" --gtest_filter="$t") >>"$logs/$tag.props.log" 2>&1
+    rc=$?
+    ((rc == 0)) || break
+  done
   if ((rc == 0)); then
     PROPS="missed $(secs "$t0" "$(now)")s"
   else
