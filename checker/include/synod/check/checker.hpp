@@ -310,9 +310,8 @@ class Engine {
     std::vector<std::optional<State>> next_level;
     if (!discover_initial([&](const State& s, std::uint64_t) { level.emplace_back(s); })) return;
 
-    const unsigned threads = options_.threads;
-    std::vector<ChunkOutput> chunks;                    // per chunk, reused across levels
-    std::vector<std::vector<Action>> actions(threads);  // per thread, reused
+    std::vector<ChunkOutput> chunks;                              // per chunk, reused across levels
+    std::vector<std::vector<Action>> actions(options_.threads);  // per thread, reused
     std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
     std::uint64_t base = 0;   // id of level[0]
@@ -329,6 +328,9 @@ class Engine {
         throw std::length_error("a BFS level holds more than 2^32 states");
       const std::size_t n = level.size();
       const std::size_t nchunks = (n + kChunk - 1) / kChunk;
+      // Small levels run on one thread: spawning and joining would cost more.
+      // The result does not depend on the thread count, so this changes nothing else.
+      const unsigned threads = nchunks < 8 ? 1u : options_.threads;
       if (chunks.size() < nchunks) chunks.resize(nchunks);
       for (std::size_t c = 0; c < nchunks; ++c) chunks[c].clear();
 
