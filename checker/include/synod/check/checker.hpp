@@ -294,7 +294,15 @@ class Engine {
   };
   // One chunk's output: candidates (scanned by every merging thread, so kept
   // compact) and, when carried, their states in a parallel vector.
-  struct ChunkOutput {
+  // Per-chunk and per-thread data sit on their own cache lines: threads
+  // writing neighbouring entries must not share one (false sharing).
+  struct alignas(64) PerThread {
+    std::vector<Action> actions;
+    std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
+    int violated_property = -1;
+    std::uint64_t reached = 0;
+  };
+  struct alignas(64) ChunkOutput {
     std::vector<Candidate> candidates;
     std::vector<std::optional<State>> states;
     void clear() {
@@ -311,7 +319,7 @@ class Engine {
     if (!discover_initial([&](const State& s, std::uint64_t) { level.emplace_back(s); })) return;
 
     std::vector<ChunkOutput> chunks;                              // per chunk, reused across levels
-    std::vector<std::vector<Action>> actions(options_.threads);  // per thread, reused
+    std::vector<PerThread> per_thread(options_.threads);  // reused across levels
     std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
     std::uint64_t base = 0;   // id of level[0]
@@ -337,7 +345,7 @@ class Engine {
       // 1. expand: read-only look-ups in the seen set.
       std::atomic<std::size_t> next_chunk{0};
       detail::run_parallel(threads, [&](unsigned t) {
-        std::vector<Action>& acts = actions[t];
+        std::vector<Action>& acts = per_thread[t].actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
@@ -390,12 +398,14 @@ class Engine {
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.
-      std::vector<std::uint64_t> first_violation(threads, std::numeric_limits<std::uint64_t>::max());
-      std::vector<int> violated_property(threads, -1);
-      std::vector<std::uint64_t> reached(threads, reached_);
+      for (PerThread& pt : per_thread) {
+        pt.first_violation = std::numeric_limits<std::uint64_t>::max();
+        pt.violated_property = -1;
+        pt.reached = reached_;
+      }
       next_chunk = 0;
       detail::run_parallel(threads, [&](unsigned t) {
-        std::vector<Action>& acts = actions[t];
+        std::vector<Action>& acts = per_thread[t].actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
@@ -416,23 +426,24 @@ class Engine {
               next_level[pos] = model_.next_state(parent, acts[a]);
             }
             parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
-            const int v = evaluate(*next_level[pos], reached[t]);
-            if (v >= 0 && pos < first_violation[t]) {
-              first_violation[t] = pos;
-              violated_property[t] = v;
+            PerThread& pt = per_thread[t];
+            const int v = evaluate(*next_level[pos], pt.reached);
+            if (v >= 0 && pos < pt.first_violation) {
+              pt.first_violation = pos;
+              pt.violated_property = v;
             }
             ++pos;
           }
         }
       });
       report_.states_generated = generated.load();
-      for (unsigned t = 0; t < threads; ++t) reached_ |= reached[t];
+      for (unsigned t = 0; t < threads; ++t) reached_ |= per_thread[t].reached;
       std::uint64_t worst = std::numeric_limits<std::uint64_t>::max();
       int property = -1;
       for (unsigned t = 0; t < threads; ++t) {
-        if (first_violation[t] < worst) {
-          worst = first_violation[t];
-          property = violated_property[t];
+        if (per_thread[t].first_violation < worst) {
+          worst = per_thread[t].first_violation;
+          property = per_thread[t].violated_property;
         }
       }
       if (total > 0) report_.max_depth = depth + 1;

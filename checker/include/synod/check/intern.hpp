@@ -138,7 +138,15 @@ namespace synod::check {
 // A thread-safe memo table: Key -> Value, for models that memoise transitions
 // of an interned component (e.g. "node n receives message m" -> the resulting
 // node and the messages it sends). Keys are small regular values with ==;
-// `hash` must be the same for equal keys. Entries are never removed.
+// `hash` must be the same for equal keys. Entries are never removed, and the
+// value stored for a key must be a function of the key (a look-up that
+// misses while another thread inserts is harmless: the caller recomputes).
+//
+// Look-ups take no lock: a per-thread direct-mapped cache first, then the
+// shared table, whose slots are published with a release store of their
+// `used` flag and whose growth publishes a new table (old ones stay alive
+// until the Memo dies, so a reader never sees freed memory). Inserts lock
+// one of 64 shards.
 template <class Key, class Value>
 class Memo {
  public:
@@ -146,59 +154,43 @@ class Memo {
   Memo(const Memo&) = delete;
   Memo& operator=(const Memo&) = delete;
 
-  // Lock-free on a hit in this thread's direct-mapped cache, which fronts the
-  // shared, locked table (most look-ups of a search repeat recent ones).
   bool find(std::uint64_t hash, const Key& key, Value& out) const {
     CacheSlot& c = cache_slot(hash);
     if (c.owner == id_ && c.hash == hash && c.key == key) {
       out = c.value;
       return true;
     }
-    if (!find_shared(hash, key, out)) return false;
-    c = CacheSlot{id_, hash, key, out};
-    return true;
-  }
-
-  bool find_shared(std::uint64_t hash, const Key& key, Value& out) const {
-    const Shard& shard = shards_[hash & (kShards - 1)];
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    if (shard.entries.empty()) return false;
-    const std::size_t mask = shard.entries.size() - 1;
-    for (std::size_t i = (hash >> 6) & mask;; i = (i + 1) & mask) {
-      const Entry& e = shard.entries[i];
-      if (!e.used) return false;
-      if (e.hash == hash && e.key == key) {
-        out = e.value;
+    const Table* t = shards_[hash & (kShards - 1)].table.load(std::memory_order_acquire);
+    if (t == nullptr) return false;
+    for (std::size_t i = (hash >> 6) & t->mask;; i = (i + 1) & t->mask) {
+      const Slot& slot = t->slots[i];
+      if (!slot.used.load(std::memory_order_acquire)) return false;
+      if (slot.hash == hash && slot.key == key) {
+        out = slot.value;
+        c = CacheSlot{id_, hash, key, out};
         return true;
       }
     }
   }
 
   void insert(std::uint64_t hash, const Key& key, const Value& value) {
+    cache_slot(hash) = CacheSlot{id_, hash, key, value};
     Shard& shard = shards_[hash & (kShards - 1)];
     std::lock_guard<std::mutex> lock(shard.mutex);
-    if (shard.entries.empty()) shard.entries.resize(64);
-    const std::size_t mask = shard.entries.size() - 1;
-    std::size_t i = (hash >> 6) & mask;
-    for (;; i = (i + 1) & mask) {
-      Entry& e = shard.entries[i];
-      if (!e.used) break;
-      if (e.hash == hash && e.key == key) return;  // another thread was first
+    Table* t = shard.table.load(std::memory_order_relaxed);
+    if (t == nullptr || (shard.size + 1) * 2 > t->mask + 1) t = grow(shard);
+    std::size_t i = (hash >> 6) & t->mask;
+    for (;; i = (i + 1) & t->mask) {
+      Slot& slot = t->slots[i];
+      if (!slot.used.load(std::memory_order_relaxed)) break;
+      if (slot.hash == hash && slot.key == key) return;  // another thread was first
     }
-    shard.entries[i] = Entry{hash, key, value, true};
-    cache_slot(hash) = CacheSlot{id_, hash, key, value};
-    if (++shard.size * 2 > shard.entries.size()) {
-      std::vector<Entry> old;
-      old.swap(shard.entries);
-      shard.entries.resize(old.size() * 2);
-      const std::size_t m = shard.entries.size() - 1;
-      for (const Entry& e : old) {
-        if (!e.used) continue;
-        std::size_t j = (e.hash >> 6) & m;
-        while (shard.entries[j].used) j = (j + 1) & m;
-        shard.entries[j] = e;
-      }
-    }
+    Slot& slot = t->slots[i];
+    slot.hash = hash;
+    slot.key = key;
+    slot.value = value;
+    slot.used.store(true, std::memory_order_release);
+    ++shard.size;
   }
 
   std::size_t size() const {
@@ -213,7 +205,7 @@ class Memo {
     std::size_t n = 0;
     for (const Shard& s : shards_) {
       std::lock_guard<std::mutex> lock(s.mutex);
-      n += s.entries.capacity() * sizeof(Entry);
+      for (const auto& t : s.tables) n += (t->mask + 1) * sizeof(Slot);
     }
     return n;
   }
@@ -221,11 +213,21 @@ class Memo {
  private:
   static constexpr std::size_t kShards = 64;
   static constexpr std::size_t kCacheSlots = std::size_t{1} << 15;
-  struct Entry {
+  struct Slot {
+    std::atomic<bool> used{false};
     std::uint64_t hash = 0;
     Key key{};
     Value value{};
-    bool used = false;
+  };
+  struct Table {
+    std::size_t mask = 0;
+    std::unique_ptr<Slot[]> slots;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::atomic<Table*> table{nullptr};
+    std::vector<std::unique_ptr<Table>> tables;  // every table this shard had (readers may hold old ones)
+    std::size_t size = 0;
   };
   struct CacheSlot {
     std::uint64_t owner = 0;  // the Memo it belongs to (0: empty); ids are never reused
@@ -233,6 +235,31 @@ class Memo {
     Key key{};
     Value value{};
   };
+
+  static Table* grow(Shard& shard) {
+    const Table* old = shard.table.load(std::memory_order_relaxed);
+    auto t = std::make_unique<Table>();
+    const std::size_t n = old == nullptr ? 64 : (old->mask + 1) * 2;
+    t->mask = n - 1;
+    t->slots.reset(new Slot[n]);
+    if (old != nullptr) {
+      for (std::size_t i = 0; i <= old->mask; ++i) {
+        const Slot& from = old->slots[i];
+        if (!from.used.load(std::memory_order_relaxed)) continue;
+        std::size_t j = (from.hash >> 6) & t->mask;
+        while (t->slots[j].used.load(std::memory_order_relaxed)) j = (j + 1) & t->mask;
+        Slot& to = t->slots[j];
+        to.hash = from.hash;
+        to.key = from.key;
+        to.value = from.value;
+        to.used.store(true, std::memory_order_relaxed);
+      }
+    }
+    Table* raw = t.get();
+    shard.tables.push_back(std::move(t));
+    shard.table.store(raw, std::memory_order_release);
+    return raw;
+  }
   static std::uint64_t next_memo_id() {
     static std::atomic<std::uint64_t> next{1};
     return next.fetch_add(1, std::memory_order_relaxed);
@@ -242,11 +269,7 @@ class Memo {
     thread_local std::unique_ptr<CacheSlot[]> cache(new CacheSlot[kCacheSlots]);
     return cache[(hash >> 17) & (kCacheSlots - 1)];
   }
-  struct Shard {
-    mutable std::mutex mutex;
-    std::vector<Entry> entries;
-    std::size_t size = 0;
-  };
+
   std::uint64_t id_;
   std::array<Shard, kShards> shards_;
 };
