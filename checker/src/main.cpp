@@ -155,6 +155,15 @@ int main(int argc, char** argv) {
       "checking its invariants in every reachable state and that each of its goals is reached somewhere.\n"
       "Exit status: 0 ok, 1 an invariant is violated (a counterexample is printed), 2 bad usage or input,\n"
       "3 vacuous (a goal, a 'sometimes' property, was never reached)."};
+  app.footer(
+      "\nExamples:\n"
+      "  synod-check raft                      quick Raft configuration (= specs/raft-quick.toml)\n"
+      "  synod-check specs/paxos-large --threads 2 --json out.json\n"
+      "  synod-check raft --max-msgs 3 --drops 1 --symmetry\n"
+      "  synod-check raft --search random --walks 10000 --depth 60 --seed 7\n"
+      "  synod-check raft --lossy-disk 1 --max-term 1 --max-msgs 3 --drops 1 --proposals 0 --trace cex.json\n"
+      "Bounds left out take the model's defaults (see --list); a spec file's [bounds] and [search]\n"
+      "are overridden by flags. Formats of specs, --json and --trace: docs/checker.md.");
   std::string target;
   app.add_option("model", target, "a model (" + model_names(models) + ") or a spec file (specs/NAME or specs/NAME.toml)");
 
