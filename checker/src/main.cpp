@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
       "\nExamples:\n"
       "  synod-check raft                      quick Raft configuration (= specs/raft-quick.toml)\n"
       "  synod-check specs/paxos-large --threads 2 --json out.json\n"
-      "  synod-check raft --max-msgs 3 --drops 1 --symmetry\n"
+      "  synod-check raft --drops 1 --dups 1 --symmetry --threads 2\n"
       "  synod-check raft --search random --walks 10000 --depth 60 --seed 7\n"
       "  synod-check raft --lossy-disk 1 --max-term 1 --max-msgs 3 --drops 1 --proposals 0 --trace cex.json\n"
       "Bounds left out take the model's defaults (see --list); a spec file's [bounds] and [search]\n"
