@@ -93,7 +93,7 @@ nlohmann::json trace_json(const M& model, const Bounds& bounds, const Report<M>&
     s["state"] = model.state_json(step.state);
     steps.push_back(std::move(s));
   }
-  return {{"format", "synod-trace/1"},
+  return {{"format", "synod-check-trace/1"},
           {"model", model.name()},
           {"bounds", bounds},
           {"property", report.property},

@@ -109,7 +109,7 @@ TEST(CheckCli, ViolationPrintsNumberedStepsAndAReplayableTrace) {
   EXPECT_EQ(j["property"], "no RM commits while another aborts");
   const auto t = load(trace);
   EXPECT_EQ(j["trace"], t);
-  EXPECT_EQ(t["format"], "synod-trace/1");
+  EXPECT_EQ(t["format"], "synod-check-trace/1");
 
   // Replay: rebuild the model from the trace's bounds, match each recorded
   // action among the enabled ones, compare the recorded state summaries.

@@ -51,7 +51,7 @@ void expect_same_run(const synod::check::Report<M>& a, const synod::check::Repor
   for (std::size_t i = 0; i < a.trace.size(); ++i) EXPECT_EQ(a.trace[i].action_index, b.trace[i].action_index) << i;
 }
 
-// Replays a synod-trace/1 object against `model`: each recorded action must be
+// Replays a synod-check-trace/1 object against `model`: each recorded action must be
 // enabled (matched by its JSON encoding, at the recorded index) and lead to
 // the recorded state summary. Returns the final state.
 template <class M>
