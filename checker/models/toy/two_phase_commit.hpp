@@ -107,7 +107,8 @@ class TwoPhaseCommit {
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
     std::array<std::uint64_t, kMaxRms> keys{};
     for (std::size_t i = 0; i < n_; ++i) keys[i] = rm_key(s, i);
-    std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n_));
+    for (std::size_t i = 1; i < n_; ++i)  // insertion sort: n_ <= 8
+      for (std::size_t j = i; j > 0 && keys[j] < keys[j - 1]; --j) std::swap(keys[j], keys[j - 1]);
     Hasher h(seed);
     for (std::size_t i = 0; i < n_; ++i) h.add(keys[i]);
     h.add(tm_key(s));
