@@ -7,16 +7,24 @@
 // ((p - 1) mod values) + 1, so with values = 1 every proposer proposes the
 // same value, and with values >= 2 the first two propose different ones.
 //
-// Representation: nodes, disks and messages are interned in pools of the
-// model with their hashes (see synod/check/intern.hpp), and node transitions
-// are memoised, as in the Raft model; a state is a few hundred bytes.
+// Representation: nodes, disks, messages and ghost histories are interned in
+// pools of the model with their hashes, the network is a canonical sorted
+// multiset, and node transitions and ghost updates are memoised (all from
+// synod/check/model_support.hpp, shared with the Raft model); a state is
+// about a hundred bytes.
 //
 // State = per node: the kernel node (or down) and its disk (the persistent
 // state as last persisted); the network, a multiset of in-flight messages
 // kept sorted; budgets; which proposers were given their value and which
-// began a round; which nodes restarted; the ghost: every acceptance ever
-// made (ballot, value, acceptors), the first value any learner learned, and
-// the first violation a transition showed.
+// began a round; which nodes restarted; the ghost: the shared Paxos history
+// of synod/check/paxos_invariants.hpp (values proposed, durable acceptances
+// per ballot, values chosen, the first value learned, durable promises), and
+// the first violation its checks reported. The invariants are that header's
+// predicates, written once and shared with the property tests: every node
+// transition is recorded in the history (History::record, memoised), every
+// client proposal too (History::proposed), and a restart is recorded as a
+// transition from "down". "Accepted" means durably accepted, as there: an
+// acceptance lost in a crash before it was persisted was never revealed.
 //
 // Time is abstract: a proposer's retry timer firing is one action
 // (start_round()), never tick(); proposer timers are excluded from the
@@ -45,10 +53,11 @@
 #include <string>
 #include <vector>
 
-#include <boost/container/static_vector.hpp>
 #include <nlohmann/json.hpp>
 #include <synod/check/intern.hpp>
 #include <synod/check/model.hpp>
+#include <synod/check/model_support.hpp>
+#include <synod/check/paxos_invariants.hpp>
 #include <synod/hash.hpp>
 #include <synod/ids.hpp>
 #include <synod/paxos/node.hpp>
@@ -76,14 +85,6 @@ struct PaxosBounds {
   bool lossy_disk = false;
 };
 
-// The first violation a transition or the ghost showed.
-enum class PaxosViolation : std::uint8_t {
-  none,
-  accepted_below_promise,  // an acceptor accepted a ballot below what it had promised
-  learners_disagree,       // two learners learned different values
-  ghost_full,              // the ghost's capacity was too small (a harness bug)
-};
-
 class PaxosModel {
  public:
   using Config = PaxosCheckConfig;
@@ -93,16 +94,14 @@ class PaxosModel {
   using Disk = paxos::PersistentState<Value>;
   static constexpr std::size_t kMaxNodes = Config::max_nodes;
   static constexpr std::size_t kNetworkCapacity = 16;
-  static constexpr std::size_t kMaxAcceptances = 16;
+  // Ghost capacities: every proposer's value, and one acceptance record per
+  // ballot (proposers x rounds); overflowing is reported as HistoryCapacity.
+  static constexpr std::size_t kGhostAcceptances = 16;
+  using History = paxos_invariants::History<Value, kMaxNodes, kGhostAcceptances>;
+  using Violation = paxos_invariants::Violation;
+  // Hashes under every renaming are cached for up to 3 acceptors (3! = 6).
+  static constexpr std::size_t kCached = 6;
 
-  struct Acceptance {
-    paxos::Ballot ballot{};
-    Value value = 0;
-    std::uint16_t acceptors = 0;  // bit id: acceptor id accepted (ballot, value)
-    friend bool operator==(const Acceptance&, const Acceptance&) = default;
-  };
-
-  static constexpr std::size_t kGhostAcceptances = 8;
   struct State {
     std::array<Ref, kMaxNodes> nodes{};  // index i is node id i + 1; kNoRef: down
     std::array<Ref, kMaxNodes> disks{};
@@ -114,9 +113,9 @@ class PaxosModel {
     std::uint8_t proposed = 0;   // bit i: node i + 1 was given its value
     std::uint8_t started = 0;    // bit i: node i + 1 began a round
     std::uint8_t restarted = 0;  // bit i: node i + 1 restarted
-    PaxosViolation violation = PaxosViolation::none;
-    boost::container::static_vector<Acceptance, kGhostAcceptances> acceptances;  // sorted by ballot
-    std::optional<Value> learned;  // the first value any learner learned
+    Violation violation = Violation::none;  // the first violation the history's checks reported
+    Ref history = kNoRef;                   // the ghost (History)
+    friend bool operator==(const State&, const State&) = default;
   };
 
   enum class Kind : std::uint8_t { deliver, propose, timeout, persist, drop, duplicate, crash, restart };
@@ -147,9 +146,10 @@ class PaxosModel {
 
   std::string name() const { return "paxos"; }
   bool up(const State& s, std::size_t i) const { return s.nodes[i] != kNoRef; }
-  const Node& node(const State& s, std::size_t i) const { return nodes_[s.nodes[i]].value; }
-  const Disk& disk(const State& s, std::size_t i) const { return disks_[s.disks[i]].value; }
-  const Message& message(const State& s, std::size_t k) const { return messages_[s.network[k]].value; }
+  const Node& node(const State& s, std::size_t i) const { return nodes_.value(s.nodes[i]); }
+  const Disk& disk(const State& s, std::size_t i) const { return disks_.value(s.disks[i]); }
+  const Message& message(const State& s, std::size_t k) const { return messages_.value(s.network[k]); }
+  const History& history(const State& s) const { return histories_.value(s.history); }
   const PaxosBounds& bounds() const { return bounds_; }
   std::size_t cluster() const { return bounds_.acceptors + bounds_.proposers; }
   bool is_acceptor(std::size_t i) const { return i < bounds_.acceptors; }
@@ -180,18 +180,16 @@ class PaxosModel {
     s.drops_left = bounds_.drops;
     s.dups_left = bounds_.dups;
     s.crashes_left = bounds_.crashes;
+    s.history = intern_history(History{});
     emit(s);
   }
 
   template <class Emit>
   void actions(const State& s, Emit&& emit) const {
     const std::size_t n = cluster();
-    auto for_each_distinct_message = [&](auto&& f) {
-      for (std::size_t k = 0; k < s.in_flight; ++k)
-        if (k == 0 || s.network[k] != s.network[k - 1]) f(static_cast<std::uint8_t>(k));
-    };
-    for_each_distinct_message([&](std::uint8_t k) {
-      const auto to = static_cast<NodeId>(messages_[s.network[k]].summary);
+    auto distinct_messages = [&](auto&& f) { for_each_distinct_message(s.network, s.in_flight, f); };
+    distinct_messages([&](std::uint8_t k) {
+      const auto to = static_cast<NodeId>(messages_.summary(s.network[k]));
       if (to >= 1 && to <= n && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
     for (std::size_t i = bounds_.acceptors; i < n; ++i)
@@ -200,11 +198,11 @@ class PaxosModel {
       if (up(s, i) && node(s, i).proposer().can_begin_round() && node(s, i).proposer().ballot().round < bounds_.max_round)
         emit(Action{Kind::timeout, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && (nodes_[s.nodes[i]].summary & 1u)) emit(Action{Kind::persist, id_of(i), 0});
+      if (up(s, i) && (nodes_.summary(s.nodes[i]) & 1u)) emit(Action{Kind::persist, id_of(i), 0});
     if (s.drops_left > 0)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
+      distinct_messages([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
     if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::duplicate, message(s, k).to, k}); });
+      distinct_messages([&](std::uint8_t k) { emit(Action{Kind::duplicate, message(s, k).to, k}); });
     if (s.crashes_left > 0)
       for (std::size_t i = 0; i < n; ++i)
         if (up(s, i)) emit(Action{Kind::crash, id_of(i), 0});
@@ -220,11 +218,15 @@ class PaxosModel {
       case Kind::deliver: {
         const Ref m = s.network[a.message];
         remove_message(next, a.message);
-        ok = input(next, i, Kind::deliver, m, [&](Node& nd, Ref&) { (void)nd.step(messages_[m].value); });
+        ok = input(next, i, Kind::deliver, m, [&](Node& nd, Ref&) { (void)nd.step(messages_.value(m)); });
         break;
       }
       case Kind::propose:
         next.proposed = static_cast<std::uint8_t>(next.proposed | (1u << i));
+        // The history learns of the proposal before the proposer sees it; a
+        // proposer that already learned refuses it (already_chosen), and the
+        // proposal is not recorded, as in the property tests.
+        if (!node(s, i).learned()) record_proposal(next, value_of(i));
         ok = input(next, i, Kind::propose, 0, [&](Node& nd, Ref&) { (void)nd.propose(value_of(i)); });
         break;
       case Kind::timeout:
@@ -234,7 +236,7 @@ class PaxosModel {
         ok = input(next, i, Kind::persist, 0, [&](Node& nd, Ref& disk_ref) {
           const auto request = nd.persist_request();
           Disk written = request.state;
-          if (bounds_.lossy_disk) written.promised = disks_[disk_ref].value.promised;  // the promise is lost
+          if (bounds_.lossy_disk) written.promised = disks_.value(disk_ref).promised;  // the promise is lost
           disk_ref = intern_disk(written);
           (void)nd.persisted(request);
         });
@@ -256,6 +258,7 @@ class PaxosModel {
         next.restarted = static_cast<std::uint8_t>(next.restarted | (1u << i));
         // A restarted proposer has lost its value: a client may give it again.
         next.proposed = static_cast<std::uint8_t>(next.proposed & ~(1u << i));
+        record(next, kNoRef, next.nodes[i]);  // from "down": RestartKeepsDurableState
         break;
     }
     if (!ok) return std::nullopt;
@@ -270,6 +273,8 @@ class PaxosModel {
   }
 
   std::uint64_t fingerprint(const State& s, std::uint64_t seed) const { return hash_renamed(s, 0, seed); }
+  // Without the cached component hashes (tests: the cache changes nothing).
+  std::uint64_t fingerprint_uncached(const State& s, std::uint64_t seed) const { return hash_renamed(s, 0, seed, false); }
 
   // Symmetry over acceptor ids: the smallest hash over their renamings.
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
@@ -279,18 +284,9 @@ class PaxosModel {
   }
 
   // ------------------------------------------------------------ properties
-  // Values chosen over the whole ghost history: accepted by a majority of the
-  // acceptors at one ballot.
-  template <class F>
-  void for_each_chosen(const State& s, F&& f) const {
-    for (const Acceptance& acc : s.acceptances)
-      if (static_cast<std::size_t>(std::popcount(acc.acceptors)) >= quorum::majority(bounds_.acceptors)) f(acc);
-  }
-  bool chosen_any(const State& s) const {
-    bool any = false;
-    for_each_chosen(s, [&](const Acceptance&) { any = true; });
-    return any;
-  }
+  // A value is chosen (durably accepted by a majority of the acceptors at one
+  // ballot) somewhere in the history.
+  bool chosen_any(const State& s) const { return history(s).chosen_count() > 0; }
 
   std::span<const Property<PaxosModel>> properties() const { return kProperties; }
 
@@ -357,8 +353,10 @@ class PaxosModel {
     for (std::size_t k = 0; k < a.in_flight; ++k)
       if ((k == 0 || a.network[k] != a.network[k - 1]) && count(a, a.network[k]) > count(b, a.network[k]))
         out += "     + sent " + message_string(message(a, k)) + "\n";
-    if (!chosen_any(b) && chosen_any(a)) out += "     ghost: a value is now chosen\n";
-    if (a.violation != b.violation) out += "     VIOLATION recorded\n";
+    if (!chosen_any(b) && chosen_any(a))
+      out += "     ghost: value " + std::to_string(history(a).chosen()[0]) + " is now chosen\n";
+    if (a.violation != b.violation)
+      out += std::string("     VIOLATION: ") + paxos_invariants::to_string(a.violation) + "\n";
     return out;
   }
   std::string format_state(const State& s) const {
@@ -378,6 +376,7 @@ class PaxosModel {
     nlohmann::json j{{"kind", kind_name(a.kind)}, {"node", a.node}};
     if (a.kind == Kind::deliver || a.kind == Kind::drop || a.kind == Kind::duplicate)
       j["message"] = message_json(message(s, a.message));
+    if (a.kind == Kind::propose) j["value"] = value_of(a.node - 1u);
     return j;
   }
   nlohmann::json state_json(const State& s) const {
@@ -385,10 +384,15 @@ class PaxosModel {
     for (std::size_t i = 0; i < cluster(); ++i) nodes.push_back(node_string(s, i));
     nlohmann::json network = nlohmann::json::array();
     for (std::size_t k = 0; k < s.in_flight; ++k) network.push_back(message_json(message(s, k)));
+    const History& h = history(s);
     nlohmann::json chosen = nlohmann::json::array();
-    for_each_chosen(s, [&](const Acceptance& acc) { chosen.push_back({{"ballot", ballot_json(acc.ballot)}, {"value", acc.value}}); });
-    return {{"nodes", nodes}, {"network", network}, {"chosen", chosen},
-            {"learned", s.learned ? nlohmann::json(*s.learned) : nlohmann::json(nullptr)}};
+    for (const auto& acc : h.acceptances())
+      if (acc.acceptors.size() >= quorum::majority(bounds_.acceptors))
+        chosen.push_back({{"ballot", ballot_json(acc.ballot)}, {"value", acc.value}});
+    nlohmann::json j{{"nodes", nodes}, {"network", network}, {"chosen", chosen},
+                     {"learned", h.learned() ? nlohmann::json(*h.learned()) : nlohmann::json(nullptr)}};
+    if (s.violation != Violation::none) j["violation"] = paxos_invariants::to_string(s.violation);
+    return j;
   }
 
   static bool message_less(const Message& a, const Message& b) {
@@ -402,108 +406,51 @@ class PaxosModel {
  private:
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
-  template <class V>
-  struct Interned {
-    std::uint32_t summary = 0;  // node: has something to persist or hold; message: destination
-    V value;
-    std::vector<std::uint64_t> hash;  // [r]: under acceptor renaming r (primary seed)
-    std::uint64_t secondary = 0;      // identity, secondary seed
-  };
-
-  static std::uint64_t hash_of(const Node& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    v.hash_append(h, r);
-    return h.value();
-  }
-  static std::uint64_t hash_of(const Message& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    v.hash_append(h, r);
-    return h.value();
-  }
-  static std::uint64_t hash_of(const Disk& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    v.hash_append(h, r);
-    return h.value();
-  }
-  static std::uint32_t summary_of(const Node& n) {
-    return (!n.persist_request().empty() || n.held_messages() > 0) ? 1u : 0u;
-  }
-  static std::uint32_t summary_of(const Message& m) { return m.to; }
-  static std::uint32_t summary_of(const Disk&) { return 0; }
-
-  template <class V, class Equal>
-  Ref intern(InternPool<Interned<V>>& pool, const V& v, Equal&& equal) const {
-    const std::uint64_t h0 = hash_of(v, kIdentity, kPrimarySeed);
-    return pool.intern(
-        h0, v, [&](const Interned<V>& stored, const V& key) { return equal(stored.value, key); },
-        [&] {
-          Interned<V> rec{summary_of(v), v, std::vector<std::uint64_t>(renamings_.size()),
-                          hash_of(v, kIdentity, kSecondarySeed)};
-          rec.hash[0] = h0;
-          for (std::size_t r = 1; r < renamings_.size(); ++r) rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
-          return rec;
-        });
-  }
-  Ref intern_node(const Node& v) const {
-    return intern(nodes_, v, [](const Node& a, const Node& b) { return a.protocol_equal(b); });
-  }
-  Ref intern_disk(const Disk& v) const { return intern(disks_, v, std::equal_to<Disk>{}); }
-  Ref intern_message(const Message& v) const { return intern(messages_, v, std::equal_to<Message>{}); }
-
-  template <class V>
-  std::uint64_t component_hash(const InternPool<Interned<V>>& pool, Ref ref, std::size_t r, std::uint64_t seed) const {
-    const Interned<V>& rec = pool[ref];
-    if (seed == kPrimarySeed) return rec.hash[r];
-    if (r == 0) return rec.secondary;
-    return hash_of(rec.value, renamings_[r], seed);
-  }
-
-  bool network_less(Ref a, Ref b) const {
-    const auto& ra = messages_[a];
-    const auto& rb = messages_[b];
-    if (ra.hash[0] != rb.hash[0]) return ra.hash[0] < rb.hash[0];
-    return message_less(ra.value, rb.value);
-  }
-  bool add_message(State& s, Ref m) const {
-    if (s.in_flight == kNetworkCapacity) return false;
-    std::size_t k = s.in_flight;
-    while (k > 0 && network_less(m, s.network[k - 1])) {
-      s.network[k] = s.network[k - 1];
-      --k;
+  // How the pools hash, compare and summarise components (model_support.hpp).
+  struct NodeTraits : ComponentTraits {
+    static bool equal(const Node& a, const Node& b) { return a.protocol_equal(b); }  // timers left out
+    // Bit 0: has something to persist or messages held (persist is enabled).
+    static std::uint32_t summary(const Node& n) {
+      return (!n.persist_request().empty() || n.held_messages() > 0) ? 1u : 0u;
     }
-    s.network[k] = m;
-    ++s.in_flight;
-    return true;
-  }
-  static void remove_message(State& s, std::size_t k) {
-    for (std::size_t j = k + 1; j < s.in_flight; ++j) s.network[j - 1] = s.network[j];
-    --s.in_flight;
-    s.network[s.in_flight] = kNoRef;
-  }
-
-  // Memoised node transitions: (node, input[, disk]) -> (node, disk, sent).
-  struct StepKey {
-    Ref node = kNoRef;
-    Ref arg = 0;
-    Ref disk = kNoRef;
-    Kind kind = Kind::deliver;
-    friend bool operator==(const StepKey&, const StepKey&) = default;
   };
-  struct StepResult {
-    Ref node = kNoRef;
-    Ref disk = kNoRef;
-    std::array<Ref, Config::outbox_capacity> sent{};
-    std::uint8_t sent_count = 0;
-    bool ok = false;
+  struct MessageTraits : ComponentTraits {
+    static std::uint32_t summary(const Message& m) { return m.to; }  // the destination
   };
 
-  // One input to node i, then the ghost: acceptances, learned values, the
-  // "accept below promise" transition check.
+  Ref intern_node(const Node& v) const { return nodes_.intern(v, renamings_); }
+  Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
+  Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
+  Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
+
+  // The network's canonical order: by message hash, then content.
+  bool add_message(State& s, Ref m) const {
+    return network_add(s.network, s.in_flight, m,
+                       [this](Ref a, Ref b) { return messages_.ordered_before(a, b, &message_less); });
+  }
+  static void remove_message(State& s, std::size_t k) { network_remove(s.network, s.in_flight, k); }
+
+  // Memoised node transitions: (node, input[, disk]) -> (node, disk, sent),
+  // ghost updates: (history, before, after) -> (history, violation), and
+  // client proposals: (history, value) -> history.
+  using StepKey = NodeStepKey<Kind>;
+  using StepResult = NodeStepResult<Config::outbox_capacity>;
+  struct ProposalKey {
+    Ref history = kNoRef;
+    Value value = 0;
+    std::uint64_t hash() const { return memo_key_hash(history, value); }
+    friend bool operator==(const ProposalKey&, const ProposalKey&) = default;
+  };
+  using GhostResult = RecordResult<Violation>;
+
+  // One input to node i: run it on a copy, drain its outbox into the network,
+  // intern the result, then record the transition in the ghost history.
+  // False when the network's or the outbox's capacity would be exceeded
+  // (never within the bounds).
   template <class F>
   bool input(State& s, std::size_t i, Kind kind, Ref arg, F&& f) const {
     const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
-    const std::uint64_t h = Hasher::mix((std::uint64_t{key.node} << 32 | key.arg) * 0x9e3779b97f4a7c15ULL ^
-                                        Hasher::mix(std::uint64_t{key.disk} << 8 | static_cast<std::uint64_t>(kind)));
+    const std::uint64_t h = key.hash();
     StepResult result;
     if (!steps_.find(h, key, result)) {
       Node after = node(s, i);
@@ -525,113 +472,71 @@ class PaxosModel {
     if (!result.ok) return false;
     for (std::size_t k = 0; k < result.sent_count; ++k)
       if (!add_message(s, result.sent[k])) return false;
-    const Node& before = node(s, i);
-    const Node& after = nodes_[result.node].value;
+    const Ref before = s.nodes[i];
     s.nodes[i] = result.node;
-    if (kind == Kind::persist) s.disks[i] = result.disk;
-    if (before.proposer().ballot().is_null() && !after.proposer().ballot().is_null())
+    if (kind == Kind::persist) s.disks[i] = result.disk;  // only persist's key includes the disk
+    if (before == result.node) return true;
+    if (nodes_.value(before).proposer().ballot().is_null() && !node(s, i).proposer().ballot().is_null())
       s.started = static_cast<std::uint8_t>(s.started | (1u << i));
-    if (is_acceptor(i) && after.acceptor().accepted_ballot() != before.acceptor().accepted_ballot()) {
-      const paxos::Ballot b = after.acceptor().accepted_ballot();
-      if (b < before.acceptor().promised()) violate(s, PaxosViolation::accepted_below_promise);
-      record_acceptance(s, b, *after.acceptor().accepted_value(), after.id());
-    }
-    if (after.learned()) {
-      if (!s.learned) s.learned = after.learned();
-      else if (*s.learned != *after.learned()) violate(s, PaxosViolation::learners_disagree);
-    }
+    record(s, before, result.node);
     return true;
   }
 
-  static void violate(State& s, PaxosViolation v) {
-    if (s.violation == PaxosViolation::none) s.violation = v;
+  // The history records node transition before -> after (before kNoRef: the
+  // node was down) and reports the first violation of its checks.
+  void record(State& s, Ref before, Ref after) const {
+    const RecordKey key{s.history, before, after};
+    const std::uint64_t h = key.hash();
+    GhostResult result;
+    if (!records_.find(h, key, result)) {
+      History updated = history(s);
+      result.violation = updated.record(before == kNoRef ? nullptr : &nodes_.value(before), nodes_.value(after));
+      result.history = updated == history(s) ? s.history : intern_history(updated);
+      records_.insert(h, key, result);
+    }
+    s.history = result.history;
+    if (s.violation == Violation::none) s.violation = result.violation;
   }
 
-  static void record_acceptance(State& s, paxos::Ballot b, Value v, NodeId acceptor) {
-    auto it = std::lower_bound(s.acceptances.begin(), s.acceptances.end(), b,
-                               [](const Acceptance& acc, paxos::Ballot x) { return acc.ballot < x; });
-    if (it != s.acceptances.end() && it->ballot == b) {
-      // One value per ballot: a proposer sends one value in phase 2.
-      it->acceptors = static_cast<std::uint16_t>(it->acceptors | (1u << acceptor));
-      if (it->value != v) violate(s, PaxosViolation::ghost_full);
-      return;
+  // A client gives a proposer value v.
+  void record_proposal(State& s, Value v) const {
+    const ProposalKey key{s.history, v};
+    const std::uint64_t h = key.hash();
+    GhostResult result;
+    if (!proposals_.find(h, key, result)) {
+      History updated = history(s);
+      result.violation = updated.proposed(v);
+      result.history = updated == history(s) ? s.history : intern_history(updated);
+      proposals_.insert(h, key, result);
     }
-    if (s.acceptances.size() == s.acceptances.capacity()) {
-      violate(s, PaxosViolation::ghost_full);
-      return;
-    }
-    s.acceptances.insert(it, Acceptance{b, v, static_cast<std::uint16_t>(1u << acceptor)});
+    s.history = result.history;
+    if (s.violation == Violation::none) s.violation = result.violation;
   }
 
-  std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed) const {
+  std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached = true) const {
     const Renaming& r = renamings_[ri];
-    std::array<std::size_t, kMaxNodes> order{};
+    std::array<std::size_t, kMaxNodes> order{};  // the node renamed to j is hashed j-th
     for (std::size_t i = 0; i < cluster(); ++i) order[r(id_of(i)) - 1u] = i;
-    Hasher h(seed);
+    Combiner h(seed);
     for (std::size_t j = 0; j < cluster(); ++j) {
       const std::size_t i = order[j];
-      h.add(up(s, i) ? component_hash(nodes_, s.nodes[i], ri, seed) : std::uint64_t{0});
-      h.add(component_hash(disks_, s.disks[i], ri, seed));
+      h.add(up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : std::uint64_t{0});
+      h.add(disks_.hash(s.disks[i], ri, seed, renamings_, cached));
       h.add(std::uint64_t{(s.proposed >> i & 1u)} | std::uint64_t{(s.started >> i & 1u)} << 1 |
             std::uint64_t{(s.restarted >> i & 1u)} << 2);
     }
-    std::array<std::uint64_t, kNetworkCapacity> messages{};
-    for (std::size_t k = 0; k < s.in_flight; ++k) messages[k] = component_hash(messages_, s.network[k], ri, seed);
-    std::sort(messages.begin(), messages.begin() + s.in_flight);
-    h.add(std::uint64_t{s.in_flight});
-    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages[k]);
-    h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16);
-    // Acceptances: ballots are unchanged by acceptor renamings; acceptor sets are renamed.
-    h.add(std::uint64_t{s.acceptances.size()});
-    for (const Acceptance& acc : s.acceptances) {
-      acc.ballot.hash_append(h, r);
-      h.add(acc.value);
-      std::uint64_t renamed = 0;
-      for (std::size_t id = 1; id <= kMaxNodes; ++id)
-        if (acc.acceptors >> id & 1u) renamed |= std::uint64_t{1} << r(static_cast<NodeId>(id));
-      h.add(renamed);
-    }
-    h.add(s.learned.has_value());
-    h.add(s.learned.value_or(0));
-    h.add(s.violation);
+    combine_network(h, messages_, s.network, s.in_flight, ri, seed, renamings_, cached);
+    h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
+          std::uint64_t{static_cast<std::uint8_t>(s.violation)} << 24);
+    // The history renames acceptor sets and durable promises; ballots name
+    // proposers, which acceptor renamings leave alone.
+    h.add(histories_.hash(s.history, ri, seed, renamings_, cached));
     return h.value();
   }
 
-  static bool at_most_one_chosen(const PaxosModel& m, const State& s) {
-    std::optional<Value> first;
-    bool ok = true;
-    m.for_each_chosen(s, [&](const Acceptance& acc) {
-      if (!first) first = acc.value;
-      else if (*first != acc.value) ok = false;
-    });
-    return ok;
-  }
-  static bool only_proposed_chosen(const PaxosModel& m, const State& s) {
-    bool ok = true;
-    m.for_each_chosen(s, [&](const Acceptance& acc) {
-      bool proposed = false;
-      for (std::size_t i = m.bounds_.acceptors; i < m.cluster(); ++i)
-        proposed |= (s.proposed >> i & 1u) && m.value_of(i) == acc.value;
-      // A proposer that restarted may have lost its "given" bit: any value a
-      // proposer was configured with and that it began a round for counts.
-      for (std::size_t i = m.bounds_.acceptors; i < m.cluster(); ++i)
-        proposed |= (s.started >> i & 1u) && m.value_of(i) == acc.value;
-      ok = ok && proposed;
-    });
-    return ok;
-  }
-  static bool learners_agree(const PaxosModel&, const State& s) {
-    return s.violation != PaxosViolation::learners_disagree;
-  }
-  static bool accept_respects_promise(const PaxosModel&, const State& s) {
-    return s.violation != PaxosViolation::accepted_below_promise;
-  }
-  static bool ghost_ok(const PaxosModel&, const State& s) { return s.violation != PaxosViolation::ghost_full; }
-  static bool learned_is_chosen(const PaxosModel& m, const State& s) {
-    if (!s.learned) return true;
-    bool found = false;
-    m.for_each_chosen(s, [&](const Acceptance& acc) { found |= acc.value == *s.learned; });
-    return found;
+  template <Violation V>
+  static bool not_recorded(const PaxosModel&, const State& s) {
+    return s.violation != V;
   }
   static bool value_chosen(const PaxosModel& m, const State& s) { return m.chosen_any(s); }
   static bool chosen_after_duel(const PaxosModel& m, const State& s) {
@@ -644,13 +549,20 @@ class PaxosModel {
     return false;
   }
 
-  static constexpr std::array<Property<PaxosModel>, 9> kProperties{
-      Property<PaxosModel>::always("at most one value is chosen", &at_most_one_chosen),
-      Property<PaxosModel>::always("only a proposed value is chosen", &only_proposed_chosen),
-      Property<PaxosModel>::always("learners never learn different values", &learners_agree),
-      Property<PaxosModel>::always("a learned value is chosen", &learned_is_chosen),
-      Property<PaxosModel>::always("no acceptor accepts a ballot below its promise", &accept_respects_promise),
-      Property<PaxosModel>::always("ghost capacity", &ghost_ok),
+  // The invariants are paxos_invariants.hpp's, named as there (and as the
+  // property tests and synod-replay report them).
+  static constexpr std::array<Property<PaxosModel>, 13> kProperties{
+      Property<PaxosModel>::always("AtMostOneChosen", &not_recorded<Violation::at_most_one_chosen>),
+      Property<PaxosModel>::always("ChosenWasProposed", &not_recorded<Violation::chosen_was_proposed>),
+      Property<PaxosModel>::always("LearnersAgree", &not_recorded<Violation::learners_agree>),
+      Property<PaxosModel>::always("LearnedWasChosen", &not_recorded<Violation::learned_was_chosen>),
+      Property<PaxosModel>::always("OneValuePerBallot", &not_recorded<Violation::one_value_per_ballot>),
+      Property<PaxosModel>::always("PromiseNeverFalls", &not_recorded<Violation::promise_never_falls>),
+      Property<PaxosModel>::always("AcceptedWithinPromise", &not_recorded<Violation::accepted_within_promise>),
+      Property<PaxosModel>::always("AcceptRespectsPromise", &not_recorded<Violation::accept_respects_promise>),
+      Property<PaxosModel>::always("RestartKeepsDurableState",
+                                   &not_recorded<Violation::restart_keeps_durable_state>),
+      Property<PaxosModel>::always("HistoryCapacity", &not_recorded<Violation::history_full>),
       Property<PaxosModel>::sometimes("a value is chosen", &value_chosen),
       Property<PaxosModel>::sometimes("a value is chosen after dueling proposers", &chosen_after_duel),
       Property<PaxosModel>::sometimes("a crashed acceptor restarts", &acceptor_restarted),
@@ -658,10 +570,13 @@ class PaxosModel {
 
   PaxosBounds bounds_;
   std::vector<Renaming> renamings_;
-  mutable InternPool<Interned<Node>> nodes_;
-  mutable InternPool<Interned<Disk>> disks_;
-  mutable InternPool<Interned<Message>> messages_;
+  mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
+  mutable ComponentPool<Disk, kCached> disks_;
+  mutable ComponentPool<Message, kCached, MessageTraits> messages_;
+  mutable ComponentPool<History, kCached> histories_;
   mutable Memo<StepKey, StepResult> steps_;
+  mutable Memo<RecordKey, GhostResult> records_;
+  mutable Memo<ProposalKey, GhostResult> proposals_;
 };
 
 }  // namespace synod::check::models

@@ -17,6 +17,8 @@
 //   OneValuePerBallot             no two acceptors accept different values at one ballot
 //   PromiseNeverFalls             promise and acceptance only rise while up
 //   AcceptedWithinPromise         accepted ballot <= promised ballot
+//   AcceptRespectsPromise         a newly accepted ballot is not below the
+//                                 promise made before it (§2.2 P1a)
 //   RestartKeepsDurableState      after a restart an acceptor's promise and
 //                                 acceptance are at least what it made durable
 //
@@ -24,11 +26,21 @@
 // acceptance lost in a crash before it was persisted was never revealed, so
 // it cannot have helped choose a value. A value is chosen when a majority of
 // the acceptors durably accepted it at one ballot.
+//
+// The history is canonical, so that a checker storing it in its states does
+// not tell apart runs that differ only in the order things happened:
+// proposals are a set (kept sorted when values are ordered), acceptances are
+// one record per ballot (value and set of acceptors) sorted by ballot, and
+// hash_append(h, r) hashes what a renamed history would hold (acceptor sets
+// and ballots renamed, re-sorted), so renamed-equal histories hash alike.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include <boost/container/static_vector.hpp>
 
@@ -52,6 +64,7 @@ enum class Violation : std::uint8_t {
   promise_never_falls,
   accepted_within_promise,
   restart_keeps_durable_state,
+  accept_respects_promise,
   history_full,  // the ghost's capacity was too small: a harness bug, not a protocol one
 };
 
@@ -66,6 +79,7 @@ constexpr const char* to_string(Violation v) {
     case Violation::promise_never_falls: return "PromiseNeverFalls";
     case Violation::accepted_within_promise: return "AcceptedWithinPromise";
     case Violation::restart_keeps_durable_state: return "RestartKeepsDurableState";
+    case Violation::accept_respects_promise: return "AcceptRespectsPromise";
     case Violation::history_full: return "HistoryCapacity";
   }
   return "?";
@@ -74,10 +88,11 @@ constexpr const char* to_string(Violation v) {
 template <class Value, std::size_t MaxProposals, std::size_t MaxAcceptances>
 class History {
  public:
+  // Every durable acceptance at one ballot: its value and who accepted it.
   struct Acceptance {
-    NodeId acceptor = kNoNode;
     Ballot ballot{};
     Value value{};
+    paxos::NodeSet acceptors{};
     friend constexpr bool operator==(const Acceptance&, const Acceptance&) = default;
   };
 
@@ -86,7 +101,11 @@ class History {
     for (const Value& p : proposals_)
       if (p == v) return Violation::none;
     if (proposals_.size() == proposals_.capacity()) return Violation::history_full;
-    proposals_.push_back(v);
+    if constexpr (std::totally_ordered<Value>) {
+      proposals_.insert(std::lower_bound(proposals_.begin(), proposals_.end(), v), v);
+    } else {
+      proposals_.push_back(v);
+    }
     return Violation::none;
   }
 
@@ -103,6 +122,8 @@ class History {
         const auto& b = before->acceptor();
         if (a.promised() < b.promised() || a.accepted_ballot() < b.accepted_ballot())
           return Violation::promise_never_falls;
+        if (a.accepted_ballot() != b.accepted_ballot() && a.accepted_ballot() < b.promised())
+          return Violation::accept_respects_promise;
       } else if (a.promised() < durable_promised_[id] || a.accepted_ballot() < durable_accepted_[id]) {
         return Violation::restart_keeps_durable_state;
       }
@@ -130,19 +151,34 @@ class History {
     return false;
   }
   std::size_t chosen_count() const { return chosen_.size(); }
+  // The values chosen so far (at most one, or a violation was reported).
+  std::span<const Value> chosen() const { return {chosen_.data(), chosen_.size()}; }
+  // The first value any learner learned.
   const std::optional<Value>& learned() const { return learned_; }
-  std::size_t acceptances() const { return acceptances_.size(); }
+  // Durable acceptances, one record per ballot, sorted by ballot.
+  std::span<const Acceptance> acceptances() const { return {acceptances_.data(), acceptances_.size()}; }
 
   friend bool operator==(const History&, const History&) = default;
 
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
     h.add(std::uint64_t{proposals_.size()});
     for (const Value& v : proposals_) synod::hash_append(h, v);
+    // Acceptances as the renamed history would hold them: ballots renamed
+    // (which may reorder ballots of one round) and acceptor sets renamed.
     h.add(std::uint64_t{acceptances_.size()});
-    for (const Acceptance& x : acceptances_) {
-      h.add(std::uint64_t{r(x.acceptor)});
+    std::array<std::uint16_t, MaxAcceptances> order{};
+    for (std::size_t k = 0; k < acceptances_.size(); ++k) order[k] = static_cast<std::uint16_t>(k);
+    if (!r.is_identity()) {
+      std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(acceptances_.size()),
+                [&](std::uint16_t x, std::uint16_t y) {
+                  return renamed(acceptances_[x].ballot, r) < renamed(acceptances_[y].ballot, r);
+                });
+    }
+    for (std::size_t k = 0; k < acceptances_.size(); ++k) {
+      const Acceptance& x = acceptances_[order[k]];
       x.ballot.hash_append(h, r);
       synod::hash_append(h, x.value);
+      x.acceptors.hash_append(h, r);
     }
     h.add(learned_.has_value());
     if (learned_) synod::hash_append(h, *learned_);
@@ -160,15 +196,16 @@ class History {
     bool was_proposed = false;
     for (const Value& p : proposals_) was_proposed = was_proposed || p == v;
     if (!was_proposed) return Violation::chosen_was_proposed;
-    if (acceptances_.size() == acceptances_.capacity()) return Violation::history_full;
-    acceptances_.push_back(Acceptance{id, b, v});
-    paxos::NodeSet at_b;
-    for (const Acceptance& x : acceptances_) {
-      if (x.ballot != b) continue;
-      if (!(x.value == v)) return Violation::one_value_per_ballot;
-      at_b.insert(x.acceptor);
+    auto at = std::lower_bound(acceptances_.begin(), acceptances_.end(), b,
+                               [](const Acceptance& x, const Ballot& key) { return x.ballot < key; });
+    if (at != acceptances_.end() && at->ballot == b) {
+      if (!(at->value == v)) return Violation::one_value_per_ballot;
+    } else {
+      if (acceptances_.size() == acceptances_.capacity()) return Violation::history_full;
+      at = acceptances_.insert(at, Acceptance{b, v, {}});
     }
-    if (at_b.size() >= quorum::majority(acceptors.size()) && !is_chosen(v)) {
+    at->acceptors.insert(id);
+    if (at->acceptors.size() >= quorum::majority(acceptors.size()) && !is_chosen(v)) {
       if (!chosen_.empty()) return Violation::at_most_one_chosen;
       if (chosen_.size() == chosen_.capacity()) return Violation::history_full;
       chosen_.push_back(v);
@@ -176,8 +213,11 @@ class History {
     return Violation::none;
   }
 
-  boost::container::static_vector<Value, MaxProposals> proposals_;
-  boost::container::static_vector<Acceptance, MaxAcceptances> acceptances_;
+  static constexpr Ballot renamed(Ballot b, const Renaming& r) { return Ballot{b.round, r(b.node)}; }
+
+  static_assert(MaxAcceptances <= 0xFFFF, "hash_append orders acceptances by 16-bit index");
+  boost::container::static_vector<Value, MaxProposals> proposals_;  // sorted when Value is ordered
+  boost::container::static_vector<Acceptance, MaxAcceptances> acceptances_;  // one per ballot, sorted by ballot
   // Two slots: the first chosen value, and room to hold a second one would
   // be a violation (reported, never stored).
   boost::container::static_vector<Value, 2> chosen_;

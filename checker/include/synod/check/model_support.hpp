@@ -1,0 +1,252 @@
+// synod/check/model_support.hpp - the pieces every kernel model of the
+// checker needs around the engine: interned components with cached hashes,
+// a canonical in-flight network, a cheap hash combiner and memo keys for
+// node transitions.
+//
+// A model keeps each distinct component of its states (a kernel node, a
+// disk, a message, a ghost history) once, in a ComponentPool, and stores
+// 32-bit references in its states (collapse compression, see intern.hpp).
+// Interning computes the component's hashes once: under the first `Cached`
+// renamings of the model's symmetry group with the primary seed, and under
+// the identity with the secondary seed; a fingerprint then combines cached
+// numbers with a Combiner. Hashes under other renamings or seeds are computed
+// on demand (same numbers, only slower).
+//
+// The network is a sorted multiset of message references in a fixed array:
+// by the message's identity hash, then by content (a model-given strict weak
+// order), so two states with the same messages in flight hold the same array
+// whatever order the messages were sent in, and nothing depends on a
+// reference's number. Adding keeps it sorted (insertion, no allocation);
+// removing shifts down.
+//
+// Nothing here allocates on the hot path (interning a new component does,
+// once per distinct component) or calls virtual functions; everything is a
+// template inlined into the model.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <synod/check/intern.hpp>
+#include <synod/check/model.hpp>
+#include <synod/hash.hpp>
+#include <synod/ids.hpp>
+
+namespace synod::check {
+
+// ------------------------------------------------------------------ hashing
+
+// Combines already-strong 64-bit component hashes: a cheap step per
+// component, one strong finish (Hasher::mix).
+class Combiner {
+ public:
+  explicit constexpr Combiner(std::uint64_t seed) : h_(seed) {}
+  constexpr void add(std::uint64_t x) { h_ = std::rotl(h_ ^ x, 27) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL; }
+  std::uint64_t value() const { return Hasher::mix(h_); }
+
+ private:
+  std::uint64_t h_;
+};
+
+// The hash of a memo key made of two 64-bit words (pack references and small
+// enums into them).
+inline std::uint64_t memo_key_hash(std::uint64_t a, std::uint64_t b) {
+  return Hasher::mix(a * 0x9e3779b97f4a7c15ULL ^ Hasher::mix(b + 0x632be59bd9b4e019ULL));
+}
+
+// ------------------------------------------------------------- components
+
+// An interned component and its hashes. What actions() and fingerprints need
+// comes first (one cache line for Cached <= 6).
+template <class V, std::size_t Cached>
+struct Interned {
+  std::uint32_t summary = 0;             // model-defined bits actions() reads (e.g. a message's destination)
+  std::array<std::uint64_t, Cached> hash{};  // [r]: under renaming r, primary seed (r < number of renamings)
+  std::uint64_t secondary = 0;           // identity, secondary seed
+  V value;
+};
+
+// How a ComponentPool hashes, compares and summarises its values. The
+// default: V::hash_append(Hasher&, const Renaming&), ==, summary 0. A model
+// passes its own traits type (all three static, any subset may forward to
+// these) to hash a value differently, intern up to a weaker equality (e.g.
+// Node::protocol_equal, which leaves timers out) or summarise it.
+struct ComponentTraits {
+  template <class V>
+  static std::uint64_t hash(const V& v, const Renaming& r, std::uint64_t seed) {
+    Hasher h(seed);
+    v.hash_append(h, r);
+    return h.value();
+  }
+  template <class V>
+  static bool equal(const V& a, const V& b) {
+    return a == b;
+  }
+  template <class V>
+  static std::uint32_t summary(const V&) {
+    return 0;
+  }
+};
+
+// A pool of interned components of type V. `renamings` (passed to the calls
+// that hash) is the model's symmetry group, renamings[0] the identity; the
+// same span must be passed on every call.
+template <class V, std::size_t Cached, class Traits = ComponentTraits>
+class ComponentPool {
+ public:
+  static_assert(Cached >= 1, "the identity's hash is always cached");
+  using Record = Interned<V, Cached>;
+
+  ComponentPool() = default;
+  ComponentPool(const ComponentPool&) = delete;
+  ComponentPool& operator=(const ComponentPool&) = delete;
+
+  // The reference of the stored value Traits::equal to v, storing v (with its
+  // hashes) when there is none. Thread-safe.
+  Ref intern(const V& v, std::span<const Renaming> renamings) {
+    const std::uint64_t h0 = Traits::hash(v, kIdentity, kPrimarySeed);
+    return pool_.intern(
+        h0, v, [](const Record& stored, const V& key) { return Traits::equal(stored.value, key); },
+        [&] {
+          Record rec{Traits::summary(v), {}, Traits::hash(v, kIdentity, kSecondarySeed), v};
+          rec.hash[0] = h0;
+          for (std::size_t r = 1; r < Cached && r < renamings.size(); ++r)
+            rec.hash[r] = Traits::hash(v, renamings[r], kPrimarySeed);
+          return rec;
+        });
+  }
+
+  const Record& operator[](Ref ref) const { return pool_[ref]; }
+  const V& value(Ref ref) const { return pool_[ref].value; }
+  std::uint32_t summary(Ref ref) const { return pool_[ref].summary; }
+  // The identity hash with the primary seed: what orders the network.
+  std::uint64_t identity_hash(Ref ref) const { return pool_[ref].hash[0]; }
+
+  // The component's hash under renamings[r] with `seed`: cached when it can
+  // be (and `cached`; false recomputes, for tests of the cache), else
+  // computed now.
+  std::uint64_t hash(Ref ref, std::size_t r, std::uint64_t seed, std::span<const Renaming> renamings,
+                     bool cached = true) const {
+    const Record& rec = pool_[ref];
+    if (cached && seed == kPrimarySeed && r < Cached) return rec.hash[r];
+    if (cached && seed == kSecondarySeed && r == 0) return rec.secondary;
+    return Traits::hash(rec.value, renamings[r], seed);
+  }
+
+  // Whether a sorts before b in a canonical network: by identity hash, then
+  // by content (`content_less`, a strict weak order that equates only equal
+  // values).
+  template <class ContentLess>
+  bool ordered_before(Ref a, Ref b, ContentLess&& content_less) const {
+    const Record& ra = pool_[a];
+    const Record& rb = pool_[b];
+    if (ra.hash[0] != rb.hash[0]) return ra.hash[0] < rb.hash[0];
+    return content_less(ra.value, rb.value);
+  }
+
+  std::size_t size() const { return pool_.size(); }
+  std::size_t bytes() const { return pool_.bytes(); }
+
+ private:
+  InternPool<Record> pool_;
+};
+
+// ---------------------------------------------------------------- network
+
+// Adds message m to the sorted multiset network[0, in_flight), keeping it
+// sorted by `before` (e.g. [&](Ref a, Ref b) { return messages.ordered_before(a, b, less); }).
+// False, and no change, when it is full.
+template <std::size_t N, class Before>
+bool network_add(std::array<Ref, N>& network, std::uint8_t& in_flight, Ref m, Before&& before) {
+  static_assert(N <= 255, "in_flight is 8 bits");
+  if (in_flight == N) return false;
+  std::size_t k = in_flight;
+  while (k > 0 && before(m, network[k - 1])) {
+    network[k] = network[k - 1];
+    --k;
+  }
+  network[k] = m;
+  ++in_flight;
+  return true;
+}
+
+// Removes the message at position k < in_flight; the slot freed at the end
+// is reset to kNoRef (states are compared field-wise).
+template <std::size_t N>
+void network_remove(std::array<Ref, N>& network, std::uint8_t& in_flight, std::size_t k) {
+  for (std::size_t j = k + 1; j < in_flight; ++j) network[j - 1] = network[j];
+  --in_flight;
+  network[in_flight] = kNoRef;
+}
+
+// Calls f(k) for the first position k of each run of equal messages: the
+// distinct messages in flight (delivering either copy of a duplicate leads
+// to the same state).
+template <std::size_t N, class F>
+void for_each_distinct_message(const std::array<Ref, N>& network, std::size_t in_flight, F&& f) {
+  for (std::size_t k = 0; k < in_flight; ++k)
+    if (k == 0 || network[k] != network[k - 1]) f(static_cast<std::uint8_t>(k));
+}
+
+// Adds the network's messages to h as a multiset: their count, then their
+// hashes under renamings[r] in sorted order. The network is already sorted by
+// identity hash, so the sort is skipped when those are the hashes used.
+template <std::size_t N, class Pool>
+void combine_network(Combiner& h, const Pool& messages, const std::array<Ref, N>& network, std::size_t in_flight,
+                     std::size_t r, std::uint64_t seed, std::span<const Renaming> renamings, bool cached = true) {
+  std::array<std::uint64_t, N> hashes{};
+  for (std::size_t k = 0; k < in_flight; ++k) hashes[k] = messages.hash(network[k], r, seed, renamings, cached);
+  if (r != 0 || !cached || seed != kPrimarySeed)
+    std::sort(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(in_flight));
+  h.add(std::uint64_t{in_flight});
+  for (std::size_t k = 0; k < in_flight; ++k) h.add(hashes[k]);
+}
+
+// ------------------------------------------------------------- memo keys
+
+// One input to one interned node: (node, argument[, disk]) -> NodeStepResult.
+// `Kind` is the model's action enum (value-initialised: its first member).
+template <class Kind>
+struct NodeStepKey {
+  Ref node = kNoRef;
+  Ref arg = 0;        // deliver: the message; otherwise model-defined (0 when unused)
+  Ref disk = kNoRef;  // only for inputs whose outcome depends on the disk (persist)
+  Kind kind{};
+  std::uint64_t hash() const {
+    return memo_key_hash(std::uint64_t{node} << 32 | arg, std::uint64_t{disk} << 8 | static_cast<std::uint64_t>(kind));
+  }
+  friend bool operator==(const NodeStepKey&, const NodeStepKey&) = default;
+};
+
+// The node after the input, its disk, the messages it sent (interned).
+template <std::size_t MaxSent>
+struct NodeStepResult {
+  Ref node = kNoRef;
+  Ref disk = kNoRef;
+  std::array<Ref, MaxSent> sent{};
+  std::uint8_t sent_count = 0;
+  bool ok = false;     // false: refused, or it sent more than MaxSent
+  bool record = true;  // false: the model knows the ghost cannot change nor see a violation
+};
+
+// One ghost-history update: (history, node before, node after) ->
+// RecordResult. before is kNoRef for a node that was down (just restarted).
+struct RecordKey {
+  Ref history = kNoRef;
+  Ref before = kNoRef;
+  Ref after = kNoRef;
+  std::uint64_t hash() const { return memo_key_hash(std::uint64_t{history} << 32 | before, after); }
+  friend bool operator==(const RecordKey&, const RecordKey&) = default;
+};
+
+template <class Violation>
+struct RecordResult {
+  Ref history = kNoRef;
+  Violation violation{};  // value-initialised: the enum's `none`
+};
+
+}  // namespace synod::check
