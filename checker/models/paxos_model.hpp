@@ -273,8 +273,6 @@ class PaxosModel {
   }
 
   std::uint64_t fingerprint(const State& s, std::uint64_t seed) const { return hash_renamed(s, 0, seed); }
-  // Without the cached component hashes (tests: the cache changes nothing).
-  std::uint64_t fingerprint_uncached(const State& s, std::uint64_t seed) const { return hash_renamed(s, 0, seed, false); }
 
   // Symmetry over acceptor ids: the smallest hash over their renamings.
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
