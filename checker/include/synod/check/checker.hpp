@@ -204,7 +204,11 @@ class Engine {
 
   void collect_actions(const State& s, std::vector<Action>& out) const {
     out.clear();
-    model_.actions(s, [&out](const Action& a) { out.push_back(a); });
+    model_.actions(s, [&out](const Action& a) {
+      if (out.size() == out.capacity()) [[unlikely]]
+        out.reserve(std::max<std::size_t>(64, 2 * out.capacity()));
+      out.push_back(a);
+    });
     if (out.size() >= detail::kMaxActions) throw std::length_error("more than 2^24 actions enabled in one state");
   }
 
@@ -296,12 +300,6 @@ class Engine {
   // compact) and, when carried, their states in a parallel vector.
   // Per-chunk and per-thread data sit on their own cache lines: threads
   // writing neighbouring entries must not share one (false sharing).
-  struct alignas(64) PerThread {
-    std::vector<Action> actions;
-    std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
-    int violated_property = -1;
-    std::uint64_t reached = 0;
-  };
   struct alignas(64) ChunkOutput {
     std::vector<Candidate> candidates;
     std::vector<std::optional<State>> states;
@@ -309,6 +307,12 @@ class Engine {
       candidates.clear();
       states.clear();
     }
+  };
+  struct alignas(64) PerThread {
+    std::vector<Action> actions;
+    std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
+    int violated_property = -1;
+    std::uint64_t reached = 0;
   };
   static constexpr std::uint32_t kWinner = 0x80000000u;
   static constexpr std::size_t kChunk = 256;
@@ -352,20 +356,41 @@ class Engine {
           ChunkOutput& out = chunks[c];
           std::uint64_t made = 0;
           const std::size_t end = std::min(n, (c + 1) * kChunk);
+          // Software pipelining: a state's successors are appended with
+          // their seen-set slots prefetched, and probed (seen ones removed
+          // in place) after the next state's successors are generated, so
+          // the cache misses overlap with work. Probing much later would
+          // find the lines evicted again.
+          std::size_t probed = 0, kept = 0;
+          auto probe_until = [&](std::size_t stop) {
+            for (; probed < stop; ++probed) {
+              if (seen_.contains(out.candidates[probed].fp)) continue;
+              if (kept != probed) {
+                out.candidates[kept] = out.candidates[probed];
+                if constexpr (kCarryStates) out.states[kept] = std::move(out.states[probed]);
+              }
+              ++kept;
+            }
+          };
           for (std::size_t p = c * kChunk; p < end; ++p) {
             const State& s = *level[p];
             collect_actions(s, acts);
+            const std::size_t previous = out.candidates.size();
             for (std::uint32_t i = 0; i < acts.size(); ++i) {
               auto next = model_.next_state(s, acts[i]);
               if (!next) continue;
               ++made;
               if (!model_.within_boundary(*next)) continue;
               const Fp f = fingerprint(*next);
-              if (seen_.contains(f)) continue;
+              seen_.prefetch(f);
               out.candidates.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
               if constexpr (kCarryStates) out.states.push_back(std::move(next));
             }
+            probe_until(previous);
           }
+          probe_until(out.candidates.size());
+          out.candidates.resize(kept);
+          if constexpr (kCarryStates) out.states.resize(kept);
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
           if (t == 0) progress(total, n - std::min(n, end), depth);
         }
@@ -375,7 +400,16 @@ class Engine {
       winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
       detail::run_parallel(threads, [&](unsigned t) {
         for (std::size_t c = 0; c < nchunks; ++c) {
-          for (Candidate& cand : chunks[c].candidates) {
+          std::vector<Candidate>& cands = chunks[c].candidates;
+          // Prefetch kAhead candidates ahead (a hint: a table that grows
+          // meanwhile only makes it miss).
+          constexpr std::size_t kAhead = 16;
+          for (std::size_t k = 0; k < std::min(kAhead, cands.size()); ++k)
+            if (SeenSet<Fp>::shard_of(cands[k].fp) % threads == t) seen_.prefetch(cands[k].fp);
+          for (std::size_t k = 0; k < cands.size(); ++k) {
+            if (k + kAhead < cands.size() && SeenSet<Fp>::shard_of(cands[k + kAhead].fp) % threads == t)
+              seen_.prefetch(cands[k + kAhead].fp);
+            Candidate& cand = cands[k];
             const std::size_t shard = SeenSet<Fp>::shard_of(cand.fp);
             if (shard % threads != t) continue;
             if (seen_.insert_in_shard(shard, cand.fp)) {
@@ -582,7 +616,7 @@ class Engine {
   std::uint64_t sometimes_all_ = 0;
   std::uint64_t reached_ = 0;
   SeenSet<Fp> seen_;
-  std::vector<std::uint64_t> parents_;  // parent link per distinct state id
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> parents_;  // parent link per distinct state id
   Report<M> report_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_progress_;

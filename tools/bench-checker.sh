@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench-checker.sh - the checker's throughput figures, from its own --json
+# summaries: for each spec, REPS runs with --threads 1 and with --threads 2,
+# interleaved (1, 2, 1, 2, ...) so both see the same machine load; prints the
+# median distinct states per second for each, the per-thread figure, the
+# 1 -> 2 thread speed-up (ratio of the medians), seen-set bytes per distinct
+# state and peak RSS.
+#
+# Usage: tools/bench-checker.sh [SPEC...]      (default: raft-quick paxos-quick)
+# Environment: BIN=build/checker/synod-check  REPS=5
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/checker/synod-check}
+REPS=${REPS:-5}
+[[ -x $BIN ]] || { echo "bench-checker: $BIN not built (make build)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "bench-checker: python3 missing" >&2; exit 2; }
+specs=("$@")
+[[ ${#specs[@]} -gt 0 ]] || specs=(raft-quick paxos-quick)
+out=$(mktemp -d /tmp/synod-bench-checker.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+echo "host: $(nproc) cpus, load avg $(cut -d' ' -f1-3 /proc/loadavg), $REPS runs per thread count, $(date -u +%FT%TZ)"
+for spec in "${specs[@]}"; do
+  for r in $(seq 1 "$REPS"); do
+    for t in 1 2; do
+      "$BIN" "specs/$spec" --threads "$t" --no-progress --json "$out/$spec-t$t-r$r.json" >/dev/null
+    done
+  done
+done
+python3 - "$out" "${specs[@]}" <<'EOF'
+import json, statistics, sys, glob
+out, specs = sys.argv[1], sys.argv[2:]
+print("| spec | distinct states | 1 thread: distinct/s | 2 threads: distinct/s | per thread (2) | speed-up 1->2 | seen-set B/state | peak RSS MiB |")
+print("|---|---|---|---|---|---|---|---|")
+for spec in specs:
+    runs = {t: [json.load(open(f)) for f in sorted(glob.glob(f"{out}/{spec}-t{t}-r*.json"))] for t in (1, 2)}
+    med = {t: statistics.median(r["states_per_second"] for r in runs[t]) for t in (1, 2)}
+    d = runs[2][0]
+    rss = max(r["peak_rss_bytes"] for r in runs[1] + runs[2]) / 2**20
+    print(f"| {spec} | {d['distinct_states']:,} | {med[1]:,.0f} | {med[2]:,.0f} | {med[2]/2:,.0f} | "
+          f"{med[2]/med[1]:.2f}x | {d['seen_set_bytes_per_state']:.1f} | {rss:,.0f} |")
+    for t in (1, 2):
+        print(f"  {spec} threads={t}: " + " ".join(f"{r['states_per_second']:,.0f}" for r in runs[t]), file=sys.stderr)
+EOF
