@@ -189,11 +189,11 @@ class RaftModel {
         if (k == 0 || s.network[k] != s.network[k - 1]) f(static_cast<std::uint8_t>(k));
     };
     for_each_distinct_message([&](std::uint8_t k) {
-      const auto to = static_cast<NodeId>(messages_[s.network[k]].summary);
+      const auto to = static_cast<NodeId>(messages_.hot(s.network[k]).tag);
       if (to >= 1 && to <= n && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
     std::array<std::uint32_t, MaxNodes> summary{};
-    for (std::size_t i = 0; i < n; ++i) summary[i] = up(s, i) ? nodes_[s.nodes[i]].summary : 0;
+    for (std::size_t i = 0; i < n; ++i) summary[i] = up(s, i) ? nodes_.hot(s.nodes[i]).tag : 0;
     for (std::size_t i = 0; i < n; ++i)
       if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term)
         emit(Action{Kind::timeout, id_of(i), 0});
@@ -281,7 +281,8 @@ class RaftModel {
   bool within_boundary(const State& s) const { return s.in_flight <= bounds_.max_msgs; }
 
   std::uint64_t fingerprint(const State& s, std::uint64_t seed) const {
-    if (seed != kPrimarySeed && seed != kSecondarySeed) return hash_renamed(s, 0, seed, /*cached=*/false);
+    if (seed == kPrimarySeed) return hash_primary(s);
+    if (seed != kSecondarySeed) return hash_renamed(s, 0, seed, /*cached=*/false);
     return hash_renamed(s, 0, seed, true);
   }
 
@@ -555,7 +556,8 @@ class RaftModel {
           for (std::size_t r = 1; r < kCached && r < renamings_.size(); ++r)
             rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
           return rec;
-        });
+        },
+        summary_of(v));
   }
   Ref intern_node(const Node& v) const {
     return intern(nodes_, v, [](const Node& a, const Node& b) { return a.protocol_equal(b); });
@@ -575,10 +577,9 @@ class RaftModel {
 
   // The network's canonical order: by message hash, then content.
   bool network_less(Ref a, Ref b) const {
-    const auto& ra = messages_[a];
-    const auto& rb = messages_[b];
-    if (ra.hash[0] != rb.hash[0]) return ra.hash[0] < rb.hash[0];
-    return message_less(ra.value, rb.value);
+    const std::uint64_t ha = messages_.hot(a).hash, hb = messages_.hot(b).hash;
+    if (ha != hb) return ha < hb;
+    return message_less(messages_[a].value, messages_[b].value);
   }
   bool add_message(State& s, Ref m) const {
     if (s.in_flight == kNetworkCapacity) return false;
@@ -710,6 +711,29 @@ class RaftModel {
     return h.value();
   }
 
+  // hash_renamed(s, 0, kPrimarySeed, true), the search's hot path: reads
+  // only the pools' dense hash tables (a test checks the two agree).
+  std::uint64_t hash_primary(const State& s) const {
+    Combiner h(kPrimarySeed);
+    for (std::size_t i = 0; i < bounds_.nodes; ++i) {
+      h.add(up(s, i) ? nodes_.hot(s.nodes[i]).hash : std::uint64_t{0});
+      h.add(disks_.hot(s.disks[i]).hash);
+    }
+    h.add(std::uint64_t{s.in_flight});
+    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages_.hot(s.network[k]).hash);
+    const std::uint64_t restarted = s.restarted & ((1u << bounds_.nodes) - 1u);
+    h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
+          std::uint64_t{s.proposals_left} << 24 | restarted << 32);
+    h.add(static_cast<std::uint64_t>(s.violation));
+    h.add(histories_.hot(s.history).hash);
+    return h.value();
+  }
+
+ public:
+  // For tests: the fast path and the general one must agree.
+  bool primary_hash_agrees(const State& s) const { return hash_primary(s) == hash_renamed(s, 0, kPrimarySeed, true); }
+
+ private:
   template <Violation V>
   static bool not_recorded(const RaftModel&, const State& s) {
     return s.violation != V;

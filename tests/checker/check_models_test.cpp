@@ -4,6 +4,7 @@
 // nodes, fresh intern pools).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -102,6 +103,33 @@ TEST(CheckRaftModel, SearchModesAgree) {
   EXPECT_LT(sym.distinct_states, bfs.distinct_states);
   EXPECT_GT(sym.distinct_states * 6, bfs.distinct_states);  // at most 3! = 6 times fewer
   expect_same_run(sym, Checker(model).symmetry().threads(2).run());
+}
+
+// The search fingerprints with a fast path that reads the pools' dense hash
+// tables; it must equal the general renaming hash at the identity, which
+// --symmetry minimises over (else symmetric runs would merge other states).
+TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
+  RaftBounds b;
+  b.max_msgs = 3;
+  b.drops = 1;
+  b.dups = 1;
+  b.crashes = 1;
+  const RaftModel<3> model(b);
+  std::vector<RaftModel<3>::State> frontier;
+  model.init_states([&](const RaftModel<3>::State& s) { frontier.push_back(s); });
+  std::size_t checked = 0;
+  for (int depth = 0; depth < 9 && !frontier.empty(); ++depth) {
+    std::vector<RaftModel<3>::State> next;
+    for (const auto& s : frontier) {
+      ASSERT_TRUE(model.primary_hash_agrees(s));
+      ++checked;
+      model.actions(s, [&](const RaftModel<3>::Action& a) {
+        if (auto t = model.next_state(s, a); t && next.size() < 4000) next.push_back(*t);
+      });
+    }
+    frontier = std::move(next);
+  }
+  EXPECT_GT(checked, 10000u);
 }
 
 TEST(CheckRaftModel, LossyDiskBreaksElectionSafetyWithAReplayableTrace) {

@@ -34,8 +34,11 @@ inline constexpr Ref kNoRef = 0xffffffffu;
 template <class T>
 class InternPool {
  public:
-  InternPool() : blocks_(new std::atomic<T*>[kMaxBlocks]) {
-    for (std::size_t i = 0; i < kMaxBlocks; ++i) blocks_[i].store(nullptr, std::memory_order_relaxed);
+  InternPool() : blocks_(new std::atomic<T*>[kMaxBlocks]), hot_blocks_(new std::atomic<Hot*>[kMaxBlocks]) {
+    for (std::size_t i = 0; i < kMaxBlocks; ++i) {
+      blocks_[i].store(nullptr, std::memory_order_relaxed);
+      hot_blocks_[i].store(nullptr, std::memory_order_relaxed);
+    }
   }
   InternPool(const InternPool&) = delete;
   InternPool& operator=(const InternPool&) = delete;
@@ -45,14 +48,20 @@ class InternPool {
     for (std::size_t b = 0; b < kMaxBlocks; ++b) {
       T* block = blocks_[b].load();
       if (block) ::operator delete(block, std::align_val_t{alignof(T)});
+      delete[] hot_blocks_[b].load();
     }
   }
 
   // The reference of a stored value v with equal(v, key); when there is none,
   // stores make() (which must be equal to key) and returns its reference.
   // `hash` must be the same for keys that are equal.
+  //
+  // The hash and `tag` (a few bits the model reads often, e.g. a node's role)
+  // are also kept in a dense side table, hot(ref): fingerprints and action
+  // enumeration read only those, and 16 bytes per value stay in cache where
+  // the values themselves would not.
   template <class Key, class Equal, class Make>
-  Ref intern(std::uint64_t hash, const Key& key, Equal&& equal, Make&& make) {
+  Ref intern(std::uint64_t hash, const Key& key, Equal&& equal, Make&& make, std::uint32_t tag = 0) {
     Shard& shard = shards_[hash & (kShards - 1)];
     std::lock_guard<std::mutex> lock(shard.mutex);
     if (shard.entries.empty()) shard.entries.assign(64, Entry{});
@@ -68,6 +77,7 @@ class InternPool {
     const Ref ref = static_cast<Ref>(index);
     ensure_block(index / kBlock);
     new (slot(ref)) T(make());
+    hot_blocks_[index / kBlock].load(std::memory_order_acquire)[index % kBlock] = Hot{hash, tag};
     shard.entries[i] = Entry{hash, ref};
     if (++shard.size * 2 > shard.entries.size()) grow(shard);
     return ref;
@@ -75,11 +85,17 @@ class InternPool {
 
   const T& operator[](Ref r) const { return *slot(r); }
 
+  struct Hot {
+    std::uint64_t hash = 0;  // the hash it was interned with
+    std::uint32_t tag = 0;
+  };
+  const Hot& hot(Ref r) const { return hot_blocks_[r / kBlock].load(std::memory_order_acquire)[r % kBlock]; }
+
   std::size_t size() const { return next_.load(std::memory_order_relaxed); }
   std::size_t bytes() const {
     std::size_t n = 0;
     for (std::size_t b = 0; b < kMaxBlocks; ++b)
-      if (blocks_[b].load(std::memory_order_relaxed)) n += kBlock * sizeof(T);
+      if (blocks_[b].load(std::memory_order_relaxed)) n += kBlock * (sizeof(T) + sizeof(Hot));
     for (const Shard& s : shards_) n += s.entries.capacity() * sizeof(Entry);
     return n;
   }
@@ -108,6 +124,7 @@ class InternPool {
     std::lock_guard<std::mutex> lock(block_mutex_);
     if (blocks_[b].load(std::memory_order_relaxed)) return;
     auto* block = static_cast<T*>(::operator new(kBlock * sizeof(T), std::align_val_t{alignof(T)}));
+    hot_blocks_[b].store(new Hot[kBlock], std::memory_order_release);
     blocks_[b].store(block, std::memory_order_release);
   }
 
@@ -125,6 +142,7 @@ class InternPool {
   }
 
   std::unique_ptr<std::atomic<T*>[]> blocks_;
+  std::unique_ptr<std::atomic<Hot*>[]> hot_blocks_;
   std::atomic<std::size_t> next_{0};
   std::mutex block_mutex_;
   std::uint64_t id_;
