@@ -308,8 +308,28 @@ class Engine {
       states.clear();
     }
   };
+  // A per-thread filter in front of the seen set: a direct-mapped table of
+  // fingerprints this thread recently found in the seen set or emitted as
+  // candidates. Either way the fingerprint is in the seen set by the end of
+  // the level's merge, and an emitted one came earlier in (chunk, position)
+  // order (a thread takes chunks in increasing order), so dropping a later
+  // duplicate never changes which candidate wins: the search stays
+  // deterministic. Most duplicates are local (the two paths of a diamond
+  // start from sibling states in one chunk), so this saves a seen-set miss,
+  // a carried state and a merge insert for most of them.
+  static constexpr unsigned kRecentBits = 15;
+  static std::size_t recent_slot(const Fp& f) {
+    std::uint64_t x;
+    if constexpr (std::is_same_v<Fp, Fp128>) {
+      x = f.lo;
+    } else {
+      x = f;
+    }
+    return static_cast<std::size_t>((x * 0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits));
+  }
   struct alignas(64) PerThread {
     std::vector<Action> actions;
+    std::vector<Fp> recent = std::vector<Fp>(std::size_t{1} << kRecentBits);  // normalised; 0: empty
     std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
     int violated_property = -1;
     std::uint64_t reached = 0;
@@ -382,6 +402,10 @@ class Engine {
               ++made;
               if (!model_.within_boundary(*next)) continue;
               const Fp f = fingerprint(*next);
+              Fp& recent = per_thread[t].recent[recent_slot(f)];
+              const Fp normalised = FingerprintTraits<Fp>::normalise(f);
+              if (recent == normalised) continue;
+              recent = normalised;
               seen_.prefetch(f);
               out.candidates.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
               if constexpr (kCarryStates) out.states.push_back(std::move(next));
