@@ -10,7 +10,11 @@
 // renamings of the model's symmetry group with the primary seed, and under
 // the identity with the secondary seed; a fingerprint then combines cached
 // numbers with a Combiner. Hashes under other renamings or seeds are computed
-// on demand (same numbers, only slower).
+// on demand (same numbers, only slower). The identity/primary hash and the
+// component's summary (a few bits actions() reads) also live in the
+// InternPool's dense side table (InternPool::hot): the hot path (actions,
+// network order, the identity fingerprint) reads 16 bytes per component
+// there, not the interned record.
 //
 // The network is a sorted multiset of message references in a fixed array:
 // by the message's identity hash, then by content (a model-given strict weak
@@ -60,18 +64,19 @@ inline std::uint64_t memo_key_hash(std::uint64_t a, std::uint64_t b) {
 
 // ------------------------------------------------------------- components
 
-// An interned component and its hashes. What actions() and fingerprints need
-// comes first (one cache line for Cached <= 6).
+// An interned component and its hashes (the hashes first: one cache line for
+// Cached <= 7). Its summary is the pool's hot tag (ComponentPool::summary).
 template <class V, std::size_t Cached>
 struct Interned {
-  std::uint32_t summary = 0;             // model-defined bits actions() reads (e.g. a message's destination)
   std::array<std::uint64_t, Cached> hash{};  // [r]: under renaming r, primary seed (r < number of renamings)
-  std::uint64_t secondary = 0;           // identity, secondary seed
+  std::uint64_t secondary = 0;               // identity, secondary seed
   V value;
 };
 
-// How a ComponentPool hashes, compares and summarises its values. The
-// default: V::hash_append(Hasher&, const Renaming&), ==, summary 0. A model
+// How a ComponentPool hashes, compares and summarises its values (the
+// summary: model-defined bits actions() reads, e.g. a message's destination
+// or a node's role). The default: V::hash_append(Hasher&, const Renaming&),
+// ==, summary 0. A model
 // passes its own traits type (all three static, any subset may forward to
 // these) to hash a value differently, intern up to a weaker equality (e.g.
 // Node::protocol_equal, which leaves timers out) or summarise it.
@@ -112,25 +117,28 @@ class ComponentPool {
     return pool_.intern(
         h0, v, [](const Record& stored, const V& key) { return Traits::equal(stored.value, key); },
         [&] {
-          Record rec{Traits::summary(v), {}, Traits::hash(v, kIdentity, kSecondarySeed), v};
+          Record rec{{}, Traits::hash(v, kIdentity, kSecondarySeed), v};
           rec.hash[0] = h0;
           for (std::size_t r = 1; r < Cached && r < renamings.size(); ++r)
             rec.hash[r] = Traits::hash(v, renamings[r], kPrimarySeed);
           return rec;
-        });
+        },
+        Traits::summary(v));
   }
 
   const Record& operator[](Ref ref) const { return pool_[ref]; }
   const V& value(Ref ref) const { return pool_[ref].value; }
-  std::uint32_t summary(Ref ref) const { return pool_[ref].summary; }
-  // The identity hash with the primary seed: what orders the network.
-  std::uint64_t identity_hash(Ref ref) const { return pool_[ref].hash[0]; }
+  // From the dense side table: the summary, and the identity hash with the
+  // primary seed (what orders the network and the identity fingerprint uses).
+  std::uint32_t summary(Ref ref) const { return pool_.hot(ref).tag; }
+  std::uint64_t identity_hash(Ref ref) const { return pool_.hot(ref).hash; }
 
   // The component's hash under renamings[r] with `seed`: cached when it can
   // be (and `cached`; false recomputes, for tests of the cache), else
   // computed now.
   std::uint64_t hash(Ref ref, std::size_t r, std::uint64_t seed, std::span<const Renaming> renamings,
                      bool cached = true) const {
+    if (cached && seed == kPrimarySeed && r == 0) return pool_.hot(ref).hash;
     const Record& rec = pool_[ref];
     if (cached && seed == kPrimarySeed && r < Cached) return rec.hash[r];
     if (cached && seed == kSecondarySeed && r == 0) return rec.secondary;
@@ -142,10 +150,9 @@ class ComponentPool {
   // values).
   template <class ContentLess>
   bool ordered_before(Ref a, Ref b, ContentLess&& content_less) const {
-    const Record& ra = pool_[a];
-    const Record& rb = pool_[b];
-    if (ra.hash[0] != rb.hash[0]) return ra.hash[0] < rb.hash[0];
-    return content_less(ra.value, rb.value);
+    const std::uint64_t ha = pool_.hot(a).hash, hb = pool_.hot(b).hash;
+    if (ha != hb) return ha < hb;
+    return content_less(pool_[a].value, pool_[b].value);
   }
 
   std::size_t size() const { return pool_.size(); }
