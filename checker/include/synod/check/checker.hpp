@@ -28,6 +28,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -119,18 +122,82 @@ constexpr std::uint64_t pack_link(std::uint64_t parent, std::uint64_t action) { 
 constexpr std::uint64_t link_parent(std::uint64_t link) { return link >> 24; }
 constexpr std::uint32_t link_action(std::uint64_t link) { return static_cast<std::uint32_t>(link & (kMaxActions - 1)); }
 
-template <class F>
-void run_parallel(unsigned threads, F&& body) {
-  if (threads <= 1) {
-    body(0u);
-    return;
+// Worker threads that live for a whole search: each parallel phase hands
+// them a body and waits for all to finish it. Spawning threads per phase
+// would cost little by itself, but every new thread starts with cold
+// thread-local caches (the models' memo caches), which are large.
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned threads) : threads_(threads == 0 ? 1 : threads) {
+    for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
   }
-  std::vector<std::thread> workers;
-  workers.reserve(threads - 1);
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&body, t] { body(t); });
-  body(0u);
-  for (auto& w : workers) w.join();
-}
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+
+  unsigned size() const { return threads_; }
+
+  // Runs body(t) for t in [0, threads): 0 on the calling thread, the rest on
+  // workers 1..threads-1; returns when all are done. threads <= size().
+  template <class F>
+  void run(unsigned threads, F&& body) {
+    if (threads <= 1) {
+      body(0u);
+      return;
+    }
+    std::function<void(unsigned)> job = [&body](unsigned t) { body(t); };
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &job;
+      active_ = threads;
+      pending_ = threads - 1;
+      ++generation_;
+    }
+    start_.notify_all();
+    body(0u);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void work(unsigned t) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      std::function<void(unsigned)>* job = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        if (t >= active_) continue;
+        job = job_;
+      }
+      (*job)(t);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--pending_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  unsigned threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable start_, done_;
+  std::function<void(unsigned)>* job_ = nullptr;
+  std::uint64_t generation_ = 0;
+  unsigned active_ = 0;
+  unsigned pending_ = 0;
+  bool stop_ = false;
+};
 
 inline double collision_probability(std::uint64_t n, unsigned bits) {
   const double dn = static_cast<double>(n);
@@ -338,6 +405,7 @@ class Engine {
   static constexpr std::size_t kChunk = 256;
 
   void run_bfs() {
+    detail::WorkerPool pool(options_.threads);
     std::vector<std::optional<State>> level;
     std::vector<std::optional<State>> next_level;
     if (!discover_initial([&](const State& s, std::uint64_t) { level.emplace_back(s); })) return;
@@ -368,7 +436,7 @@ class Engine {
 
       // 1. expand: read-only look-ups in the seen set.
       std::atomic<std::size_t> next_chunk{0};
-      detail::run_parallel(threads, [&](unsigned t) {
+      pool.run(threads, [&](unsigned t) {
         std::vector<Action>& acts = per_thread[t].actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
@@ -422,7 +490,7 @@ class Engine {
 
       // 2. merge: each shard owned by one thread, candidates in chunk order.
       winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
-      detail::run_parallel(threads, [&](unsigned t) {
+      pool.run(threads, [&](unsigned t) {
         for (std::size_t c = 0; c < nchunks; ++c) {
           std::vector<Candidate>& cands = chunks[c].candidates;
           // Prefetch kAhead candidates ahead (a hint: a table that grows
@@ -462,7 +530,7 @@ class Engine {
         pt.reached = reached_;
       }
       next_chunk = 0;
-      detail::run_parallel(threads, [&](unsigned t) {
+      pool.run(threads, [&](unsigned t) {
         std::vector<Action>& acts = per_thread[t].actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
