@@ -51,6 +51,7 @@
 #include <nlohmann/json.hpp>
 #include <synod/check/intern.hpp>
 #include <synod/check/model.hpp>
+#include <synod/check/model_support.hpp>
 #include <synod/check/raft_invariants.hpp>
 #include <synod/hash.hpp>
 #include <synod/ids.hpp>
@@ -157,10 +158,10 @@ class RaftModel {
 
   // ------------------------------------------------------------ components
   bool up(const State& s, std::size_t i) const { return s.nodes[i] != kNoRef; }
-  const Node& node(const State& s, std::size_t i) const { return nodes_[s.nodes[i]].value; }
-  const Disk& disk(const State& s, std::size_t i) const { return disks_[s.disks[i]].value; }
-  const Message& message(const State& s, std::size_t k) const { return messages_[s.network[k]].value; }
-  const History& history(const State& s) const { return histories_[s.history].value; }
+  const Node& node(const State& s, std::size_t i) const { return nodes_.value(s.nodes[i]); }
+  const Disk& disk(const State& s, std::size_t i) const { return disks_.value(s.disks[i]); }
+  const Message& message(const State& s, std::size_t k) const { return messages_.value(s.network[k]); }
+  const History& history(const State& s) const { return histories_.value(s.history); }
 
   // ------------------------------------------------------------ the verbs
   template <class Emit>
@@ -184,16 +185,13 @@ class RaftModel {
   template <class Emit>
   void actions(const State& s, Emit&& emit) const {
     const std::size_t n = bounds_.nodes;
-    auto for_each_distinct_message = [&](auto&& f) {
-      for (std::size_t k = 0; k < s.in_flight; ++k)
-        if (k == 0 || s.network[k] != s.network[k - 1]) f(static_cast<std::uint8_t>(k));
-    };
-    for_each_distinct_message([&](std::uint8_t k) {
-      const auto to = static_cast<NodeId>(messages_.hot(s.network[k]).tag);
+    auto distinct_messages = [&](auto&& f) { for_each_distinct_message(s.network, s.in_flight, f); };
+    distinct_messages([&](std::uint8_t k) {
+      const auto to = static_cast<NodeId>(messages_.summary(s.network[k]));
       if (to >= 1 && to <= n && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
     std::array<std::uint32_t, MaxNodes> summary{};
-    for (std::size_t i = 0; i < n; ++i) summary[i] = up(s, i) ? nodes_.hot(s.nodes[i]).tag : 0;
+    for (std::size_t i = 0; i < n; ++i) summary[i] = up(s, i) ? nodes_.summary(s.nodes[i]) : 0;
     for (std::size_t i = 0; i < n; ++i)
       if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term)
         emit(Action{Kind::timeout, id_of(i), 0});
@@ -206,9 +204,9 @@ class RaftModel {
     for (std::size_t i = 0; i < n; ++i)
       if (up(s, i) && summary_persist(summary[i])) emit(Action{Kind::persist, id_of(i), 0});
     if (s.drops_left > 0)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
+      distinct_messages([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
     if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
-      for_each_distinct_message([&](std::uint8_t k) { emit(Action{Kind::duplicate, message(s, k).to, k}); });
+      distinct_messages([&](std::uint8_t k) { emit(Action{Kind::duplicate, message(s, k).to, k}); });
     if (s.crashes_left > 0)
       for (std::size_t i = 0; i < n; ++i)
         if (up(s, i)) emit(Action{Kind::crash, id_of(i), 0});
@@ -243,7 +241,7 @@ class RaftModel {
       case Kind::persist:
         ok = input(next, i, Kind::persist, 0, [&](Node& nd, Ref& disk_ref) {
           const raft::PersistRequest request = nd.persist_request();
-          Disk d = disks_[disk_ref].value;
+          Disk d = disks_.value(disk_ref);
           if (request.hard_state_changed && !bounds_.lossy_disk) d.hard_state = request.hard_state;
           // Storage drops every entry at index >= first, then writes [first, last].
           d.log.truncate_after(request.first - 1);
@@ -483,153 +481,57 @@ class RaftModel {
   }
 
  private:
-  // An interned component with its hashes: [r] under renaming r with the
-  // primary seed (r < kCached), and the identity with the secondary seed.
-  template <class V>
-  struct Interned {
-    // What actions() and fingerprints need comes first: one cache line.
-    std::uint32_t summary = 0;
-    std::array<std::uint64_t, kCached> hash{};
-    std::uint64_t secondary = 0;
-    V value;
-  };
-
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
-  static std::uint64_t hash_of(const Node& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    v.hash_append(h, r);
-    return h.value();
-  }
-  static std::uint64_t hash_of(const Message& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    v.hash_append(h, r);
-    return h.value();
-  }
-  static std::uint64_t hash_of(const Disk& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    h.add(v.hard_state.term);
-    h.add(std::uint64_t{r(v.hard_state.voted_for)});
-    v.log.hash_append(h);
-    return h.value();
-  }
-  static std::uint64_t hash_of(const History& v, const Renaming& r, std::uint64_t seed) {
-    Hasher h(seed);
-    v.hash_append(h, r);
-    return h.value();
-  }
-
+  // How the pools hash, compare and summarise components (model_support.hpp).
   // Node summary: role (2 bits), term (8), last log index (8), has something
   // to persist or hold (1). Message summary: the destination.
-  static std::uint32_t summary_of(const Node& n) {
-    const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
-    return static_cast<std::uint32_t>(n.role()) | static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
-           static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
-           std::uint32_t{persist} << 18;
-  }
-  static std::uint32_t summary_of(const Message& m) { return m.to; }
-  static std::uint32_t summary_of(const Disk&) { return 0; }
-  static std::uint32_t summary_of(const History&) { return 0; }
+  struct NodeTraits : ComponentTraits {
+    static bool equal(const Node& a, const Node& b) { return a.protocol_equal(b); }  // timers left out
+    static std::uint32_t summary(const Node& n) {
+      const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
+      return static_cast<std::uint32_t>(n.role()) |
+             static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
+             static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
+             std::uint32_t{persist} << 18;
+    }
+  };
+  struct MessageTraits : ComponentTraits {
+    static std::uint32_t summary(const Message& m) { return m.to; }
+  };
+  struct DiskTraits : ComponentTraits {
+    static std::uint64_t hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
+      Hasher h(seed);
+      h.add(v.hard_state.term);
+      h.add(std::uint64_t{r(v.hard_state.voted_for)});
+      v.log.hash_append(h);
+      return h.value();
+    }
+  };
   static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
   static raft::Term summary_term(std::uint32_t x) { return x >> 2 & 255u; }
   static raft::Index summary_last(std::uint32_t x) { return x >> 10 & 255u; }
   static bool summary_persist(std::uint32_t x) { return (x >> 18 & 1u) != 0; }
 
-  // Combines cached 64-bit component hashes: cheap steps, one strong finish.
-  class Combiner {
-   public:
-    explicit Combiner(std::uint64_t seed) : h_(seed) {}
-    void add(std::uint64_t x) { h_ = std::rotl(h_ ^ x, 27) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL; }
-    std::uint64_t value() const { return Hasher::mix(h_); }
-   private:
-    std::uint64_t h_;
-  };
-
-  template <class V, class Equal>
-  Ref intern(InternPool<Interned<V>>& pool, const V& v, Equal&& equal) const {
-    const std::uint64_t h0 = hash_of(v, kIdentity, kPrimarySeed);
-    return pool.intern(
-        h0, v, [&](const Interned<V>& stored, const V& key) { return equal(stored.value, key); },
-        [&] {
-          Interned<V> rec{summary_of(v), {}, hash_of(v, kIdentity, kSecondarySeed), v};
-          rec.hash[0] = h0;
-          for (std::size_t r = 1; r < kCached && r < renamings_.size(); ++r)
-            rec.hash[r] = hash_of(v, renamings_[r], kPrimarySeed);
-          return rec;
-        },
-        summary_of(v));
-  }
-  Ref intern_node(const Node& v) const {
-    return intern(nodes_, v, [](const Node& a, const Node& b) { return a.protocol_equal(b); });
-  }
-  Ref intern_disk(const Disk& v) const { return intern(disks_, v, std::equal_to<Disk>{}); }
-  Ref intern_message(const Message& v) const { return intern(messages_, v, std::equal_to<Message>{}); }
-  Ref intern_history(const History& v) const { return intern(histories_, v, std::equal_to<History>{}); }
-
-  template <class V>
-  std::uint64_t component_hash(const InternPool<Interned<V>>& pool, Ref ref, std::size_t r, std::uint64_t seed,
-                               bool cached) const {
-    const Interned<V>& rec = pool[ref];
-    if (cached && seed == kPrimarySeed && r < kCached) return rec.hash[r];
-    if (cached && seed == kSecondarySeed && r == 0) return rec.secondary;
-    return hash_of(rec.value, renamings_[r], seed);
-  }
+  Ref intern_node(const Node& v) const { return nodes_.intern(v, renamings_); }
+  Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
+  Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
+  Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
 
   // The network's canonical order: by message hash, then content.
-  bool network_less(Ref a, Ref b) const {
-    const std::uint64_t ha = messages_.hot(a).hash, hb = messages_.hot(b).hash;
-    if (ha != hb) return ha < hb;
-    return message_less(messages_[a].value, messages_[b].value);
-  }
   bool add_message(State& s, Ref m) const {
-    if (s.in_flight == kNetworkCapacity) return false;
-    std::size_t k = s.in_flight;
-    while (k > 0 && network_less(m, s.network[k - 1])) {
-      s.network[k] = s.network[k - 1];
-      --k;
-    }
-    s.network[k] = m;
-    ++s.in_flight;
-    return true;
+    return network_add(s.network, s.in_flight, m,
+                       [this](Ref a, Ref b) { return messages_.ordered_before(a, b, &message_less); });
   }
-  static void remove_message(State& s, std::size_t k) {
-    for (std::size_t j = k + 1; j < s.in_flight; ++j) s.network[j - 1] = s.network[j];
-    --s.in_flight;
-    s.network[s.in_flight] = kNoRef;
-  }
+  static void remove_message(State& s, std::size_t k) { network_remove(s.network, s.in_flight, k); }
 
   // Transitions of one node are memoised: (node, input[, disk]) -> (node,
   // disk, messages sent), and ghost updates (history, before, after) ->
   // (history, violation). The same node-level step recurs in many global
   // states; each is computed on the kernel once.
-  struct StepKey {
-    Ref node = kNoRef;
-    Ref arg = 0;  // deliver: the message; propose: the value
-    Ref disk = kNoRef;
-    Kind kind = Kind::deliver;
-    friend bool operator==(const StepKey&, const StepKey&) = default;
-  };
-  struct StepResult {
-    Ref node = kNoRef;
-    Ref disk = kNoRef;
-    std::array<Ref, MaxNodes> sent{};
-    std::uint8_t sent_count = 0;
-    bool ok = false;
-    bool record = true;  // false: the ghost cannot change nor see a violation
-  };
-  struct RecordKey {
-    Ref history = kNoRef;
-    Ref before = kNoRef;
-    Ref after = kNoRef;
-    friend bool operator==(const RecordKey&, const RecordKey&) = default;
-  };
-  struct RecordResult {
-    Ref history = kNoRef;
-    Violation violation = Violation::none;
-  };
-  static std::uint64_t key_hash(std::uint64_t a, std::uint64_t b) {
-    return Hasher::mix(a * 0x9e3779b97f4a7c15ULL ^ Hasher::mix(b + 0x632be59bd9b4e019ULL));
-  }
+  using StepKey = NodeStepKey<Kind>;
+  using StepResult = NodeStepResult<MaxNodes>;
+  using GhostResult = RecordResult<Violation>;
 
   // One input to node i: run it on a copy, drain its outbox into the network,
   // intern the result, record the transition in the ghost history. False
@@ -638,8 +540,7 @@ class RaftModel {
   template <class F>
   bool input(State& s, std::size_t i, Kind kind, Ref arg, F&& f) const {
     const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
-    const std::uint64_t h = key_hash(std::uint64_t{key.node} << 32 | key.arg,
-                                     std::uint64_t{key.disk} << 8 | static_cast<std::uint64_t>(kind));
+    const std::uint64_t h = key.hash();
     StepResult result;
     if (!steps_.find(h, key, result)) {
       Node after = node(s, i);
@@ -674,11 +575,11 @@ class RaftModel {
 
   void record(State& s, Ref before, Ref after) const {
     const RecordKey key{s.history, before, after};
-    const std::uint64_t h = key_hash(std::uint64_t{key.history} << 32 | key.before, key.after);
-    RecordResult result;
+    const std::uint64_t h = key.hash();
+    GhostResult result;
     if (!records_.find(h, key, result)) {
       History updated = history(s);
-      result.violation = updated.record(before == kNoRef ? nullptr : &nodes_[before].value, nodes_[after].value);
+      result.violation = updated.record(before == kNoRef ? nullptr : &nodes_.value(before), nodes_.value(after));
       result.history = updated == history(s) ? s.history : intern_history(updated);
       records_.insert(h, key, result);
     }
@@ -694,20 +595,15 @@ class RaftModel {
     std::uint64_t restarted = 0;
     for (std::size_t j = 0; j < bounds_.nodes; ++j) {
       const std::size_t i = order[j];
-      h.add(up(s, i) ? component_hash(nodes_, s.nodes[i], ri, seed, cached) : std::uint64_t{0});
-      h.add(component_hash(disks_, s.disks[i], ri, seed, cached));
+      h.add(up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : std::uint64_t{0});
+      h.add(disks_.hash(s.disks[i], ri, seed, renamings_, cached));
       restarted |= std::uint64_t{(s.restarted >> i) & 1u} << j;
     }
-    std::array<std::uint64_t, kNetworkCapacity> messages{};
-    for (std::size_t k = 0; k < s.in_flight; ++k) messages[k] = component_hash(messages_, s.network[k], ri, seed, cached);
-    if (ri != 0 || !cached || seed != kPrimarySeed)
-      std::sort(messages.begin(), messages.begin() + s.in_flight);
-    h.add(std::uint64_t{s.in_flight});
-    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages[k]);
+    combine_network(h, messages_, s.network, s.in_flight, ri, seed, renamings_, cached);
     h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
           std::uint64_t{s.proposals_left} << 24 | restarted << 32);
     h.add(static_cast<std::uint64_t>(s.violation));
-    h.add(component_hash(histories_, s.history, ri, seed, cached));
+    h.add(histories_.hash(s.history, ri, seed, renamings_, cached));
     return h.value();
   }
 
@@ -716,16 +612,16 @@ class RaftModel {
   std::uint64_t hash_primary(const State& s) const {
     Combiner h(kPrimarySeed);
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      h.add(up(s, i) ? nodes_.hot(s.nodes[i]).hash : std::uint64_t{0});
-      h.add(disks_.hot(s.disks[i]).hash);
+      h.add(up(s, i) ? nodes_.identity_hash(s.nodes[i]) : std::uint64_t{0});
+      h.add(disks_.identity_hash(s.disks[i]));
     }
     h.add(std::uint64_t{s.in_flight});
-    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages_.hot(s.network[k]).hash);
+    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages_.identity_hash(s.network[k]));
     const std::uint64_t restarted = s.restarted & ((1u << bounds_.nodes) - 1u);
     h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
           std::uint64_t{s.proposals_left} << 24 | restarted << 32);
     h.add(static_cast<std::uint64_t>(s.violation));
-    h.add(histories_.hot(s.history).hash);
+    h.add(histories_.identity_hash(s.history));
     return h.value();
   }
 
@@ -770,12 +666,12 @@ class RaftModel {
 
   RaftBounds bounds_;
   std::vector<Renaming> renamings_;
-  mutable InternPool<Interned<Node>> nodes_;
-  mutable InternPool<Interned<Disk>> disks_;
-  mutable InternPool<Interned<Message>> messages_;
-  mutable InternPool<Interned<History>> histories_;
+  mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
+  mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
+  mutable ComponentPool<Message, kCached, MessageTraits> messages_;
+  mutable ComponentPool<History, kCached> histories_;
   mutable Memo<StepKey, StepResult> steps_;
-  mutable Memo<RecordKey, RecordResult> records_;
+  mutable Memo<RecordKey, GhostResult> records_;
 };
 
 }  // namespace synod::check::models
