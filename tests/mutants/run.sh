@@ -132,9 +132,9 @@ run_checks() {
       0) CHECKER="missed $(secs "$t0" "$(now)")s" ;;
       1) cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[]))-1, j.get("property","?").replace(" ","_"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
          CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1))
-         # One replay mechanism: the checker's trace re-runs through synod-replay too.
-         # (Raft only: the checker's Paxos model splits the roles, the runner's nodes play all three.)
-         if [[ $proto == raft && -f $logs/$tag.check-trace.json ]]; then
+         # One replay mechanism: the checker's trace re-runs through synod-replay too
+         # (Raft traces as property-runner events, Paxos ones on the model's cluster).
+         if [[ -f $logs/$tag.check-trace.json ]]; then
            if "$build/tests/replay/synod-replay" --check-expected "$logs/$tag.check-trace.json" \
                 >"$logs/$tag.check-replay.log" 2>&1; then
              CHECKER+=" (replays)"
@@ -175,10 +175,19 @@ run_checks() {
   # saved traces
   TRACES="-"
   local tr failed_traces=0 n_traces=0
+  local out
   for tr in "$src"/tests/replay/traces/"$proto"-*.json; do
     [[ -f $tr ]] || continue
     n_traces=$((n_traces + 1))
-    "$build/tests/replay/synod-replay" --check-expected "$tr" >>"$logs/$tag.traces.log" 2>&1 || failed_traces=$((failed_traces + 1))
+    # A trace catches the mutant when it no longer ends as expected AND ends
+    # in a real violation: a trace the mutated kernel merely cannot follow
+    # (ReplayDiverged) has caught nothing.
+    if ! out=$("$build/tests/replay/synod-replay" --check-expected "$tr" 2>&1); then
+      if grep -q '^violation of ' <<<"$out" && ! grep -q '^violation of ReplayDiverged' <<<"$out"; then
+        failed_traces=$((failed_traces + 1))
+      fi
+    fi
+    printf '== %s\n%s\n' "$tr" "$out" >>"$logs/$tag.traces.log"
   done
   if ((failed_traces > 0)); then
     TRACES="CAUGHT $failed_traces/$n_traces"
