@@ -188,6 +188,7 @@ struct Counter {
   std::span<const synod::check::Property<Counter>> properties() const { return kProps; }
   int limit = 10;
 };
+static_assert(Counter::State{} == Counter::State{});  // states are values (and Clang sees == used)
 
 TEST(CheckEngine, UnreachedGoalIsVacuousAndBoundaryIsRespected) {
   Counter bounded;
