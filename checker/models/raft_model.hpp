@@ -215,7 +215,8 @@ class RaftModel {
   }
 
   std::optional<State> next_state(const State& s, const Action& a) const {
-    State next = s;
+    std::optional<State> result(s);  // built in place: returned without another copy
+    State& next = *result;
     const std::size_t i = a.node - 1u;
     bool ok = true;
     switch (a.kind) {
@@ -273,7 +274,7 @@ class RaftModel {
       }
     }
     if (!ok) return std::nullopt;
-    return next;
+    return result;
   }
 
   bool within_boundary(const State& s) const { return s.in_flight <= bounds_.max_msgs; }
