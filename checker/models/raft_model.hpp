@@ -575,15 +575,7 @@ class RaftModel {
   }
 
   void record(State& s, Ref before, Ref after) const {
-    const RecordKey key{s.history, before, after};
-    const std::uint64_t h = key.hash();
-    GhostResult result;
-    if (!records_.find(h, key, result)) {
-      History updated = history(s);
-      result.violation = updated.record(before == kNoRef ? nullptr : &nodes_.value(before), nodes_.value(after));
-      result.history = updated == history(s) ? s.history : intern_history(updated);
-      records_.insert(h, key, result);
-    }
+    const auto result = memoised_record<Violation>(records_, nodes_, histories_, s.history, before, after, renamings_);
     s.history = result.history;
     if (s.violation == Violation::none) s.violation = result.violation;
   }

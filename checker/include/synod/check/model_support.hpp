@@ -256,4 +256,24 @@ struct RecordResult {
   Violation violation{};  // value-initialised: the enum's `none`
 };
 
+// The memoised ghost update both models make after a node changes: the
+// history `history` records before -> after (before kNoRef: the node was
+// down) through History::record(const Node* before, const Node& after),
+// which returns the first violation its checks see; an unchanged history
+// keeps its reference.
+template <class Violation, class Memo, class NodePool, class HistoryPool>
+RecordResult<Violation> memoised_record(Memo& memo, const NodePool& nodes, HistoryPool& histories, Ref history,
+                                        Ref before, Ref after, std::span<const Renaming> renamings) {
+  const RecordKey key{history, before, after};
+  const std::uint64_t h = key.hash();
+  RecordResult<Violation> result;
+  if (!memo.find(h, key, result)) {
+    auto updated = histories.value(history);
+    result.violation = updated.record(before == kNoRef ? nullptr : &nodes.value(before), nodes.value(after));
+    result.history = updated == histories.value(history) ? history : histories.intern(updated, renamings);
+    memo.insert(h, key, result);
+  }
+  return result;
+}
+
 }  // namespace synod::check
