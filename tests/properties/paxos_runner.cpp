@@ -58,13 +58,7 @@ class PaxosRun {
   }
 
  private:
-  void fail(std::string property, std::string detail) {
-    if (!outcome_.ok) return;
-    outcome_.ok = false;
-    outcome_.property = std::move(property);
-    outcome_.detail = std::move(detail);
-    outcome_.step = step_;
-  }
+  void fail(std::string property, std::string detail) { outcome_.fail(std::move(property), std::move(detail), step_); }
 
   std::optional<PaxosNode> snapshot(NodeId id) const {
     if (!driver_->up(id)) return std::nullopt;

@@ -50,13 +50,7 @@ class RaftRun {
   }
 
  private:
-  void fail(std::string property, std::string detail) {
-    if (!outcome_.ok) return;
-    outcome_.ok = false;
-    outcome_.property = std::move(property);
-    outcome_.detail = std::move(detail);
-    outcome_.step = step_;
-  }
+  void fail(std::string property, std::string detail) { outcome_.fail(std::move(property), std::move(detail), step_); }
 
   std::optional<RaftNode> snapshot(NodeId id) const {
     if (id == kNoNode || !cluster_.up(id)) return std::nullopt;

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -72,6 +73,15 @@ struct Outcome {
   std::size_t in_flight_max = 0;
   std::size_t leaders = 0;     // Raft: leaders elected (ghost); Paxos: values chosen
   std::size_t committed = 0;   // Raft: entries committed (ghost); Paxos: learners that learned
+
+  // Records a violation at `at`; only the first one of a run counts.
+  void fail(std::string violated, std::string why, std::size_t at) {
+    if (!ok) return;
+    ok = false;
+    property = std::move(violated);
+    detail = std::move(why);
+    step = at;
+  }
 };
 
 // One line for an event, e.g. "deliver #3" or "crash n2".

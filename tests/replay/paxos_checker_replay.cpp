@@ -101,13 +101,7 @@ class Run {
     return o;
   }
 
-  void fail(std::string property, std::string detail) {
-    if (!outcome_.ok) return;
-    outcome_.ok = false;
-    outcome_.property = std::move(property);
-    outcome_.detail = std::move(detail);
-    outcome_.step = step_;
-  }
+  void fail(std::string property, std::string detail) { outcome_.fail(std::move(property), std::move(detail), step_); }
   void diverged(const std::string& why) { fail("ReplayDiverged", why); }
 
   void check(std::size_t i, const Node* before, const char* what) {
