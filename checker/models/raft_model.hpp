@@ -220,38 +220,18 @@ class RaftModel {
     const std::size_t i = a.node - 1u;
     bool ok = true;
     switch (a.kind) {
-      case Kind::deliver: {
-        const Message& m = message(s, a.message);
+      case Kind::deliver:
         remove_message(next, a.message);
-        ok = input(next, i, Kind::deliver, s.network[a.message], [&](Node& nd, Ref&) { nd.step(m); return true; });
+        ok = input(next, i, Kind::deliver, s.network[a.message]);
         break;
-      }
       case Kind::timeout:
-        ok = input(next, i, Kind::timeout, 0, [](Node& nd, Ref&) { nd.campaign(); return true; });
-        break;
       case Kind::heartbeat:
-        ok = input(next, i, Kind::heartbeat, 0, [](Node& nd, Ref&) { nd.broadcast_heartbeat(); return true; });
-        break;
-      case Kind::propose: {
-        const std::uint64_t value = std::uint64_t{bounds_.proposals} - next.proposals_left + 1;
-        --next.proposals_left;
-        ok = input(next, i, Kind::propose, static_cast<Ref>(value),
-                   [&](Node& nd, Ref&) { return nd.propose(value).status == raft::ProposeStatus::ok; });
-        break;
-      }
       case Kind::persist:
-        ok = input(next, i, Kind::persist, 0, [&](Node& nd, Ref& disk_ref) {
-          const raft::PersistRequest request = nd.persist_request();
-          Disk d = disks_.value(disk_ref);
-          if (request.hard_state_changed && !bounds_.lossy_disk) d.hard_state = request.hard_state;
-          // Storage drops every entry at index >= first, then writes [first, last].
-          d.log.truncate_after(request.first - 1);
-          for (raft::Index k = request.first; k <= request.last; ++k)
-            if (!d.log.append(nd.log().at(k))) return false;
-          disk_ref = intern_disk(d);
-          nd.persisted(request);
-          return true;
-        });
+        ok = input(next, i, a.kind, 0);
+        break;
+      case Kind::propose:
+        ok = input(next, i, Kind::propose, proposed_value(next.proposals_left));
+        --next.proposals_left;
         break;
       case Kind::drop:
         --next.drops_left;
@@ -266,8 +246,7 @@ class RaftModel {
         next.nodes[i] = kNoRef;  // volatile state (and held messages) lost; the disk stays
         break;
       case Kind::restart: {
-        const Disk& d = disk(next, i);
-        next.nodes[i] = intern_node(Node::restart(options_for(a.node), d.hard_state, d.log));
+        next.nodes[i] = restarted_node(s, i).node;
         next.restarted = static_cast<std::uint8_t>(next.restarted | (1u << i));
         record(next, kNoRef, next.nodes[i]);
         break;
@@ -275,6 +254,84 @@ class RaftModel {
     }
     if (!ok) return std::nullopt;
     return result;
+  }
+
+  // The primary fingerprint of next_state(s, a) and its boundary check,
+  // without building it (IncrementalModel): the parent's sum with the terms
+  // of what the action changes swapped, the node step and the ghost update
+  // coming from the same memos next_state uses.
+  std::uint64_t fingerprint_base(const State& s) const { return primary_sum(s); }
+  std::uint64_t fingerprint_from_base(std::uint64_t base) const { return sum_hash::finish(base, kPrimarySeed); }
+
+  std::optional<Successor> successor(const State& s, std::uint64_t base, const Action& a) const {
+    const std::size_t i = a.node - 1u;
+    std::uint64_t sum = base;
+    std::size_t in_flight = s.in_flight;
+    std::uint8_t drops = s.drops_left, dups = s.dups_left, crashes = s.crashes_left, proposals = s.proposals_left;
+    std::uint64_t restarted = restarted_bits(s);
+    Ref history = s.history;
+    Violation violation = s.violation;
+    auto record_step = [&](Ref before, Ref after) {
+      const auto g = memoised_record<Violation>(records_, nodes_, histories_, s.history, before, after, renamings_);
+      history = g.history;
+      if (violation == Violation::none) violation = g.violation;
+    };
+    auto take_message = [&](std::size_t k) {
+      sum -= message_term(messages_.identity_hash(s.network[k]));
+      --in_flight;
+    };
+    auto apply = [&](Kind kind, Ref arg) {
+      const StepResult r = step(s, i, kind, arg);
+      if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
+      in_flight += r.sent_count;
+      sum += r.sum_delta;
+      if (s.nodes[i] != r.node && r.record) record_step(s.nodes[i], r.node);
+      return true;
+    };
+    bool ok = true;
+    switch (a.kind) {
+      case Kind::deliver:  // the step's sum_delta takes the message's term out
+        --in_flight;
+        ok = apply(Kind::deliver, s.network[a.message]);
+        break;
+      case Kind::timeout:
+      case Kind::heartbeat:
+      case Kind::persist:
+        ok = apply(a.kind, 0);
+        break;
+      case Kind::propose:
+        ok = apply(Kind::propose, proposed_value(proposals));
+        --proposals;
+        break;
+      case Kind::drop:
+        --drops;
+        take_message(a.message);
+        break;
+      case Kind::duplicate:
+        --dups;
+        if (in_flight == kNetworkCapacity) return std::nullopt;
+        sum += message_term(messages_.identity_hash(s.network[a.message]));
+        ++in_flight;
+        break;
+      case Kind::crash:
+        --crashes;
+        sum += node_term(i, kDownHash) - node_term(i, nodes_.identity_hash(s.nodes[i]));
+        break;
+      case Kind::restart: {
+        const StepResult r = restarted_node(s, i);
+        sum += r.sum_delta;
+        restarted |= std::uint64_t{1} << i;
+        record_step(kNoRef, r.node);
+        break;
+      }
+    }
+    if (!ok) return std::nullopt;
+    sum += misc_term(misc_word(in_flight, drops, dups, crashes, proposals, restarted, violation)) -
+           misc_term(misc_word(s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
+                               restarted_bits(s), s.violation));
+    if (history != s.history)
+      sum += history_term(histories_.identity_hash(history)) - history_term(histories_.identity_hash(s.history));
+    return Successor{sum_hash::finish(sum, kPrimarySeed), in_flight <= bounds_.max_msgs};
   }
 
   bool within_boundary(const State& s) const { return s.in_flight <= bounds_.max_msgs; }
@@ -534,36 +591,94 @@ class RaftModel {
   using StepResult = NodeStepResult<MaxNodes>;
   using GhostResult = RecordResult<Violation>;
 
-  // One input to node i: run it on a copy, drain its outbox into the network,
-  // intern the result, record the transition in the ghost history. False
-  // when the input is refused or the network's capacity would be exceeded
-  // (never within the bounds).
-  template <class F>
-  bool input(State& s, std::size_t i, Kind kind, Ref arg, F&& f) const {
+  // The value the next client proposal carries (1, 2, ...).
+  Ref proposed_value(std::uint8_t proposals_left) const {
+    return static_cast<Ref>(std::uint64_t{bounds_.proposals} - proposals_left + 1);
+  }
+
+  // Runs one input on node nd (a copy) and, for persist, its disk.
+  bool run_input(Node& nd, Ref& disk_ref, Kind kind, Ref arg) const {
+    switch (kind) {
+      case Kind::deliver: nd.step(messages_.value(arg)); return true;
+      case Kind::timeout: nd.campaign(); return true;
+      case Kind::heartbeat: nd.broadcast_heartbeat(); return true;
+      case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;
+      case Kind::persist: {
+        const raft::PersistRequest request = nd.persist_request();
+        Disk d = disks_.value(disk_ref);
+        if (request.hard_state_changed && !bounds_.lossy_disk) d.hard_state = request.hard_state;
+        // Storage drops every entry at index >= first, then writes [first, last].
+        d.log.truncate_after(request.first - 1);
+        for (raft::Index k = request.first; k <= request.last; ++k)
+          if (!d.log.append(nd.log().at(k))) return false;
+        disk_ref = intern_disk(d);
+        nd.persisted(request);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  // One input to node i of s (arg: the delivered message, the proposed
+  // value, else 0), memoised: run it on a copy, drain its outbox, intern the
+  // results. ok is false when the input is refused or sends more than
+  // MaxNodes messages (never within the bounds).
+  StepResult step(const State& s, std::size_t i, Kind kind, Ref arg) const {
     const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
     const std::uint64_t h = key.hash();
     StepResult result;
-    if (!steps_.find(h, key, result)) {
-      Node after = node(s, i);
-      Ref disk_ref = s.disks[i];
-      result.ok = f(after, disk_ref);
-      for (const Message& m : after.messages()) {
-        if (result.sent_count == MaxNodes) {
-          result.ok = false;
-          break;
-        }
-        result.sent[result.sent_count++] = intern_message(m);
+    if (steps_.find(h, key, result)) return result;
+    Node after = node(s, i);
+    Ref disk_ref = s.disks[i];
+    result.ok = run_input(after, disk_ref, kind, arg);
+    for (const Message& m : after.messages()) {
+      if (result.sent_count == MaxNodes) {
+        result.ok = false;
+        break;
       }
-      after.clear_messages();
-      result.node = intern_node(after);
-      result.disk = disk_ref;
-      // History::record can only change the ghost or report a violation when
-      // the node leads, its commit index moved, or it passed the log's end.
-      const Node& before = node(s, i);
-      result.record = after.role() == raft::Role::leader || after.commit_index() != before.commit_index() ||
-                      after.commit_index() > after.log().last_index();
-      steps_.insert(h, key, result);
+      result.sent[result.sent_count++] = intern_message(m);
     }
+    after.clear_messages();
+    result.node = intern_node(after);
+    result.disk = disk_ref;
+    // History::record can only change the ghost or report a violation when
+    // the node leads, its commit index moved, or it passed the log's end.
+    const Node& before = node(s, i);
+    result.record = after.role() == raft::Role::leader || after.commit_index() != before.commit_index() ||
+                    after.commit_index() > after.log().last_index();
+    // The fingerprint terms this step swaps (the node's slot i is its id's,
+    // so a function of the key): the node's, the sent messages' (and the
+    // delivered one's), the disk's for persist (the only kind keyed by it).
+    std::uint64_t& d = result.sum_delta;
+    d = node_term(i, nodes_.identity_hash(result.node)) - node_term(i, nodes_.identity_hash(s.nodes[i]));
+    for (std::size_t k = 0; k < result.sent_count; ++k) d += message_term(messages_.identity_hash(result.sent[k]));
+    if (kind == Kind::deliver) d -= message_term(messages_.identity_hash(arg));
+    if (kind == Kind::persist)
+      d += disk_term(i, disks_.identity_hash(result.disk)) - disk_term(i, disks_.identity_hash(s.disks[i]));
+    steps_.insert(h, key, result);
+    return result;
+  }
+
+  // Node i + 1 restarted from its disk, memoised like a step: the key is
+  // the disk and the node's index (two nodes may have equal disks).
+  StepResult restarted_node(const State& s, std::size_t i) const {
+    const StepKey key{kNoRef, static_cast<Ref>(i), s.disks[i], Kind::restart};
+    const std::uint64_t h = key.hash();
+    StepResult result;
+    if (steps_.find(h, key, result)) return result;
+    const Disk& d = disk(s, i);
+    result.node = intern_node(Node::restart(options_for(id_of(i)), d.hard_state, d.log));
+    result.ok = true;
+    result.sum_delta = node_term(i, nodes_.identity_hash(result.node)) - node_term(i, kDownHash);
+    steps_.insert(h, key, result);
+    return result;
+  }
+
+  // Applies one input to node i of s in place: the node's step, its
+  // messages into the network, the ghost update. False when the input is
+  // refused or the network's capacity would be exceeded.
+  bool input(State& s, std::size_t i, Kind kind, Ref arg) const {
+    const StepResult result = step(s, i, kind, arg);
     if (!result.ok) return false;
     for (std::size_t k = 0; k < result.sent_count; ++k)
       if (!add_message(s, result.sent[k])) return false;
@@ -580,43 +695,65 @@ class RaftModel {
     if (s.violation == Violation::none) s.violation = result.violation;
   }
 
+  // The fingerprint is additive (sum_hash in model_support.hpp): one term
+  // per node slot (up: the node's hash; down: kDownHash), per disk slot, per
+  // message in flight, for the ghost history, and one for the small fields.
+  static constexpr std::uint64_t kDownHash = 0;
+  static constexpr auto kNodeSalts = [] {
+    std::array<std::uint64_t, MaxNodes> a{};
+    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(0, i);
+    return a;
+  }();
+  static constexpr auto kDiskSalts = [] {
+    std::array<std::uint64_t, MaxNodes> a{};
+    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(1, i);
+    return a;
+  }();
+  static std::uint64_t node_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kNodeSalts[slot]); }
+  static std::uint64_t disk_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kDiskSalts[slot]); }
+  static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
+  static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
+  static std::uint64_t misc_term(std::uint64_t word) { return sum_hash::term(word, sum_hash::salt(4, 0)); }
+  static std::uint64_t misc_word(std::size_t in_flight, std::uint8_t drops, std::uint8_t dups, std::uint8_t crashes,
+                                 std::uint8_t proposals, std::uint64_t restarted, Violation violation) {
+    return std::uint64_t{in_flight} | std::uint64_t{drops} << 8 | std::uint64_t{dups} << 16 |
+           std::uint64_t{crashes} << 24 | std::uint64_t{proposals} << 32 | restarted << 40 |
+           static_cast<std::uint64_t>(violation) << 48;
+  }
+  std::uint64_t restarted_bits(const State& s) const { return s.restarted & ((1u << bounds_.nodes) - 1u); }
+
   std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
     const Renaming& r = renamings_[ri];
-    std::array<std::size_t, MaxNodes> order{};  // the node renamed to j is hashed j-th
-    for (std::size_t i = 0; i < bounds_.nodes; ++i) order[r(id_of(i)) - 1u] = i;
-    Combiner h(seed);
-    std::uint64_t restarted = 0;
-    for (std::size_t j = 0; j < bounds_.nodes; ++j) {
-      const std::size_t i = order[j];
-      h.add(up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : std::uint64_t{0});
-      h.add(disks_.hash(s.disks[i], ri, seed, renamings_, cached));
+    std::uint64_t sum = 0, restarted = 0;
+    for (std::size_t i = 0; i < bounds_.nodes; ++i) {
+      const std::size_t j = r(id_of(i)) - 1u;  // node i + 1 is renamed to j + 1
+      sum += node_term(j, up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : kDownHash);
+      sum += disk_term(j, disks_.hash(s.disks[i], ri, seed, renamings_, cached));
       restarted |= std::uint64_t{(s.restarted >> i) & 1u} << j;
     }
-    combine_network(h, messages_, s.network, s.in_flight, ri, seed, renamings_, cached);
-    h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
-          std::uint64_t{s.proposals_left} << 24 | restarted << 32);
-    h.add(static_cast<std::uint64_t>(s.violation));
-    h.add(histories_.hash(s.history, ri, seed, renamings_, cached));
-    return h.value();
+    for (std::size_t k = 0; k < s.in_flight; ++k)
+      sum += message_term(messages_.hash(s.network[k], ri, seed, renamings_, cached));
+    sum += misc_term(
+        misc_word(s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted, s.violation));
+    sum += history_term(histories_.hash(s.history, ri, seed, renamings_, cached));
+    return sum_hash::finish(sum, seed);
   }
 
-  // hash_renamed(s, 0, kPrimarySeed, true), the search's hot path: reads
-  // only the pools' dense hash tables (a test checks the two agree).
-  std::uint64_t hash_primary(const State& s) const {
-    Combiner h(kPrimarySeed);
+  // The sum of hash_renamed(s, 0, kPrimarySeed, true), the search's hot
+  // path: reads only the pools' dense hash tables (a test checks the two agree).
+  std::uint64_t primary_sum(const State& s) const {
+    std::uint64_t sum = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      h.add(up(s, i) ? nodes_.identity_hash(s.nodes[i]) : std::uint64_t{0});
-      h.add(disks_.identity_hash(s.disks[i]));
+      sum += node_term(i, up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownHash);
+      sum += disk_term(i, disks_.identity_hash(s.disks[i]));
     }
-    h.add(std::uint64_t{s.in_flight});
-    for (std::size_t k = 0; k < s.in_flight; ++k) h.add(messages_.identity_hash(s.network[k]));
-    const std::uint64_t restarted = s.restarted & ((1u << bounds_.nodes) - 1u);
-    h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
-          std::uint64_t{s.proposals_left} << 24 | restarted << 32);
-    h.add(static_cast<std::uint64_t>(s.violation));
-    h.add(histories_.identity_hash(s.history));
-    return h.value();
+    for (std::size_t k = 0; k < s.in_flight; ++k) sum += message_term(messages_.identity_hash(s.network[k]));
+    sum += misc_term(misc_word(s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
+                               restarted_bits(s), s.violation));
+    sum += history_term(histories_.identity_hash(s.history));
+    return sum;
   }
+  std::uint64_t hash_primary(const State& s) const { return sum_hash::finish(primary_sum(s), kPrimarySeed); }
 
  public:
   // For tests: the fast path and the general one must agree.

@@ -3,6 +3,7 @@
 // the JSON trace replays step by step against a fresh model (fresh kernel
 // nodes, fresh intern pools).
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,18 +119,34 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
   std::vector<RaftModel<3>::State> frontier;
   model.init_states([&](const RaftModel<3>::State& s) { frontier.push_back(s); });
   std::size_t checked = 0;
+  std::size_t successors = 0;
+  std::set<int> kinds;
   for (int depth = 0; depth < 9 && !frontier.empty(); ++depth) {
     std::vector<RaftModel<3>::State> next;
     for (const auto& s : frontier) {
       ASSERT_TRUE(model.primary_hash_agrees(s));
       ++checked;
+      const std::uint64_t base = model.fingerprint_base(s);
+      ASSERT_EQ(model.fingerprint_from_base(base), model.fingerprint(s, synod::check::kPrimarySeed));
       model.actions(s, [&](const RaftModel<3>::Action& a) {
-        if (auto t = model.next_state(s, a); t && next.size() < 4000) next.push_back(*t);
+        // The incremental successor fingerprint must predict the built state.
+        const auto t = model.next_state(s, a);
+        const auto predicted = model.successor(s, base, a);
+        ASSERT_EQ(t.has_value(), predicted.has_value());
+        if (!t) return;
+        ++successors;
+        kinds.insert(static_cast<int>(a.kind));
+        ASSERT_EQ(predicted->fingerprint, model.fingerprint(*t, synod::check::kPrimarySeed))
+            << RaftModel<3>::kind_name(a.kind);
+        ASSERT_EQ(predicted->within_boundary, model.within_boundary(*t));
+        if (next.size() < 4000) next.push_back(*t);
       });
     }
     frontier = std::move(next);
   }
   EXPECT_GT(checked, 10000u);
+  EXPECT_GT(successors, 50000u);
+  EXPECT_EQ(kinds.size(), 9u);  // every kind of action was compared
 }
 
 TEST(CheckRaftModel, LossyDiskBreaksElectionSafetyWithAReplayableTrace) {

@@ -370,9 +370,11 @@ class Engine {
   struct alignas(64) ChunkOutput {
     std::vector<Candidate> candidates;
     std::vector<std::optional<State>> states;
+    std::vector<Action> actions;  // incremental models: the candidates' actions
     void clear() {
       candidates.clear();
       states.clear();
+      actions.clear();
     }
   };
   // A per-thread filter in front of the seen set: a direct-mapped table of
@@ -396,6 +398,8 @@ class Engine {
   }
   struct alignas(64) PerThread {
     std::vector<Action> actions;
+    bool diverged = false;  // a rebuilt successor did not match its candidate
+    std::vector<std::pair<Fp, std::uint32_t>> fingerprints;  // incremental: one state's successors
     std::vector<Fp> recent = std::vector<Fp>(std::size_t{1} << kRecentBits);  // normalised; 0: empty
     std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
     int violated_property = -1;
@@ -408,7 +412,14 @@ class Engine {
     detail::WorkerPool pool(options_.threads);
     std::vector<std::optional<State>> level;
     std::vector<std::optional<State>> next_level;
-    if (!discover_initial([&](const State& s, std::uint64_t) { level.emplace_back(s); })) return;
+    constexpr bool kIncremental = IncrementalModel<M> && std::is_same_v<Fp, std::uint64_t>;
+    const bool incremental = kIncremental && !options_.symmetry;
+    std::vector<std::uint64_t> sums, next_sums;  // incremental: each level state's fingerprint base
+    if (!discover_initial([&](const State& s, std::uint64_t) {
+          level.emplace_back(s);
+          if constexpr (kIncremental) sums.push_back(model_.fingerprint_base(s));
+        }))
+      return;
 
     std::vector<ChunkOutput> chunks;                              // per chunk, reused across levels
     std::vector<PerThread> per_thread(options_.threads);  // reused across levels
@@ -417,6 +428,13 @@ class Engine {
     std::uint64_t base = 0;   // id of level[0]
     std::uint64_t depth = 0;
     std::atomic<std::uint64_t> generated{report_.states_generated};
+    // Incremental models fingerprint successors without building them; the
+    // winners are then built from their parents and actions (never carried).
+    const bool carry = kCarryStates && !incremental;
+    // Candidates that carry states are first probed against the seen set
+    // (read-only), so the states of known ones are not kept; small ones go
+    // straight to the merge, whose insert is the only probe they need.
+    const bool probe = carry;
 
     while (!level.empty()) {
       report_.max_depth = depth;
@@ -437,7 +455,8 @@ class Engine {
       // 1. expand: read-only look-ups in the seen set.
       std::atomic<std::size_t> next_chunk{0};
       pool.run(threads, [&](unsigned t) {
-        std::vector<Action>& acts = per_thread[t].actions;
+        PerThread& pt = per_thread[t];
+        std::vector<Action>& acts = pt.actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
@@ -451,11 +470,16 @@ class Engine {
           // find the lines evicted again.
           std::size_t probed = 0, kept = 0;
           auto probe_until = [&](std::size_t stop) {
+            if (!probe) {
+              probed = kept = stop;
+              return;
+            }
             for (; probed < stop; ++probed) {
               if (seen_.contains(out.candidates[probed].fp)) continue;
               if (kept != probed) {
                 out.candidates[kept] = out.candidates[probed];
-                if constexpr (kCarryStates) out.states[kept] = std::move(out.states[probed]);
+                if (carry) out.states[kept] = std::move(out.states[probed]);
+                if (incremental) out.actions[kept] = out.actions[probed];
               }
               ++kept;
             }
@@ -464,25 +488,50 @@ class Engine {
             const State& s = *level[p];
             collect_actions(s, acts);
             const std::size_t previous = out.candidates.size();
-            for (std::uint32_t i = 0; i < acts.size(); ++i) {
-              auto next = model_.next_state(s, acts[i]);
-              if (!next) continue;
-              ++made;
-              if (!model_.within_boundary(*next)) continue;
-              const Fp f = fingerprint(*next);
-              Fp& recent = per_thread[t].recent[recent_slot(f)];
+            // A successor within the boundary becomes a candidate unless this
+            // thread saw its fingerprint recently.
+            auto offer = [&](const Fp& f, std::uint32_t i, std::optional<State>& next) {
+              Fp& recent = pt.recent[recent_slot(f)];
               const Fp normalised = FingerprintTraits<Fp>::normalise(f);
-              if (recent == normalised) continue;
+              if (recent == normalised) return;
               recent = normalised;
-              seen_.prefetch(f);
+              if (probe) seen_.prefetch(f);
               out.candidates.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
-              if constexpr (kCarryStates) out.states.push_back(std::move(next));
+              if (carry) out.states.push_back(std::move(next));
+              if (incremental) out.actions.push_back(acts[i]);
+            };
+            if (incremental) {
+              // Two passes: all successors' fingerprints (their recent-filter
+              // slots prefetched), then the filter; the misses overlap.
+              auto& fps = pt.fingerprints;
+              fps.clear();
+              if constexpr (kIncremental) {
+                for (std::uint32_t i = 0; i < acts.size(); ++i) {
+                  const std::optional<Successor> succ = model_.successor(s, sums[p], acts[i]);
+                  if (!succ) continue;
+                  ++made;
+                  if (!succ->within_boundary) continue;
+                  detail::prefetch(&pt.recent[recent_slot(succ->fingerprint)]);
+                  fps.emplace_back(succ->fingerprint, i);
+                }
+              }
+              std::optional<State> none;
+              for (const auto& [f, i] : fps) offer(f, i, none);
+            } else {
+              for (std::uint32_t i = 0; i < acts.size(); ++i) {
+                std::optional<State> next = model_.next_state(s, acts[i]);
+                if (!next) continue;
+                ++made;
+                if (!model_.within_boundary(*next)) continue;
+                offer(fingerprint(*next), i, next);
+              }
             }
             probe_until(previous);
           }
           probe_until(out.candidates.size());
           out.candidates.resize(kept);
-          if constexpr (kCarryStates) out.states.resize(kept);
+          if (carry) out.states.resize(kept);
+          if (incremental) out.actions.resize(kept);
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
           if (t == 0) progress(total, n - std::min(n, end), depth);
         }
@@ -521,6 +570,7 @@ class Engine {
       const std::uint64_t next_base = base + n;
       next_level.clear();
       next_level.resize(total);
+      if (incremental) next_sums.assign(total, 0);
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.
@@ -528,6 +578,7 @@ class Engine {
         pt.first_violation = std::numeric_limits<std::uint64_t>::max();
         pt.violated_property = -1;
         pt.reached = reached_;
+        pt.diverged = false;
       }
       next_chunk = 0;
       pool.run(threads, [&](unsigned t) {
@@ -541,8 +592,24 @@ class Engine {
             const Candidate& cand = chunks[c].candidates[k];
             if (!(cand.action & kWinner)) continue;
             const std::uint32_t a = cand.action & ~kWinner;
-            if constexpr (kCarryStates) {
+            PerThread& pt = per_thread[t];
+            if (carry) {
               next_level[pos] = std::move(chunks[c].states[k]);
+            } else if (incremental) {
+              next_level[pos] = model_.next_state(*level[cand.parent], chunks[c].actions[k]);
+              // The built state must be the one fingerprinted (a correct
+              // successor()); anything else would make the search unsound.
+              if (!next_level[pos]) {
+                pt.diverged = true;
+                break;
+              }
+              if constexpr (kIncremental) {
+                next_sums[pos] = model_.fingerprint_base(*next_level[pos]);
+                if (model_.fingerprint_from_base(next_sums[pos]) != cand.fp) {
+                  pt.diverged = true;
+                  break;
+                }
+              }
             } else {
               const State& parent = *level[cand.parent];
               if (expanded != cand.parent) {
@@ -550,9 +617,14 @@ class Engine {
                 expanded = cand.parent;
               }
               next_level[pos] = model_.next_state(parent, acts[a]);
+              // Rebuilding must give the state that was fingerprinted (a
+              // deterministic model); anything else would make the search unsound.
+              if (!next_level[pos] || fingerprint(*next_level[pos]) != cand.fp) {
+                pt.diverged = true;
+                break;
+              }
             }
             parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
-            PerThread& pt = per_thread[t];
             const int v = evaluate(*next_level[pos], pt.reached);
             if (v >= 0 && pos < pt.first_violation) {
               pt.first_violation = pos;
@@ -563,6 +635,10 @@ class Engine {
         }
       });
       report_.states_generated = generated.load();
+      for (unsigned t = 0; t < threads; ++t)
+        if (per_thread[t].diverged)
+          throw std::logic_error(incremental ? "the model's successor() fingerprint differs from the state next_state() builds"
+                                             : "a rebuilt successor differs from the one first generated (model not deterministic?)");
       for (unsigned t = 0; t < threads; ++t) reached_ |= per_thread[t].reached;
       std::uint64_t worst = std::numeric_limits<std::uint64_t>::max();
       int property = -1;
@@ -578,6 +654,7 @@ class Engine {
         return;
       }
       level.swap(next_level);
+      sums.swap(next_sums);
       base = next_base;
       ++depth;
     }

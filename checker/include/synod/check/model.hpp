@@ -26,6 +26,9 @@
 //   format_action(state, action)         one human line: who did what to whom
 //   format_change(before, after)         what changed, for numbered trace steps
 //   format_state(state)                  a whole state (the trace's first step)
+//   fingerprint_base(state),             a successor's fingerprint without building
+//   successor(state, base, action)       it (IncrementalModel below); the BFS then
+//                                        builds only the successors it keeps
 #pragma once
 
 #include <concepts>
@@ -87,6 +90,29 @@ concept Model = requires(const M& m, const typename M::State& s, const typename 
 template <class M>
 concept SymmetricModel = Model<M> && requires(const M& m, const typename M::State& s, std::uint64_t seed) {
   { m.canonical_fingerprint(s, seed) } -> std::same_as<std::uint64_t>;
+};
+
+// What IncrementalModel::successor tells of next_state(state, action)
+// without building it.
+struct Successor {
+  std::uint64_t fingerprint;  // fingerprint(next, kPrimarySeed)
+  bool within_boundary;       // within_boundary(next)
+};
+
+// A model whose successors' primary fingerprints are cheaper than the
+// successors: successor(s, fingerprint_base(s), a) is nullopt exactly when
+// next_state(s, a) is, and otherwise equals what the built state gives. The
+// BFS (64-bit fingerprints, no --symmetry) then fingerprints every successor
+// this way and calls next_state only for the new ones; it checks each built
+// state's fingerprint (fingerprint_from_base of its fingerprint_base, which
+// it keeps for the state's own expansion) against the predicted one and
+// stops with an error if they ever differ.
+template <class M>
+concept IncrementalModel = Model<M> && requires(const M& m, const typename M::State& s, const typename M::Action& a,
+                                                std::uint64_t base) {
+  { m.fingerprint_base(s) } -> std::same_as<std::uint64_t>;
+  { m.fingerprint_from_base(base) } -> std::same_as<std::uint64_t>;  // == fingerprint(s, kPrimarySeed)
+  { m.successor(s, base, a) } -> std::same_as<std::optional<Successor>>;
 };
 
 template <class M>

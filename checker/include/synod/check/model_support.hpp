@@ -56,6 +56,23 @@ class Combiner {
   std::uint64_t h_;
 };
 
+// An additive fingerprint: the state's hash is finish(sum of terms), one
+// term per component, term(component hash, salt of the component's slot).
+// The sum is a multiset hash (equal messages in flight add equal terms, in
+// any order), and a successor's sum is its parent's with the changed terms
+// swapped, so a model can compute a successor's fingerprint from a memoised
+// step without building the successor (IncrementalModel in model.hpp).
+// Terms are strong mixes of distinct (hash, salt) pairs, so two different
+// states' sums are equal with probability about 2^-64, like any fingerprint.
+namespace sum_hash {
+// Salt of slot `index` of component kind `kind` (a few kinds, a few slots).
+constexpr std::uint64_t salt(std::uint64_t kind, std::uint64_t index) {
+  return Hasher::mix(0x8a5cd789635d2dffULL + kind * 0x9e3779b97f4a7c15ULL + index);
+}
+constexpr std::uint64_t term(std::uint64_t hash, std::uint64_t salt) { return Hasher::mix(hash ^ salt); }
+constexpr std::uint64_t finish(std::uint64_t sum, std::uint64_t seed) { return Hasher::mix(sum ^ seed); }
+}  // namespace sum_hash
+
 // The hash of a memo key made of two 64-bit words (pack references and small
 // enums into them).
 inline std::uint64_t memo_key_hash(std::uint64_t a, std::uint64_t b) {
@@ -238,6 +255,9 @@ struct NodeStepResult {
   std::uint8_t sent_count = 0;
   bool ok = false;     // false: refused, or it sent more than MaxSent
   bool record = true;  // false: the model knows the ghost cannot change nor see a violation
+  // For models with additive fingerprints (sum_hash): what the step adds to
+  // the state's sum (new terms minus old ones), a function of the key.
+  std::uint64_t sum_delta = 0;
 };
 
 // One ghost-history update: (history, node before, node after) ->
