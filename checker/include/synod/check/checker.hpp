@@ -371,10 +371,14 @@ class Engine {
     std::vector<Candidate> candidates;
     std::vector<std::optional<State>> states;
     std::vector<Action> actions;  // incremental models: the candidates' actions
+    // With T > 1 merging threads: owned[t] lists (position << 8 | shard) of
+    // the candidates whose seen-set shard thread t owns, in order.
+    std::vector<std::vector<std::uint32_t>> owned;
     void clear() {
       candidates.clear();
       states.clear();
       actions.clear();
+      for (auto& o : owned) o.clear();
     }
   };
   // A per-thread filter in front of the seen set: a direct-mapped table of
@@ -532,6 +536,13 @@ class Engine {
           out.candidates.resize(kept);
           if (carry) out.states.resize(kept);
           if (incremental) out.actions.resize(kept);
+          if (threads > 1) {
+            out.owned.resize(threads);
+            for (std::size_t k = 0; k < kept; ++k) {
+              const std::size_t shard = SeenSet<Fp>::shard_of(out.candidates[k].fp);
+              out.owned[shard % threads].push_back(static_cast<std::uint32_t>(k << 8 | shard));
+            }
+          }
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
           if (t == 0) progress(total, n - std::min(n, end), depth);
         }
@@ -539,24 +550,32 @@ class Engine {
 
       // 2. merge: each shard owned by one thread, candidates in chunk order.
       winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
+      static_assert(SeenSet<Fp>::kShards <= 256, "owned lists keep the shard in 8 bits");
       pool.run(threads, [&](unsigned t) {
+        // Prefetch kAhead candidates ahead (a hint: a table that grows
+        // meanwhile only makes it miss).
+        constexpr std::size_t kAhead = 16;
         for (std::size_t c = 0; c < nchunks; ++c) {
           std::vector<Candidate>& cands = chunks[c].candidates;
-          // Prefetch kAhead candidates ahead (a hint: a table that grows
-          // meanwhile only makes it miss).
-          constexpr std::size_t kAhead = 16;
-          for (std::size_t k = 0; k < std::min(kAhead, cands.size()); ++k)
-            if (SeenSet<Fp>::shard_of(cands[k].fp) % threads == t) seen_.prefetch(cands[k].fp);
-          for (std::size_t k = 0; k < cands.size(); ++k) {
-            if (k + kAhead < cands.size() && SeenSet<Fp>::shard_of(cands[k + kAhead].fp) % threads == t)
-              seen_.prefetch(cands[k + kAhead].fp);
-            Candidate& cand = cands[k];
-            const std::size_t shard = SeenSet<Fp>::shard_of(cand.fp);
-            if (shard % threads != t) continue;
+          auto insert = [&](Candidate& cand, std::size_t shard) {
             if (seen_.insert_in_shard(shard, cand.fp)) {
               cand.action |= kWinner;
               ++winners[t * nchunks + c];
             }
+          };
+          if (threads == 1) {
+            for (std::size_t k = 0; k < std::min(kAhead, cands.size()); ++k) seen_.prefetch(cands[k].fp);
+            for (std::size_t k = 0; k < cands.size(); ++k) {
+              if (k + kAhead < cands.size()) seen_.prefetch(cands[k + kAhead].fp);
+              insert(cands[k], SeenSet<Fp>::shard_of(cands[k].fp));
+            }
+            continue;
+          }
+          const std::vector<std::uint32_t>& own = chunks[c].owned[t];
+          for (std::size_t j = 0; j < std::min(kAhead, own.size()); ++j) seen_.prefetch(cands[own[j] >> 8].fp);
+          for (std::size_t j = 0; j < own.size(); ++j) {
+            if (j + kAhead < own.size()) seen_.prefetch(cands[own[j + kAhead] >> 8].fp);
+            insert(cands[own[j] >> 8], own[j] & 0xffu);
           }
         }
       });
