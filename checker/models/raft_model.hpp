@@ -268,7 +268,10 @@ class RaftModel {
     std::uint64_t sum = base;
     std::size_t in_flight = s.in_flight;
     std::uint8_t drops = s.drops_left, dups = s.dups_left, crashes = s.crashes_left, proposals = s.proposals_left;
-    std::uint64_t restarted = restarted_bits(s);
+    std::uint64_t restarting = 0;  // restart: the node's bit
+    // The budgets and restart bits change only by these kinds (and the
+    // violation by any ghost update).
+    const bool small_fields_changed = a.kind == Kind::propose || a.kind >= Kind::drop;
     Ref history = s.history;
     Violation violation = s.violation;
     auto record_step = [&](Ref before, Ref after) {
@@ -281,7 +284,7 @@ class RaftModel {
       --in_flight;
     };
     auto apply = [&](Kind kind, Ref arg) {
-      const StepResult r = step(s, i, kind, arg);
+      const StepResult& r = step(s, i, kind, arg);
       if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
       in_flight += r.sent_count;
       sum += r.sum_delta;
@@ -318,17 +321,18 @@ class RaftModel {
         sum += node_term(i, kDownHash) - node_term(i, nodes_.identity_hash(s.nodes[i]));
         break;
       case Kind::restart: {
-        const StepResult r = restarted_node(s, i);
+        const StepResult& r = restarted_node(s, i);
         sum += r.sum_delta;
-        restarted |= std::uint64_t{1} << i;
+        restarting = std::uint64_t{1} << i;
         record_step(kNoRef, r.node);
         break;
       }
     }
     if (!ok) return std::nullopt;
-    sum += misc_term(misc_word(in_flight, drops, dups, crashes, proposals, restarted, violation)) -
-           misc_term(misc_word(s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
-                               restarted_bits(s), s.violation));
+    if (small_fields_changed || violation != s.violation)
+      sum += misc_term(misc_word(drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation)) -
+             misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s),
+                                 s.violation));
     if (history != s.history)
       sum += history_term(histories_.identity_hash(history)) - history_term(histories_.identity_hash(s.history));
     return Successor{sum_hash::finish(sum, kPrimarySeed), in_flight <= bounds_.max_msgs};
@@ -356,12 +360,12 @@ class RaftModel {
   // Completeness) run on every distinct state over the nodes that are up.
   std::span<const Property<RaftModel>> properties() const { return kProperties; }
 
-  Violation cluster_violation(const State& s) const {
-    std::array<const Node*, MaxNodes> up_nodes{};
+  // The nodes that are up, for the cluster checks.
+  std::span<const Node* const> up_nodes_of(const State& s, std::array<const Node*, MaxNodes>& out) const {
     std::size_t count = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i)
-      if (up(s, i)) up_nodes[count++] = &node(s, i);
-    return history(s).check_cluster(std::span<const Node* const>(up_nodes.data(), count));
+      if (up(s, i)) out[count++] = &node(s, i);
+    return std::span<const Node* const>(out.data(), count);
   }
 
   std::size_t interned_bytes() const {
@@ -623,11 +627,20 @@ class RaftModel {
   // value, else 0), memoised: run it on a copy, drain its outbox, intern the
   // results. ok is false when the input is refused or sends more than
   // MaxNodes messages (never within the bounds).
-  StepResult step(const State& s, std::size_t i, Kind kind, Ref arg) const {
+  // The reference stays valid until the next step (the memo's contract).
+  const StepResult& step(const State& s, std::size_t i, Kind kind, Ref arg) const {
     const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
     const std::uint64_t h = key.hash();
+    if (const StepResult* found = steps_.lookup(h, key)) [[likely]]
+      return *found;
+    return compute_step(s, i, key, h);
+  }
+
+  [[gnu::noinline]] const StepResult& compute_step(const State& s, std::size_t i, const StepKey& key,
+                                                    std::uint64_t h) const {
+    const Kind kind = key.kind;
+    const Ref arg = key.arg;
     StepResult result;
-    if (steps_.find(h, key, result)) return result;
     Node after = node(s, i);
     Ref disk_ref = s.disks[i];
     result.ok = run_input(after, disk_ref, kind, arg);
@@ -656,29 +669,29 @@ class RaftModel {
     if (kind == Kind::persist)
       d += disk_term(i, disks_.identity_hash(result.disk)) - disk_term(i, disks_.identity_hash(s.disks[i]));
     steps_.insert(h, key, result);
-    return result;
+    return *steps_.lookup(h, key);
   }
 
   // Node i + 1 restarted from its disk, memoised like a step: the key is
   // the disk and the node's index (two nodes may have equal disks).
-  StepResult restarted_node(const State& s, std::size_t i) const {
+  const StepResult& restarted_node(const State& s, std::size_t i) const {
     const StepKey key{kNoRef, static_cast<Ref>(i), s.disks[i], Kind::restart};
     const std::uint64_t h = key.hash();
+    if (const StepResult* found = steps_.lookup(h, key)) return *found;
     StepResult result;
-    if (steps_.find(h, key, result)) return result;
     const Disk& d = disk(s, i);
     result.node = intern_node(Node::restart(options_for(id_of(i)), d.hard_state, d.log));
     result.ok = true;
     result.sum_delta = node_term(i, nodes_.identity_hash(result.node)) - node_term(i, kDownHash);
     steps_.insert(h, key, result);
-    return result;
+    return *steps_.lookup(h, key);
   }
 
   // Applies one input to node i of s in place: the node's step, its
   // messages into the network, the ghost update. False when the input is
   // refused or the network's capacity would be exceeded.
   bool input(State& s, std::size_t i, Kind kind, Ref arg) const {
-    const StepResult result = step(s, i, kind, arg);
+    const StepResult& result = step(s, i, kind, arg);
     if (!result.ok) return false;
     for (std::size_t k = 0; k < result.sent_count; ++k)
       if (!add_message(s, result.sent[k])) return false;
@@ -714,11 +727,11 @@ class RaftModel {
   static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
   static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
   static std::uint64_t misc_term(std::uint64_t word) { return sum_hash::term(word, sum_hash::salt(4, 0)); }
-  static std::uint64_t misc_word(std::size_t in_flight, std::uint8_t drops, std::uint8_t dups, std::uint8_t crashes,
-                                 std::uint8_t proposals, std::uint64_t restarted, Violation violation) {
-    return std::uint64_t{in_flight} | std::uint64_t{drops} << 8 | std::uint64_t{dups} << 16 |
-           std::uint64_t{crashes} << 24 | std::uint64_t{proposals} << 32 | restarted << 40 |
-           static_cast<std::uint64_t>(violation) << 48;
+  // The small fields (the number in flight is the network's: not here).
+  static std::uint64_t misc_word(std::uint8_t drops, std::uint8_t dups, std::uint8_t crashes, std::uint8_t proposals,
+                                 std::uint64_t restarted, Violation violation) {
+    return std::uint64_t{drops} | std::uint64_t{dups} << 8 | std::uint64_t{crashes} << 16 |
+           std::uint64_t{proposals} << 24 | restarted << 32 | static_cast<std::uint64_t>(violation) << 48;
   }
   std::uint64_t restarted_bits(const State& s) const { return s.restarted & ((1u << bounds_.nodes) - 1u); }
 
@@ -734,7 +747,7 @@ class RaftModel {
     for (std::size_t k = 0; k < s.in_flight; ++k)
       sum += message_term(messages_.hash(s.network[k], ri, seed, renamings_, cached));
     sum += misc_term(
-        misc_word(s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted, s.violation));
+        misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted, s.violation));
     sum += history_term(histories_.hash(s.history, ri, seed, renamings_, cached));
     return sum_hash::finish(sum, seed);
   }
@@ -748,7 +761,7 @@ class RaftModel {
       sum += disk_term(i, disks_.identity_hash(s.disks[i]));
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) sum += message_term(messages_.identity_hash(s.network[k]));
-    sum += misc_term(misc_word(s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
+    sum += misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
                                restarted_bits(s), s.violation));
     sum += history_term(histories_.identity_hash(s.history));
     return sum;
@@ -764,9 +777,14 @@ class RaftModel {
   static bool not_recorded(const RaftModel&, const State& s) {
     return s.violation != V;
   }
-  template <Violation V>
-  static bool cluster_ok(const RaftModel& m, const State& s) {
-    return m.cluster_violation(s) != V;
+  static bool log_matching_ok(const RaftModel& m, const State& s) {
+    std::array<const Node*, MaxNodes> up_nodes{};
+    return History::log_matching_holds(m.up_nodes_of(s, up_nodes));
+  }
+  static bool leader_completeness_ok(const RaftModel& m, const State& s) {
+    if (m.history(s).committed_count() == 0) return true;
+    std::array<const Node*, MaxNodes> up_nodes{};
+    return m.history(s).leader_completeness_holds(m.up_nodes_of(s, up_nodes));
   }
   static bool leader_elected(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 1; }
   static bool entry_committed(const RaftModel& m, const State& s) { return m.history(s).committed_count() >= 1; }
@@ -782,8 +800,8 @@ class RaftModel {
   static constexpr std::array<Property<RaftModel>, 12> kProperties{
       Property<RaftModel>::always("ElectionSafety", &not_recorded<Violation::election_safety>),
       Property<RaftModel>::always("LeaderAppendOnly", &not_recorded<Violation::leader_append_only>),
-      Property<RaftModel>::always("LogMatching", &cluster_ok<Violation::log_matching>),
-      Property<RaftModel>::always("LeaderCompleteness", &cluster_ok<Violation::leader_completeness>),
+      Property<RaftModel>::always("LogMatching", &log_matching_ok),
+      Property<RaftModel>::always("LeaderCompleteness", &leader_completeness_ok),
       Property<RaftModel>::always("StateMachineSafety", &not_recorded<Violation::state_machine_safety>),
       Property<RaftModel>::always("CommitIndexNeverDecreases", &not_recorded<Violation::commit_decreased>),
       Property<RaftModel>::always("CommitIndexWithinLog", &not_recorded<Violation::commit_past_log>),

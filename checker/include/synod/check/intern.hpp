@@ -173,20 +173,26 @@ class Memo {
   Memo& operator=(const Memo&) = delete;
 
   bool find(std::uint64_t hash, const Key& key, Value& out) const {
+    const Value* v = lookup(hash, key);
+    if (v == nullptr) return false;
+    out = *v;
+    return true;
+  }
+
+  // The value stored for key, or nullptr. The pointer is into this thread's
+  // cache: valid until this thread's next lookup or insert in a Memo of this
+  // type.
+  const Value* lookup(std::uint64_t hash, const Key& key) const {
     CacheSlot& c = cache_slot(hash);
-    if (c.owner == id_ && c.hash == hash && c.key == key) {
-      out = c.value;
-      return true;
-    }
+    if (c.owner == id_ && c.hash == hash && c.key == key) return &c.value;
     const Table* t = shards_[hash & (kShards - 1)].table.load(std::memory_order_acquire);
-    if (t == nullptr) return false;
+    if (t == nullptr) return nullptr;
     for (std::size_t i = (hash >> 6) & t->mask;; i = (i + 1) & t->mask) {
       const Slot& slot = t->slots[i];
-      if (!slot.used.load(std::memory_order_acquire)) return false;
+      if (!slot.used.load(std::memory_order_acquire)) return nullptr;
       if (slot.hash == hash && slot.key == key) {
-        out = slot.value;
-        c = CacheSlot{id_, hash, key, out};
-        return true;
+        c = CacheSlot{id_, hash, key, slot.value};
+        return &c.value;
       }
     }
   }

@@ -74,9 +74,10 @@ constexpr std::uint64_t finish(std::uint64_t sum, std::uint64_t seed) { return H
 }  // namespace sum_hash
 
 // The hash of a memo key made of two 64-bit words (pack references and small
-// enums into them).
+// enums into them). It only places keys in memo tables (equal keys are then
+// compared), so one strong mix is enough.
 inline std::uint64_t memo_key_hash(std::uint64_t a, std::uint64_t b) {
-  return Hasher::mix(a * 0x9e3779b97f4a7c15ULL ^ Hasher::mix(b + 0x632be59bd9b4e019ULL));
+  return Hasher::mix(a * 0x9e3779b97f4a7c15ULL ^ std::rotl(b, 29) ^ 0x632be59bd9b4e019ULL);
 }
 
 // ------------------------------------------------------------- components

@@ -129,19 +129,33 @@ class History {
   // Checks Log Matching and Leader Completeness across the nodes that are up.
   template <class Node>
   Violation check_cluster(std::span<const Node* const> up) const {
+    if (!log_matching_holds(up)) return Violation::log_matching;
+    if (!leader_completeness_holds(up)) return Violation::leader_completeness;
+    return Violation::none;
+  }
+
+  // Log Matching: every two logs of nodes that are up match.
+  template <class Node>
+  static bool log_matching_holds(std::span<const Node* const> up) {
     for (std::size_t a = 0; a < up.size(); ++a)
       for (std::size_t b = a + 1; b < up.size(); ++b)
-        if (!logs_match(up[a]->log(), up[b]->log())) return Violation::log_matching;
+        if (!logs_match(up[a]->log(), up[b]->log())) return false;
+    return true;
+  }
+
+  // Leader Completeness: a leader (up) of a term after the one in which an
+  // entry was first committed has that entry.
+  template <class Node>
+  bool leader_completeness_holds(std::span<const Node* const> up) const {
     for (const Node* n : up) {
       if (n->role() != raft::Role::leader) continue;
       for (Index i = 1; i <= committed_.size(); ++i) {
         const Committed& c = committed_[i - 1];
-        if (n->term() > c.first_seen_in &&
-            (i > n->log().last_index() || !(n->log().at(i) == c.entry)))
-          return Violation::leader_completeness;
+        if (n->term() > c.first_seen_in && (i > n->log().last_index() || !(n->log().at(i) == c.entry)))
+          return false;
       }
     }
-    return Violation::none;
+    return true;
   }
 
   // Who led `term`, if anyone ever did.
