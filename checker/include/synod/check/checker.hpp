@@ -414,13 +414,19 @@ class Engine {
 
   void run_bfs() {
     detail::WorkerPool pool(options_.threads);
-    std::vector<std::optional<State>> level;
-    std::vector<std::optional<State>> next_level;
+    // Levels are the search's biggest arrays after the seen set: huge pages
+    // spare them a page fault every 4 KiB as they grow. They only grow: a
+    // level is its first level_size entries (the rest are stale states that
+    // the next levels overwrite), so no serial step re-creates them.
+    std::vector<std::optional<State>, HugePageAllocator<std::optional<State>>> level, next_level;
+    std::size_t level_size = 0;
     constexpr bool kIncremental = IncrementalModel<M> && std::is_same_v<Fp, std::uint64_t>;
     const bool incremental = kIncremental && !options_.symmetry;
-    std::vector<std::uint64_t> sums, next_sums;  // incremental: each level state's fingerprint base
+    // Incremental models: each level state's fingerprint base.
+    std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> sums, next_sums;
     if (!discover_initial([&](const State& s, std::uint64_t) {
           level.emplace_back(s);
+          ++level_size;
           if constexpr (kIncremental) sums.push_back(model_.fingerprint_base(s));
         }))
       return;
@@ -440,15 +446,15 @@ class Engine {
     // straight to the merge, whose insert is the only probe they need.
     const bool probe = carry;
 
-    while (!level.empty()) {
+    while (level_size > 0) {
       report_.max_depth = depth;
       if (options_.max_depth != 0 && depth >= options_.max_depth) {
         report_.complete = false;
         break;
       }
-      if (level.size() > std::numeric_limits<std::uint32_t>::max())
+      if (level_size > std::numeric_limits<std::uint32_t>::max())
         throw std::length_error("a BFS level holds more than 2^32 states");
-      const std::size_t n = level.size();
+      const std::size_t n = level_size;
       const std::size_t nchunks = (n + kChunk - 1) / kChunk;
       // Small levels run on one thread: spawning and joining would cost more.
       // The result does not depend on the thread count, so this changes nothing else.
@@ -587,9 +593,8 @@ class Engine {
       }
       const std::size_t total = offsets[nchunks];
       const std::uint64_t next_base = base + n;
-      next_level.clear();
-      next_level.resize(total);
-      if (incremental) next_sums.assign(total, 0);
+      if (next_level.size() < total) next_level.resize(total);
+      if (incremental && next_sums.size() < total) next_sums.resize(total);
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.
@@ -673,6 +678,7 @@ class Engine {
         return;
       }
       level.swap(next_level);
+      level_size = total;
       sums.swap(next_sums);
       base = next_base;
       ++depth;
