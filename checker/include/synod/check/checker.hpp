@@ -373,7 +373,7 @@ class Engine {
     std::vector<Action> actions;  // incremental models: the candidates' actions
     // With T > 1 merging threads: owned[t] lists (position << 8 | shard) of
     // the candidates whose seen-set shard thread t owns, in order.
-    std::vector<std::vector<std::uint32_t>> owned;
+    std::vector<std::vector<std::uint64_t>> owned;
     void clear() {
       candidates.clear();
       states.clear();
@@ -473,7 +473,8 @@ class Engine {
           ChunkOutput& out = chunks[c];
           std::uint64_t made = 0;
           const std::size_t end = std::min(n, (c + 1) * kChunk);
-          // Software pipelining: a state's successors are appended with
+          // When built states are carried, known ones are dropped here:
+          // software pipelining, a state's successors are appended with
           // their seen-set slots prefetched, and probed (seen ones removed
           // in place) after the next state's successors are generated, so
           // the cache misses overlap with work. Probing much later would
@@ -546,7 +547,7 @@ class Engine {
             out.owned.resize(threads);
             for (std::size_t k = 0; k < kept; ++k) {
               const std::size_t shard = SeenSet<Fp>::shard_of(out.candidates[k].fp);
-              out.owned[shard % threads].push_back(static_cast<std::uint32_t>(k << 8 | shard));
+              out.owned[shard % threads].push_back(std::uint64_t{k} << 8 | shard);
             }
           }
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
@@ -577,7 +578,7 @@ class Engine {
             }
             continue;
           }
-          const std::vector<std::uint32_t>& own = chunks[c].owned[t];
+          const std::vector<std::uint64_t>& own = chunks[c].owned[t];
           for (std::size_t j = 0; j < std::min(kAhead, own.size()); ++j) seen_.prefetch(cands[own[j] >> 8].fp);
           for (std::size_t j = 0; j < own.size(); ++j) {
             if (j + kAhead < own.size()) seen_.prefetch(cands[own[j + kAhead] >> 8].fp);
