@@ -454,15 +454,7 @@ class PaxosModel {
       Node after = node(s, i);
       Ref disk_ref = s.disks[i];
       f(after, disk_ref);
-      result.ok = true;
-      for (const Message& m : after.messages()) {
-        if (result.sent_count == result.sent.size()) {
-          result.ok = false;
-          break;
-        }
-        result.sent[result.sent_count++] = intern_message(m);
-      }
-      after.clear_messages();
+      result.ok = result.take_outbox(after, [this](const Message& m) { return intern_message(m); });
       result.node = intern_node(after);
       result.disk = disk_ref;
       steps_.insert(h, key, result);

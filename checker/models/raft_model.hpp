@@ -644,14 +644,8 @@ class RaftModel {
     Node after = node(s, i);
     Ref disk_ref = s.disks[i];
     result.ok = run_input(after, disk_ref, kind, arg);
-    for (const Message& m : after.messages()) {
-      if (result.sent_count == MaxNodes) {
-        result.ok = false;
-        break;
-      }
-      result.sent[result.sent_count++] = intern_message(m);
-    }
-    after.clear_messages();
+    const bool fits = result.take_outbox(after, [this](const Message& m) { return intern_message(m); });
+    result.ok = result.ok && fits;
     result.node = intern_node(after);
     result.disk = disk_ref;
     // History::record can only change the ghost or report a violation when

@@ -259,6 +259,22 @@ struct NodeStepResult {
   // For models with additive fingerprints (sum_hash): what the step adds to
   // the state's sum (new terms minus old ones), a function of the key.
   std::uint64_t sum_delta = 0;
+
+  // Moves node n's outbox into `sent`, each message interned by `intern`,
+  // and empties the outbox; false when it held more than MaxSent messages.
+  template <class N, class Intern>
+  bool take_outbox(N& n, Intern&& intern) {
+    bool fits = true;
+    for (const auto& m : n.messages()) {
+      if (sent_count == MaxSent) {
+        fits = false;
+        break;
+      }
+      sent[sent_count++] = intern(m);
+    }
+    n.clear_messages();
+    return fits;
+  }
 };
 
 // One ghost-history update: (history, node before, node after) ->
