@@ -140,6 +140,8 @@ class RaftModel {
       for (std::size_t i = 0; i < ids.size(); ++i) r.set(static_cast<NodeId>(i + 1), ids[i]);
       renamings_.push_back(r);
     } while (std::next_permutation(ids.begin(), ids.end()));
+    for (std::size_t r = 0; r < kCached && r < renamings_.size(); ++r)
+      for (std::size_t i = 0; i < bounds_.nodes; ++i) slots_[r][i] = static_cast<std::uint8_t>(renamings_[r](id_of(i)) - 1u);
   }
   RaftModel(const RaftModel&) = delete;
   RaftModel& operator=(const RaftModel&) = delete;
@@ -264,78 +266,55 @@ class RaftModel {
   std::uint64_t fingerprint_from_base(std::uint64_t base) const { return sum_hash::finish(base, kPrimarySeed); }
 
   std::optional<Successor> successor(const State& s, std::uint64_t base, const Action& a) const {
-    const std::size_t i = a.node - 1u;
-    std::uint64_t sum = base;
-    std::size_t in_flight = s.in_flight;
-    std::uint8_t drops = s.drops_left, dups = s.dups_left, crashes = s.crashes_left, proposals = s.proposals_left;
-    std::uint64_t restarting = 0;  // restart: the node's bit
-    // The budgets and restart bits change only by these kinds (and the
-    // violation by any ghost update).
-    const bool small_fields_changed = a.kind == Kind::propose || a.kind >= Kind::drop;
-    Ref history = s.history;
-    Violation violation = s.violation;
-    auto record_step = [&](Ref before, Ref after) {
-      const auto g = memoised_record<Violation>(records_, nodes_, histories_, s.history, before, after, renamings_);
-      history = g.history;
-      if (violation == Violation::none) violation = g.violation;
-    };
-    auto take_message = [&](std::size_t k) {
-      sum -= message_term(messages_.identity_hash(s.network[k]));
-      --in_flight;
-    };
-    auto apply = [&](Kind kind, Ref arg) {
-      const StepResult& r = step(s, i, kind, arg);
-      if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
-      in_flight += r.sent_count;
-      sum += r.sum_delta;
-      if (s.nodes[i] != r.node && r.record) record_step(s.nodes[i], r.node);
-      return true;
-    };
-    bool ok = true;
-    switch (a.kind) {
-      case Kind::deliver:  // the step's sum_delta takes the message's term out
-        --in_flight;
-        ok = apply(Kind::deliver, s.network[a.message]);
-        break;
-      case Kind::timeout:
-      case Kind::heartbeat:
-      case Kind::persist:
-        ok = apply(a.kind, 0);
-        break;
-      case Kind::propose:
-        ok = apply(Kind::propose, proposed_value(proposals));
-        --proposals;
-        break;
-      case Kind::drop:
-        --drops;
-        take_message(a.message);
-        break;
-      case Kind::duplicate:
-        --dups;
-        if (in_flight == kNetworkCapacity) return std::nullopt;
-        sum += message_term(messages_.identity_hash(s.network[a.message]));
-        ++in_flight;
-        break;
-      case Kind::crash:
-        --crashes;
-        sum += node_term(i, kDownHash) - node_term(i, nodes_.identity_hash(s.nodes[i]));
-        break;
-      case Kind::restart: {
-        const StepResult& r = restarted_node(s, i);
-        sum += r.sum_delta;
-        restarting = std::uint64_t{1} << i;
-        record_step(kNoRef, r.node);
-        break;
+    PrimarySum sum{*this, base};
+    return successor_of(s, sum, a);
+  }
+
+  // The same under --symmetry (IncrementalSymmetricModel): one sum per
+  // renaming (hash_renamed's), the canonical fingerprint their smallest
+  // finish. Terms come from the pools' cached hashes, so only for clusters
+  // whose every renaming is cached.
+  using CanonicalBase = std::array<std::uint64_t, kCached>;
+  CanonicalBase canonical_base(const State& s) const
+    requires(MaxNodes <= 3)
+  {
+    // renamed_sum(s, r, kPrimarySeed, true) for every r, in one pass over
+    // the components (each record read once).
+    const std::size_t count = renamings_.size();
+    CanonicalBase base{};
+    for (std::size_t i = 0; i < bounds_.nodes; ++i) {
+      const auto& hn = up(s, i) ? nodes_[s.nodes[i]].hash : kDownHashes;
+      const auto& hd = disks_[s.disks[i]].hash;
+      for (std::size_t r = 0; r < count; ++r) {
+        const std::size_t j = slots_[r][i];
+        base[r] += node_term(j, hn[r]) + disk_term(j, hd[r]);
       }
     }
-    if (!ok) return std::nullopt;
-    if (small_fields_changed || violation != s.violation)
-      sum += misc_term(misc_word(drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation)) -
-             misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s),
-                                 s.violation));
-    if (history != s.history)
-      sum += history_term(histories_.identity_hash(history)) - history_term(histories_.identity_hash(s.history));
-    return Successor{sum_hash::finish(sum, kPrimarySeed), in_flight <= bounds_.max_msgs};
+    for (std::size_t k = 0; k < s.in_flight; ++k) {
+      const auto& h = messages_[s.network[k]].hash;
+      for (std::size_t r = 0; r < count; ++r) base[r] += message_term(h[r]);
+    }
+    const auto& hh = histories_[s.history].hash;
+    const std::uint64_t restarted = restarted_bits(s);
+    for (std::size_t r = 0; r < count; ++r)
+      base[r] += history_term(hh[r]) + misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
+                                                           renamed_bits(r, restarted), s.violation));
+    return base;
+  }
+  std::uint64_t canonical_from_base(const CanonicalBase& base) const
+    requires(MaxNodes <= 3)
+  {
+    std::uint64_t best = ~std::uint64_t{0};
+    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, sum_hash::finish(base[r], kPrimarySeed));
+    return best;
+  }
+  std::optional<Successor> canonical_successor(const State& s, const CanonicalBase& base, const Action& a) const
+    requires(MaxNodes <= 3)
+  {
+    CanonicalSums sums{*this, base};
+    std::optional<Successor> next = successor_of(s, sums, a);
+    if (next) next->fingerprint = canonical_from_base(sums.sum);
+    return next;
   }
 
   bool within_boundary(const State& s) const { return s.in_flight <= bounds_.max_msgs; }
@@ -681,6 +660,185 @@ class RaftModel {
     return *steps_.lookup(h, key);
   }
 
+  // The small fields' term's inputs (misc_word).
+  struct Small {
+    std::uint8_t drops, dups, crashes, proposals;
+    std::uint64_t restarted;
+    Violation violation;
+  };
+
+  // successor()'s fingerprint sum: the identity renaming's, each memoised
+  // step adding its sum_delta.
+  struct PrimarySum {
+    const RaftModel& m;
+    std::uint64_t sum;
+    void step(std::size_t, Ref, Ref, Kind, Ref, const StepResult& r) { sum += r.sum_delta; }
+    void restart(std::size_t, const StepResult& r) { sum += r.sum_delta; }
+    void crash(std::size_t i, Ref node) { sum += node_term(i, kDownHash) - node_term(i, m.nodes_.identity_hash(node)); }
+    void message(Ref msg, bool add) {
+      const std::uint64_t t = message_term(m.messages_.identity_hash(msg));
+      sum = add ? sum + t : sum - t;
+    }
+    void small(const Small& before, const Small& after) {
+      sum += misc_term(misc_word(after.drops, after.dups, after.crashes, after.proposals, after.restarted,
+                                 after.violation)) -
+             misc_term(misc_word(before.drops, before.dups, before.crashes, before.proposals, before.restarted,
+                                 before.violation));
+    }
+    void history(Ref before, Ref after) {
+      sum += history_term(m.histories_.identity_hash(after)) - history_term(m.histories_.identity_hash(before));
+    }
+  };
+
+  // canonical_successor()'s sums, one per renaming r (renamed_sum's terms):
+  // node i + 1 sits in slot slots_[r][i], every component hashed under r.
+  struct CanonicalSums {
+    const RaftModel& m;
+    CanonicalBase sum;
+    std::size_t count() const { return m.renamings_.size(); }
+    template <class Pool>
+    static const std::array<std::uint64_t, kCached>& hashes(const Pool& pool, Ref ref) {
+      return pool[ref].hash;
+    }
+    void node(std::size_t i, Ref before, Ref after) {
+      const auto& hb = before == kNoRef ? kDownHashes : hashes(m.nodes_, before);
+      const auto& ha = after == kNoRef ? kDownHashes : hashes(m.nodes_, after);
+      for (std::size_t r = 0; r < count(); ++r) {
+        const std::size_t j = m.slots_[r][i];
+        sum[r] += node_term(j, ha[r]) - node_term(j, hb[r]);
+      }
+    }
+    void step(std::size_t i, Ref node_before, Ref disk_before, Kind kind, Ref arg, const StepResult& r) {
+      node(i, node_before, r.node);
+      for (std::size_t k = 0; k < r.sent_count; ++k) message(r.sent[k], true);
+      if (kind == Kind::deliver) message(arg, false);
+      if (kind == Kind::persist) {
+        const auto& hb = hashes(m.disks_, disk_before);
+        const auto& ha = hashes(m.disks_, r.disk);
+        for (std::size_t q = 0; q < count(); ++q) {
+          const std::size_t j = m.slots_[q][i];
+          sum[q] += disk_term(j, ha[q]) - disk_term(j, hb[q]);
+        }
+      }
+    }
+    void restart(std::size_t i, const StepResult& r) { node(i, kNoRef, r.node); }
+    void crash(std::size_t i, Ref n) { node(i, n, kNoRef); }
+    void message(Ref msg, bool add) {
+      const auto& h = hashes(m.messages_, msg);
+      for (std::size_t r = 0; r < count(); ++r) {
+        const std::uint64_t t = message_term(h[r]);
+        sum[r] = add ? sum[r] + t : sum[r] - t;
+      }
+    }
+    void small(const Small& b, const Small& a) {
+      const std::uint64_t all = (std::uint64_t{1} << m.bounds_.nodes) - 1u;
+      if ((a.restarted == 0 || a.restarted == all) && (b.restarted == 0 || b.restarted == all)) {
+        // No renaming moves these bits: one difference for every sum.
+        const std::uint64_t d =
+            misc_term(misc_word(a.drops, a.dups, a.crashes, a.proposals, a.restarted, a.violation)) -
+            misc_term(misc_word(b.drops, b.dups, b.crashes, b.proposals, b.restarted, b.violation));
+        for (std::size_t r = 0; r < count(); ++r) sum[r] += d;
+        return;
+      }
+      for (std::size_t r = 0; r < count(); ++r)
+        sum[r] += misc_term(misc_word(a.drops, a.dups, a.crashes, a.proposals, m.renamed_bits(r, a.restarted),
+                                      a.violation)) -
+                  misc_term(misc_word(b.drops, b.dups, b.crashes, b.proposals, m.renamed_bits(r, b.restarted),
+                                      b.violation));
+    }
+    void history(Ref before, Ref after) {
+      const auto& hb = hashes(m.histories_, before);
+      const auto& ha = hashes(m.histories_, after);
+      for (std::size_t r = 0; r < count(); ++r) sum[r] += history_term(ha[r]) - history_term(hb[r]);
+    }
+  };
+
+  // Node bits (restarted) under renaming r: bit i moves to bit slots_[r][i].
+  std::uint64_t renamed_bits(std::size_t r, std::uint64_t bits) const {
+    std::uint64_t out = 0;
+    for (std::size_t i = 0; i < bounds_.nodes; ++i) out |= ((bits >> i) & 1u) << slots_[r][i];
+    return out;
+  }
+
+  // next_state(s, a)'s fingerprint sum(s), accumulated in `sum` (PrimarySum
+  // or CanonicalSums), and its boundary check, without building it.
+  template <class Sum>
+  std::optional<Successor> successor_of(const State& s, Sum& sum, const Action& a) const {
+    const std::size_t i = a.node - 1u;
+    std::size_t in_flight = s.in_flight;
+    std::uint8_t drops = s.drops_left, dups = s.dups_left, crashes = s.crashes_left, proposals = s.proposals_left;
+    std::uint64_t restarting = 0;  // restart: the node's bit
+    // The budgets and restart bits change only by these kinds (and the
+    // violation by any ghost update).
+    const bool small_fields_changed = a.kind == Kind::propose || a.kind >= Kind::drop;
+    Ref history = s.history;
+    Violation violation = s.violation;
+    auto record_step = [&](Ref before, Ref after) {
+      const auto g = memoised_record<Violation>(records_, nodes_, histories_, s.history, before, after, renamings_);
+      history = g.history;
+      if (violation == Violation::none) violation = g.violation;
+    };
+    auto take_message = [&](std::size_t k) {
+      sum.message(s.network[k], false);
+      --in_flight;
+    };
+    auto apply = [&](Kind kind, Ref arg) {
+      const StepResult& r = step(s, i, kind, arg);
+      if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
+      in_flight += r.sent_count;
+      sum.step(i, s.nodes[i], s.disks[i], kind, arg, r);
+      if (s.nodes[i] != r.node && r.record) record_step(s.nodes[i], r.node);
+      return true;
+    };
+    bool ok = true;
+    switch (a.kind) {
+      case Kind::deliver:  // the step takes the message's term out
+        --in_flight;
+        ok = apply(Kind::deliver, s.network[a.message]);
+        break;
+      case Kind::timeout:
+      case Kind::heartbeat:
+      case Kind::persist:
+        ok = apply(a.kind, 0);
+        break;
+      case Kind::propose:
+        ok = apply(Kind::propose, proposed_value(proposals));
+        --proposals;
+        break;
+      case Kind::drop:
+        --drops;
+        take_message(a.message);
+        break;
+      case Kind::duplicate:
+        --dups;
+        if (in_flight == kNetworkCapacity) return std::nullopt;
+        sum.message(s.network[a.message], true);
+        ++in_flight;
+        break;
+      case Kind::crash:
+        --crashes;
+        sum.crash(i, s.nodes[i]);
+        break;
+      case Kind::restart: {
+        const StepResult& r = restarted_node(s, i);
+        sum.restart(i, r);
+        restarting = std::uint64_t{1} << i;
+        record_step(kNoRef, r.node);
+        break;
+      }
+    }
+    if (!ok) return std::nullopt;
+    if (small_fields_changed || violation != s.violation)
+      sum.small(Small{s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s), s.violation},
+                Small{drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation});
+    if (history != s.history) sum.history(s.history, history);
+    if constexpr (std::is_same_v<Sum, PrimarySum>) {
+      return Successor{sum_hash::finish(sum.sum, kPrimarySeed), in_flight <= bounds_.max_msgs};
+    } else {
+      return Successor{0, in_flight <= bounds_.max_msgs};  // the caller takes the smallest
+    }
+  }
+
   // Applies one input to node i of s in place: the node's step, its
   // messages into the network, the ghost update. False when the input is
   // refused or the network's capacity would be exceeded.
@@ -706,6 +864,7 @@ class RaftModel {
   // per node slot (up: the node's hash; down: kDownHash), per disk slot, per
   // message in flight, for the ghost history, and one for the small fields.
   static constexpr std::uint64_t kDownHash = 0;
+  static constexpr std::array<std::uint64_t, kCached> kDownHashes{};  // under every renaming
   static constexpr auto kNodeSalts = [] {
     std::array<std::uint64_t, MaxNodes> a{};
     for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(0, i);
@@ -730,6 +889,9 @@ class RaftModel {
   std::uint64_t restarted_bits(const State& s) const { return s.restarted & ((1u << bounds_.nodes) - 1u); }
 
   std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
+    return sum_hash::finish(renamed_sum(s, ri, seed, cached), seed);
+  }
+  std::uint64_t renamed_sum(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
     const Renaming& r = renamings_[ri];
     std::uint64_t sum = 0, restarted = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
@@ -743,7 +905,7 @@ class RaftModel {
     sum += misc_term(
         misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted, s.violation));
     sum += history_term(histories_.hash(s.history, ri, seed, renamings_, cached));
-    return sum_hash::finish(sum, seed);
+    return sum;
   }
 
   // The sum of hash_renamed(s, 0, kPrimarySeed, true), the search's hot
@@ -808,6 +970,8 @@ class RaftModel {
 
   RaftBounds bounds_;
   std::vector<Renaming> renamings_;
+  // slots_[r][i]: the slot node i + 1 takes under renaming r (r < kCached).
+  std::array<std::array<std::uint8_t, MaxNodes>, kCached> slots_{};
   mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
   mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;

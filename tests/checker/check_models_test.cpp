@@ -109,6 +109,8 @@ TEST(CheckRaftModel, SearchModesAgree) {
 // The search fingerprints with a fast path that reads the pools' dense hash
 // tables; it must equal the general renaming hash at the identity, which
 // --symmetry minimises over (else symmetric runs would merge other states).
+// The incremental verbs (successor, canonical_successor) must predict what
+// the built successor's fingerprints are.
 TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
   RaftBounds b;
   b.max_msgs = 3;
@@ -120,6 +122,7 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
   model.init_states([&](const RaftModel<3>::State& s) { frontier.push_back(s); });
   std::size_t checked = 0;
   std::size_t successors = 0;
+  std::size_t restarted = 0;  // states a node has restarted in (their renamings move restart bits)
   std::set<int> kinds;
   for (int depth = 0; depth < 9 && !frontier.empty(); ++depth) {
     std::vector<RaftModel<3>::State> next;
@@ -128,17 +131,26 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
       ++checked;
       const std::uint64_t base = model.fingerprint_base(s);
       ASSERT_EQ(model.fingerprint_from_base(base), model.fingerprint(s, synod::check::kPrimarySeed));
+      const auto canonical_base = model.canonical_base(s);
+      ASSERT_EQ(model.canonical_from_base(canonical_base), model.canonical_fingerprint(s, synod::check::kPrimarySeed));
+      if (s.restarted != 0) ++restarted;
       model.actions(s, [&](const RaftModel<3>::Action& a) {
-        // The incremental successor fingerprint must predict the built state.
+        // The incremental successor fingerprints (plain and canonical) must
+        // predict the built state's.
         const auto t = model.next_state(s, a);
         const auto predicted = model.successor(s, base, a);
+        const auto canonical = model.canonical_successor(s, canonical_base, a);
         ASSERT_EQ(t.has_value(), predicted.has_value());
+        ASSERT_EQ(t.has_value(), canonical.has_value());
         if (!t) return;
         ++successors;
         kinds.insert(static_cast<int>(a.kind));
         ASSERT_EQ(predicted->fingerprint, model.fingerprint(*t, synod::check::kPrimarySeed))
             << RaftModel<3>::kind_name(a.kind);
         ASSERT_EQ(predicted->within_boundary, model.within_boundary(*t));
+        ASSERT_EQ(canonical->fingerprint, model.canonical_fingerprint(*t, synod::check::kPrimarySeed))
+            << RaftModel<3>::kind_name(a.kind);
+        ASSERT_EQ(canonical->within_boundary, model.within_boundary(*t));
         if (next.size() < 4000) next.push_back(*t);
       });
     }
@@ -147,6 +159,7 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
   EXPECT_GT(checked, 10000u);
   EXPECT_GT(successors, 50000u);
   EXPECT_EQ(kinds.size(), 9u);  // every kind of action was compared
+  EXPECT_GT(restarted, 100u);
 }
 
 TEST(CheckRaftModel, LossyDiskBreaksElectionSafetyWithAReplayableTrace) {

@@ -231,7 +231,7 @@ class Engine {
     report_.symmetry = options_.symmetry;
     report_.fingerprint_bits = FingerprintTraits<Fp>::bits;
     switch (options_.search) {
-      case Search::bfs: run_bfs(); break;
+      case Search::bfs: run_bfs_dispatch(); break;
       case Search::dfs: run_dfs(); break;
       case Search::random: run_random(); break;
     }
@@ -412,6 +412,47 @@ class Engine {
   static constexpr std::uint32_t kWinner = 0x80000000u;
   static constexpr std::size_t kChunk = 256;
 
+  // How the BFS fingerprints successors. NotIncremental builds every
+  // successor and fingerprints it; the incremental ones ask the model for
+  // the fingerprint (IncrementalModel without --symmetry, with 64-bit
+  // fingerprints; IncrementalSymmetricModel with it) and build only the
+  // winners of the merge.
+  struct NotIncremental {
+    static constexpr bool enabled = false;
+    using Base = char;
+  };
+  struct PrimaryIncremental {
+    static constexpr bool enabled = true;
+    using Base = std::uint64_t;
+    static Base base(const M& m, const State& s) { return m.fingerprint_base(s); }
+    static std::uint64_t from_base(const M& m, const Base& b) { return m.fingerprint_from_base(b); }
+    static std::optional<Successor> successor(const M& m, const State& s, const Base& b, const Action& a) {
+      return m.successor(s, b, a);
+    }
+  };
+  struct CanonicalIncremental {
+    static constexpr bool enabled = true;
+    using Base = typename M::CanonicalBase;
+    static Base base(const M& m, const State& s) { return m.canonical_base(s); }
+    static std::uint64_t from_base(const M& m, const Base& b) { return m.canonical_from_base(b); }
+    static std::optional<Successor> successor(const M& m, const State& s, const Base& b, const Action& a) {
+      return m.canonical_successor(s, b, a);
+    }
+  };
+
+  void run_bfs_dispatch() {
+    if constexpr (std::is_same_v<Fp, std::uint64_t>) {
+      if constexpr (IncrementalSymmetricModel<M>) {
+        if (options_.symmetry) return run_bfs<CanonicalIncremental>();
+      }
+      if constexpr (IncrementalModel<M>) {
+        if (!options_.symmetry) return run_bfs<PrimaryIncremental>();
+      }
+    }
+    run_bfs<NotIncremental>();
+  }
+
+  template <class Inc>
   void run_bfs() {
     detail::WorkerPool pool(options_.threads);
     // Levels are the search's biggest arrays after the seen set: huge pages
@@ -420,14 +461,15 @@ class Engine {
     // the next levels overwrite), so no serial step re-creates them.
     std::vector<std::optional<State>, HugePageAllocator<std::optional<State>>> level, next_level;
     std::size_t level_size = 0;
-    constexpr bool kIncremental = IncrementalModel<M> && std::is_same_v<Fp, std::uint64_t>;
-    const bool incremental = kIncremental && !options_.symmetry;
+    constexpr bool kIncremental = Inc::enabled;
+    constexpr bool incremental = kIncremental;
     // Incremental models: each level state's fingerprint base.
-    std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> sums, next_sums;
+    using Base = typename Inc::Base;
+    std::vector<Base, HugePageAllocator<Base>> sums, next_sums;
     if (!discover_initial([&](const State& s, std::uint64_t) {
           level.emplace_back(s);
           ++level_size;
-          if constexpr (kIncremental) sums.push_back(model_.fingerprint_base(s));
+          if constexpr (kIncremental) sums.push_back(Inc::base(model_, s));
         }))
       return;
 
@@ -518,7 +560,7 @@ class Engine {
               fps.clear();
               if constexpr (kIncremental) {
                 for (std::uint32_t i = 0; i < acts.size(); ++i) {
-                  const std::optional<Successor> succ = model_.successor(s, sums[p], acts[i]);
+                  const std::optional<Successor> succ = Inc::successor(model_, s, sums[p], acts[i]);
                   if (!succ) continue;
                   ++made;
                   if (!succ->within_boundary) continue;
@@ -629,8 +671,8 @@ class Engine {
                 break;
               }
               if constexpr (kIncremental) {
-                next_sums[pos] = model_.fingerprint_base(*next_level[pos]);
-                if (model_.fingerprint_from_base(next_sums[pos]) != cand.fp) {
+                next_sums[pos] = Inc::base(model_, *next_level[pos]);
+                if (Inc::from_base(model_, next_sums[pos]) != cand.fp) {
                   pt.diverged = true;
                   break;
                 }

@@ -29,6 +29,8 @@
 //   fingerprint_base(state),             a successor's fingerprint without building
 //   successor(state, base, action)       it (IncrementalModel below); the BFS then
 //                                        builds only the successors it keeps
+//   canonical_base(state),               the same for the canonical fingerprint
+//   canonical_successor(state, base, a)  (IncrementalSymmetricModel), for --symmetry
 #pragma once
 
 #include <concepts>
@@ -114,6 +116,21 @@ concept IncrementalModel = Model<M> && requires(const M& m, const typename M::St
   { m.fingerprint_from_base(base) } -> std::same_as<std::uint64_t>;  // == fingerprint(s, kPrimarySeed)
   { m.successor(s, base, a) } -> std::same_as<std::optional<Successor>>;
 };
+
+// The same for --symmetry: canonical_successor(s, canonical_base(s), a)
+// gives canonical_fingerprint(next, kPrimarySeed) of next = next_state(s, a)
+// (and its boundary check) without building it, and canonical_from_base of
+// a state's canonical_base is that state's canonical fingerprint. The base
+// is model-defined (e.g. one sum per renaming).
+template <class M>
+concept IncrementalSymmetricModel =
+    SymmetricModel<M> && std::copyable<typename M::CanonicalBase> &&
+    requires(const M& m, const typename M::State& s, const typename M::Action& a,
+             const typename M::CanonicalBase& base) {
+      { m.canonical_base(s) } -> std::same_as<typename M::CanonicalBase>;
+      { m.canonical_from_base(base) } -> std::same_as<std::uint64_t>;
+      { m.canonical_successor(s, base, a) } -> std::same_as<std::optional<Successor>>;
+    };
 
 template <class M>
 concept DescribedModel = Model<M> && requires(const M& m, const typename M::State& s, const typename M::Action& a) {
