@@ -283,21 +283,23 @@ class RaftModel {
     const std::size_t count = renamings_.size();
     CanonicalBase base{};
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      const auto& hn = up(s, i) ? nodes_[s.nodes[i]].hash : kDownHashes;
       const auto& hd = disks_[s.disks[i]].hash;
-      for (std::size_t r = 0; r < count; ++r) {
-        const std::size_t j = slots_[r][i];
-        base[r] += node_term(j, hn[r]) + disk_term(j, hd[r]);
+      for (std::size_t r = 0; r < count; ++r) base[r] += disk_term(slots_[r][i], hd[r]);
+      if (up(s, i)) {
+        const auto& tn = nodes_[s.nodes[i]].hash;
+        for (std::size_t r = 0; r < count; ++r) base[r] += tn[r];
+      } else {
+        for (std::size_t r = 0; r < count; ++r) base[r] += kDownTerms[slots_[r][i]];
       }
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) {
       const auto& h = messages_[s.network[k]].hash;
-      for (std::size_t r = 0; r < count; ++r) base[r] += message_term(h[r]);
+      for (std::size_t r = 0; r < count; ++r) base[r] += h[r];
     }
     const auto& hh = histories_[s.history].hash;
     const std::uint64_t restarted = restarted_bits(s);
     for (std::size_t r = 0; r < count; ++r)
-      base[r] += history_term(hh[r]) + misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
+      base[r] += hh[r] + misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
                                                            renamed_bits(r, restarted), s.violation));
     return base;
   }
@@ -527,7 +529,14 @@ class RaftModel {
   // How the pools hash, compare and summarise components (model_support.hpp).
   // Node summary: role (2 bits), term (8), last log index (8), has something
   // to persist or hold (1). Message summary: the destination.
+  // Nodes, messages and histories are hashed straight to their fingerprint
+  // terms (a node's slot is its id's, under the renaming), so the pools
+  // cache terms and a fingerprint adds them without mixing; a disk's slot is
+  // its owner's, not its own, so disks cache plain hashes.
   struct NodeTraits : ComponentTraits {
+    static std::uint64_t hash(const Node& v, const Renaming& r, std::uint64_t seed) {
+      return node_term(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
+    }
     static bool equal(const Node& a, const Node& b) { return a.protocol_equal(b); }  // timers left out
     static std::uint32_t summary(const Node& n) {
       const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
@@ -538,7 +547,15 @@ class RaftModel {
     }
   };
   struct MessageTraits : ComponentTraits {
+    static std::uint64_t hash(const Message& v, const Renaming& r, std::uint64_t seed) {
+      return message_term(ComponentTraits::hash(v, r, seed));
+    }
     static std::uint32_t summary(const Message& m) { return m.to; }
+  };
+  struct HistoryTraits : ComponentTraits {
+    static std::uint64_t hash(const History& v, const Renaming& r, std::uint64_t seed) {
+      return history_term(ComponentTraits::hash(v, r, seed));
+    }
   };
   struct DiskTraits : ComponentTraits {
     static std::uint64_t hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
@@ -636,9 +653,9 @@ class RaftModel {
     // so a function of the key): the node's, the sent messages' (and the
     // delivered one's), the disk's for persist (the only kind keyed by it).
     std::uint64_t& d = result.sum_delta;
-    d = node_term(i, nodes_.identity_hash(result.node)) - node_term(i, nodes_.identity_hash(s.nodes[i]));
-    for (std::size_t k = 0; k < result.sent_count; ++k) d += message_term(messages_.identity_hash(result.sent[k]));
-    if (kind == Kind::deliver) d -= message_term(messages_.identity_hash(arg));
+    d = nodes_.identity_hash(result.node) - nodes_.identity_hash(s.nodes[i]);
+    for (std::size_t k = 0; k < result.sent_count; ++k) d += messages_.identity_hash(result.sent[k]);
+    if (kind == Kind::deliver) d -= messages_.identity_hash(arg);
     if (kind == Kind::persist)
       d += disk_term(i, disks_.identity_hash(result.disk)) - disk_term(i, disks_.identity_hash(s.disks[i]));
     steps_.insert(h, key, result);
@@ -655,7 +672,7 @@ class RaftModel {
     const Disk& d = disk(s, i);
     result.node = intern_node(Node::restart(options_for(id_of(i)), d.hard_state, d.log));
     result.ok = true;
-    result.sum_delta = node_term(i, nodes_.identity_hash(result.node)) - node_term(i, kDownHash);
+    result.sum_delta = nodes_.identity_hash(result.node) - kDownTerms[i];
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
   }
@@ -674,9 +691,9 @@ class RaftModel {
     std::uint64_t sum;
     void step(std::size_t, Ref, Ref, Kind, Ref, const StepResult& r) { sum += r.sum_delta; }
     void restart(std::size_t, const StepResult& r) { sum += r.sum_delta; }
-    void crash(std::size_t i, Ref node) { sum += node_term(i, kDownHash) - node_term(i, m.nodes_.identity_hash(node)); }
+    void crash(std::size_t i, Ref node) { sum += kDownTerms[i] - m.nodes_.identity_hash(node); }
     void message(Ref msg, bool add) {
-      const std::uint64_t t = message_term(m.messages_.identity_hash(msg));
+      const std::uint64_t t = m.messages_.identity_hash(msg);
       sum = add ? sum + t : sum - t;
     }
     void small(const Small& before, const Small& after) {
@@ -686,7 +703,7 @@ class RaftModel {
                                  before.violation));
     }
     void history(Ref before, Ref after) {
-      sum += history_term(m.histories_.identity_hash(after)) - history_term(m.histories_.identity_hash(before));
+      sum += m.histories_.identity_hash(after) - m.histories_.identity_hash(before);
     }
   };
 
@@ -701,11 +718,17 @@ class RaftModel {
       return pool[ref].hash;
     }
     void node(std::size_t i, Ref before, Ref after) {
-      const auto& hb = before == kNoRef ? kDownHashes : hashes(m.nodes_, before);
-      const auto& ha = after == kNoRef ? kDownHashes : hashes(m.nodes_, after);
-      for (std::size_t r = 0; r < count(); ++r) {
-        const std::size_t j = m.slots_[r][i];
-        sum[r] += node_term(j, ha[r]) - node_term(j, hb[r]);
+      if (before != kNoRef) {
+        const auto& tb = hashes(m.nodes_, before);
+        for (std::size_t r = 0; r < count(); ++r) sum[r] -= tb[r];
+      } else {
+        for (std::size_t r = 0; r < count(); ++r) sum[r] -= kDownTerms[m.slots_[r][i]];
+      }
+      if (after != kNoRef) {
+        const auto& ta = hashes(m.nodes_, after);
+        for (std::size_t r = 0; r < count(); ++r) sum[r] += ta[r];
+      } else {
+        for (std::size_t r = 0; r < count(); ++r) sum[r] += kDownTerms[m.slots_[r][i]];
       }
     }
     void step(std::size_t i, Ref node_before, Ref disk_before, Kind kind, Ref arg, const StepResult& r) {
@@ -726,7 +749,7 @@ class RaftModel {
     void message(Ref msg, bool add) {
       const auto& h = hashes(m.messages_, msg);
       for (std::size_t r = 0; r < count(); ++r) {
-        const std::uint64_t t = message_term(h[r]);
+        const std::uint64_t t = h[r];
         sum[r] = add ? sum[r] + t : sum[r] - t;
       }
     }
@@ -749,7 +772,7 @@ class RaftModel {
     void history(Ref before, Ref after) {
       const auto& hb = hashes(m.histories_, before);
       const auto& ha = hashes(m.histories_, after);
-      for (std::size_t r = 0; r < count(); ++r) sum[r] += history_term(ha[r]) - history_term(hb[r]);
+      for (std::size_t r = 0; r < count(); ++r) sum[r] += ha[r] - hb[r];
     }
   };
 
@@ -861,10 +884,9 @@ class RaftModel {
   }
 
   // The fingerprint is additive (sum_hash in model_support.hpp): one term
-  // per node slot (up: the node's hash; down: kDownHash), per disk slot, per
-  // message in flight, for the ghost history, and one for the small fields.
-  static constexpr std::uint64_t kDownHash = 0;
-  static constexpr std::array<std::uint64_t, kCached> kDownHashes{};  // under every renaming
+  // per node slot (up: the node's, which its pool caches; down:
+  // kDownTerms[slot]), per disk slot, per message in flight (cached), for
+  // the ghost history (cached), and one for the small fields.
   static constexpr auto kNodeSalts = [] {
     std::array<std::uint64_t, MaxNodes> a{};
     for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(0, i);
@@ -873,6 +895,11 @@ class RaftModel {
   static constexpr auto kDiskSalts = [] {
     std::array<std::uint64_t, MaxNodes> a{};
     for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(1, i);
+    return a;
+  }();
+  static constexpr auto kDownTerms = [] {
+    std::array<std::uint64_t, MaxNodes> a{};
+    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::term(0, kNodeSalts[i]);
     return a;
   }();
   static std::uint64_t node_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kNodeSalts[slot]); }
@@ -896,15 +923,15 @@ class RaftModel {
     std::uint64_t sum = 0, restarted = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
       const std::size_t j = r(id_of(i)) - 1u;  // node i + 1 is renamed to j + 1
-      sum += node_term(j, up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : kDownHash);
+      sum += up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : kDownTerms[j];
       sum += disk_term(j, disks_.hash(s.disks[i], ri, seed, renamings_, cached));
       restarted |= std::uint64_t{(s.restarted >> i) & 1u} << j;
     }
     for (std::size_t k = 0; k < s.in_flight; ++k)
-      sum += message_term(messages_.hash(s.network[k], ri, seed, renamings_, cached));
+      sum += messages_.hash(s.network[k], ri, seed, renamings_, cached);
     sum += misc_term(
         misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted, s.violation));
-    sum += history_term(histories_.hash(s.history, ri, seed, renamings_, cached));
+    sum += histories_.hash(s.history, ri, seed, renamings_, cached);
     return sum;
   }
 
@@ -913,13 +940,13 @@ class RaftModel {
   std::uint64_t primary_sum(const State& s) const {
     std::uint64_t sum = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      sum += node_term(i, up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownHash);
+      sum += up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownTerms[i];
       sum += disk_term(i, disks_.identity_hash(s.disks[i]));
     }
-    for (std::size_t k = 0; k < s.in_flight; ++k) sum += message_term(messages_.identity_hash(s.network[k]));
+    for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.identity_hash(s.network[k]);
     sum += misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
                                restarted_bits(s), s.violation));
-    sum += history_term(histories_.identity_hash(s.history));
+    sum += histories_.identity_hash(s.history);
     return sum;
   }
   std::uint64_t hash_primary(const State& s) const { return sum_hash::finish(primary_sum(s), kPrimarySeed); }
@@ -975,7 +1002,7 @@ class RaftModel {
   mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
   mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
-  mutable ComponentPool<History, kCached> histories_;
+  mutable ComponentPool<History, kCached, HistoryTraits> histories_;
   mutable Memo<StepKey, StepResult> steps_;
   mutable Memo<RecordKey, GhostResult> records_;
 };

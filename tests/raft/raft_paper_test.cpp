@@ -125,6 +125,31 @@ TEST(RaftDurability, VoteIsHeldUntilPersisted) {
   EXPECT_EQ(c.node(2).held_messages(), 0u);
 }
 
+// A broadcast that does not fit the queue is lost whole: a partial one
+// would always reach the lower ids, so a node and its renamed twin (the
+// checker's --symmetry) would act differently. Here the outbox holds 3
+// messages and a candidate that campaigns twice without persisting still
+// holds its two first-term RequestVotes: the second term's go to nobody.
+struct SmallOutboxConfig : RaftTestConfig {
+  static constexpr std::size_t max_nodes = 3;
+  static constexpr std::size_t outbox_capacity = 3;
+};
+
+TEST(RaftDurability, BroadcastThatDoesNotFitIsLostWhole) {
+  for (NodeId id = 1; id <= 3; ++id) {
+    raft::Options o;
+    o.id = id;
+    o.cluster_size = 3;
+    raft::Node<SmallOutboxConfig> n(o);
+    n.campaign();
+    ASSERT_EQ(n.held_messages(), 2u);
+    n.campaign();  // term 2: one slot left for two peers
+    EXPECT_EQ(n.term(), 2u);
+    ASSERT_EQ(n.held_messages(), 2u) << "node " << int{id} << " sent part of a broadcast";
+    for (const auto& m : n.held()) EXPECT_EQ(m.term, 1u);
+  }
+}
+
 // DESIGN principle 4: entries are persisted before an append is acknowledged.
 TEST(RaftDurability, AppendAckIsHeldUntilEntriesPersisted) {
   Cluster c(3);

@@ -18,6 +18,7 @@
 // other input once the request has been taken.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -93,6 +94,7 @@ class Node {
   void broadcast_heartbeat() {
     if (role_ != Role::leader) return;
     heartbeat_elapsed_ = 0;
+    if (!room_for_broadcast()) return;  // lost whole; the next heartbeat repeats it
     for (NodeId peer = 1; peer <= cluster_size(); ++peer)
       if (peer != id()) send_append(peer);
   }
@@ -145,7 +147,7 @@ class Node {
   ProposeResult propose(const Payload& payload) {
     if (role_ != Role::leader) return {ProposeStatus::not_leader, 0, leader_id_};
     // Capacity first: the entry must fit the log and its AppendEntries the outbox.
-    if (log_.full() || outbox_room() < cluster_size() - 1u) return {ProposeStatus::busy, 0, id()};
+    if (log_.full() || !room_for_broadcast()) return {ProposeStatus::busy, 0, id()};
     if (!log_.append(EntryT{term(), payload})) return {ProposeStatus::busy, 0, id()};
     const Index index = log_.last_index();
     // Pipelining: followers that are caught up get the new entry at once;
@@ -237,16 +239,33 @@ class Node {
         h.add(progress_[inverse[j]].match_index);
       }
     }
-    h.add(std::uint64_t{outbox_.size()});
-    for (const auto& m : outbox_) m.hash_append(h, r);
-    h.add(std::uint64_t{held_.size()});
-    for (const auto& m : held_) m.hash_append(h, r);
+    hash_queue(h, outbox_, r);
+    hash_queue(h, held_, r);
   }
 
   std::uint64_t hash(const Renaming& r = kIdentity) const {
     Hasher h;
     hash_append(h, r);
     return h.value();
+  }
+
+  // A queue leaves as a whole (the outbox when drained, the held messages
+  // when released) into a network that does not keep order, so it is hashed
+  // as a multiset: its messages' hashes under r, sorted. Hashing it in queue
+  // order would tell a node from its renamed twin by the order of a
+  // broadcast (peers in id order), which the renaming does not change.
+  template <class Queue>
+  static void hash_queue(Hasher& h, const Queue& queue, const Renaming& r) {
+    std::array<std::uint64_t, Config::outbox_capacity> hashes{};
+    std::size_t n = 0;
+    for (const auto& m : queue) {
+      Hasher mh;
+      m.hash_append(mh, r);
+      hashes[n++] = mh.value();
+    }
+    std::sort(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(n));
+    h.add(std::uint64_t{n});
+    for (std::size_t k = 0; k < n; ++k) h.add(hashes[k]);
   }
 
   // == without the timers (see hash_append).
@@ -304,6 +323,7 @@ class Node {
       become_leader();
       return;
     }
+    if (!room_for_broadcast()) return;  // lost whole; the next timeout repeats it
     for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
       if (peer == id()) continue;
       MessageT m;
@@ -466,16 +486,23 @@ class Node {
     return true;
   }
 
+  // Held messages leave together, or are all lost when the outbox has no
+  // room for every one of them (Raft tolerates lost messages).
   void release_held() {
     if (hard_dirty_ || durable_index_ < log_.last_index()) return;
-    for (const auto& m : held_) {
-      if (outbox_.size() == outbox_.capacity()) break;
-      outbox_.push_back(m);
-    }
+    if (outbox_.capacity() - outbox_.size() >= held_.size())
+      for (const auto& m : held_) outbox_.push_back(m);
     held_.clear();
   }
 
-  std::size_t outbox_room() const { return outbox_.capacity() - outbox_.size(); }
+  // Whether send() has room now for a message to every peer. Broadcasts go
+  // out whole or not at all, so which peers miss one never depends on their
+  // ids: the node treats ids alike, as the checker's symmetry reduction
+  // assumes (a partial broadcast would always reach the lower ids).
+  bool room_for_broadcast() const {
+    const Outbox& queue = hard_dirty_ ? held_ : outbox_;
+    return queue.capacity() - queue.size() >= cluster_size() - 1u;
+  }
 
   void reset_election_timer() {
     election_elapsed_ = 0;
