@@ -154,6 +154,10 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
   j["seen_set_bytes"] = report.seen_set_bytes;
   j["seen_set_bytes_per_state"] = per_state;
   j["parent_link_bytes"] = report.parent_link_bytes;
+  if (report.search == Search::bfs)
+    j["bfs_phase_seconds"] = {{"expand", report.expand_seconds},
+                              {"merge", report.merge_seconds},
+                              {"build", report.build_seconds}};
   j["unreached"] = report.unreached;
   if (report.search == Search::random)
     j["random"] = {{"walks", cfg.options.walks}, {"depth", cfg.options.walk_depth}, {"seed", cfg.options.seed}};

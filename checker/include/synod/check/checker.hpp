@@ -105,6 +105,10 @@ struct Report {
   bool complete = true;                 // the bounded space was exhausted
   std::size_t seen_set_bytes = 0;
   std::size_t parent_link_bytes = 0;
+  // BFS: wall-clock seconds in each phase of the levels (expanding states,
+  // merging candidates into the seen set, building and checking the new
+  // states); the rest of `seconds` is serial bookkeeping between phases.
+  double expand_seconds = 0, merge_seconds = 0, build_seconds = 0;
   std::vector<TraceStep<M>> trace;      // on violation: initial state first
 
   double states_per_second() const { return seconds > 0 ? static_cast<double>(distinct_states) / seconds : 0.0; }
@@ -505,6 +509,12 @@ class Engine {
       for (std::size_t c = 0; c < nchunks; ++c) chunks[c].clear();
 
       // 1. expand: read-only look-ups in the seen set.
+      auto phase_start = std::chrono::steady_clock::now();
+      auto phase_end = [&](double& total) {
+        const auto now = std::chrono::steady_clock::now();
+        total += std::chrono::duration<double>(now - phase_start).count();
+        phase_start = now;
+      };
       std::atomic<std::size_t> next_chunk{0};
       pool.run(threads, [&](unsigned t) {
         PerThread& pt = per_thread[t];
@@ -597,6 +607,7 @@ class Engine {
         }
       });
 
+      phase_end(report_.expand_seconds);
       // 2. merge: each shard owned by one thread, candidates in chunk order.
       winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
       static_assert(SeenSet<Fp>::kShards <= 256, "owned lists keep the shard in 8 bits");
@@ -628,6 +639,7 @@ class Engine {
           }
         }
       });
+      phase_end(report_.merge_seconds);
       offsets.assign(nchunks + 1, 0);
       for (std::size_t c = 0; c < nchunks; ++c) {
         std::uint64_t w = 0;
@@ -641,6 +653,7 @@ class Engine {
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.
+      phase_start = std::chrono::steady_clock::now();
       for (PerThread& pt : per_thread) {
         pt.first_violation = std::numeric_limits<std::uint64_t>::max();
         pt.violated_property = -1;
@@ -701,6 +714,7 @@ class Engine {
           }
         }
       });
+      phase_end(report_.build_seconds);
       report_.states_generated = generated.load();
       for (unsigned t = 0; t < threads; ++t)
         if (per_thread[t].diverged)

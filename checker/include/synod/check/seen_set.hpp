@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <utility>
 #include <vector>
 
 #if defined(__linux__)
@@ -59,6 +60,78 @@ struct HugePageAllocator {
   friend bool operator==(const HugePageAllocator&, const HugePageAllocator<U>&) noexcept {
     return true;
   }
+};
+
+// A zero-filled array for a seen-set table. Big ones come straight from
+// mmap: the kernel hands out zeroed pages, so a table that grows is not
+// zeroed a second time (on a virtual machine first-touching fresh memory is
+// already the slow part of a rebuild); they are 2 MiB-aligned and marked for
+// transparent huge pages, and unmapped when freed. Small ones use calloc.
+template <class T>
+class ZeroedArray {
+ public:
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  ZeroedArray() = default;
+  explicit ZeroedArray(std::size_t n) : size_(n) {
+    const std::size_t bytes = n * sizeof(T);
+#if defined(__linux__)
+    if (bytes >= kHuge) {
+      mapped_ = (bytes + kHuge - 1) / kHuge * kHuge;
+      // Over-map by 2 MiB, then trim to an aligned block.
+      void* p = ::mmap(nullptr, mapped_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      const auto raw = reinterpret_cast<std::uintptr_t>(p);
+      const std::uintptr_t aligned = (raw + kHuge - 1) / kHuge * kHuge;
+      if (aligned > raw) ::munmap(p, aligned - raw);
+      if (const std::size_t tail = raw + mapped_ + kHuge - (aligned + mapped_); tail > 0)
+        ::munmap(reinterpret_cast<void*>(aligned + mapped_), tail);
+#if defined(MADV_HUGEPAGE)
+      ::madvise(reinterpret_cast<void*>(aligned), mapped_, MADV_HUGEPAGE);  // a hint; failure only costs speed
+#endif
+      data_ = reinterpret_cast<T*>(aligned);
+      return;
+    }
+#endif
+    data_ = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
+  ZeroedArray(const ZeroedArray&) = delete;
+  ZeroedArray& operator=(const ZeroedArray&) = delete;
+  ZeroedArray(ZeroedArray&& o) noexcept { swap(o); }
+  ZeroedArray& operator=(ZeroedArray&& o) noexcept {
+    ZeroedArray old(std::move(*this));  // this array's block, released when `old` goes
+    swap(o);
+    return *this;
+  }
+  ~ZeroedArray() { release(); }
+
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  void swap(ZeroedArray& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(mapped_, o.mapped_);
+  }
+  void release() noexcept {
+    if (data_ == nullptr) return;
+#if defined(__linux__)
+    if (mapped_ != 0) {
+      ::munmap(data_, mapped_);
+      data_ = nullptr;
+      return;
+    }
+#endif
+    std::free(data_);
+    data_ = nullptr;
+  }
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t mapped_ = 0;  // bytes mapped with mmap; 0: calloc
 };
 
 // Two independent 64-bit hashes of the same state (--fp128).
@@ -161,20 +234,32 @@ class FlatFingerprintTable {
 
   std::size_t size() const { return size_; }
   std::size_t bytes() const { return slots_.size() * sizeof(Fp); }
-  void clear() { rebuild(16); }
-
- private:
-  void rebuild(std::size_t capacity) {
-    std::vector<Fp, HugePageAllocator<Fp>> old;
-    old.swap(slots_);
-    slots_.assign(capacity < 16 ? 16 : capacity, Fp{});
-    grow_at_ = slots_.size() / 4 * 3;
+  void clear() {
+    slots_ = ZeroedArray<Fp>();
     size_ = 0;
-    for (const Fp& f : old)
-      if (!Traits::is_empty(f)) insert(f);
+    rebuild(16);
   }
 
-  std::vector<Fp, HugePageAllocator<Fp>> slots_;
+ private:
+  // Moves every fingerprint to a fresh table of `capacity` slots. Slots come
+  // from a monotone map of the same bits (fast range), so walking the old
+  // table in order writes the new one nearly in order too.
+  void rebuild(std::size_t capacity) {
+    ZeroedArray<Fp> fresh(capacity < 16 ? 16 : capacity);
+    const std::size_t n = fresh.size();
+    for (std::size_t k = 0; k < slots_.size(); ++k) {
+      const Fp f = slots_[k];
+      if (Traits::is_empty(f)) continue;
+      std::size_t i = detail::fast_range(Traits::slot_bits(f), n);
+      while (!Traits::is_empty(fresh[i]))
+        if (++i == n) i = 0;
+      fresh[i] = f;
+    }
+    slots_ = std::move(fresh);
+    grow_at_ = n / 4 * 3;
+  }
+
+  ZeroedArray<Fp> slots_;
   std::size_t size_ = 0;
   std::size_t grow_at_ = 0;
 };
