@@ -314,9 +314,7 @@ class RaftModel {
     requires(MaxNodes <= 3)
   {
     CanonicalSums sums{*this, base};
-    std::optional<Successor> next = successor_of(s, sums, a);
-    if (next) next->fingerprint = canonical_from_base(sums.sum);
-    return next;
+    return successor_of(s, sums, a);
   }
 
   bool within_boundary(const State& s) const { return s.in_flight <= bounds_.max_msgs; }
@@ -705,6 +703,7 @@ class RaftModel {
     void history(Ref before, Ref after) {
       sum += m.histories_.identity_hash(after) - m.histories_.identity_hash(before);
     }
+    std::uint64_t fingerprint() const { return m.fingerprint_from_base(sum); }
   };
 
   // canonical_successor()'s sums, one per renaming r (renamed_sum's terms):
@@ -774,6 +773,7 @@ class RaftModel {
       const auto& ha = hashes(m.histories_, after);
       for (std::size_t r = 0; r < count(); ++r) sum[r] += ha[r] - hb[r];
     }
+    std::uint64_t fingerprint() const { return m.canonical_from_base(sum); }
   };
 
   // Node bits (restarted) under renaming r: bit i moves to bit slots_[r][i].
@@ -855,11 +855,7 @@ class RaftModel {
       sum.small(Small{s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s), s.violation},
                 Small{drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation});
     if (history != s.history) sum.history(s.history, history);
-    if constexpr (std::is_same_v<Sum, PrimarySum>) {
-      return Successor{sum_hash::finish(sum.sum, kPrimarySeed), in_flight <= bounds_.max_msgs};
-    } else {
-      return Successor{0, in_flight <= bounds_.max_msgs};  // the caller takes the smallest
-    }
+    return Successor{sum.fingerprint(), in_flight <= bounds_.max_msgs};
   }
 
   // Applies one input to node i of s in place: the node's step, its

@@ -466,7 +466,6 @@ class Engine {
     std::vector<std::optional<State>, HugePageAllocator<std::optional<State>>> level, next_level;
     std::size_t level_size = 0;
     constexpr bool kIncremental = Inc::enabled;
-    constexpr bool incremental = kIncremental;
     // Incremental models: each level state's fingerprint base.
     using Base = typename Inc::Base;
     std::vector<Base, HugePageAllocator<Base>> sums, next_sums;
@@ -486,7 +485,7 @@ class Engine {
     std::atomic<std::uint64_t> generated{report_.states_generated};
     // Incremental models fingerprint successors without building them; the
     // winners are then built from their parents and actions (never carried).
-    const bool carry = kCarryStates && !incremental;
+    const bool carry = kCarryStates && !kIncremental;
     // Candidates that carry states are first probed against the seen set
     // (read-only), so the states of known ones are not kept; small ones go
     // straight to the merge, whose insert is the only probe they need.
@@ -542,7 +541,7 @@ class Engine {
               if (kept != probed) {
                 out.candidates[kept] = out.candidates[probed];
                 if (carry) out.states[kept] = std::move(out.states[probed]);
-                if (incremental) out.actions[kept] = out.actions[probed];
+                if (kIncremental) out.actions[kept] = out.actions[probed];
               }
               ++kept;
             }
@@ -561,9 +560,9 @@ class Engine {
               if (probe) seen_.prefetch(f);
               out.candidates.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
               if (carry) out.states.push_back(std::move(next));
-              if (incremental) out.actions.push_back(acts[i]);
+              if (kIncremental) out.actions.push_back(acts[i]);
             };
-            if (incremental) {
+            if (kIncremental) {
               // Two passes: all successors' fingerprints (their recent-filter
               // slots prefetched), then the filter; the misses overlap.
               auto& fps = pt.fingerprints;
@@ -594,7 +593,7 @@ class Engine {
           probe_until(out.candidates.size());
           out.candidates.resize(kept);
           if (carry) out.states.resize(kept);
-          if (incremental) out.actions.resize(kept);
+          if (kIncremental) out.actions.resize(kept);
           if (threads > 1) {
             out.owned.resize(threads);
             for (std::size_t k = 0; k < kept; ++k) {
@@ -649,7 +648,7 @@ class Engine {
       const std::size_t total = offsets[nchunks];
       const std::uint64_t next_base = base + n;
       if (next_level.size() < total) next_level.resize(total);
-      if (incremental && next_sums.size() < total) next_sums.resize(total);
+      if (kIncremental && next_sums.size() < total) next_sums.resize(total);
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.
@@ -675,7 +674,7 @@ class Engine {
             PerThread& pt = per_thread[t];
             if (carry) {
               next_level[pos] = std::move(chunks[c].states[k]);
-            } else if (incremental) {
+            } else if (kIncremental) {
               next_level[pos] = model_.next_state(*level[cand.parent], chunks[c].actions[k]);
               // The built state must be the one fingerprinted (a correct
               // successor()); anything else would make the search unsound.
@@ -718,7 +717,7 @@ class Engine {
       report_.states_generated = generated.load();
       for (unsigned t = 0; t < threads; ++t)
         if (per_thread[t].diverged)
-          throw std::logic_error(incremental ? "the model's successor() fingerprint differs from the state next_state() builds"
+          throw std::logic_error(kIncremental ? "the model's successor() fingerprint differs from the state next_state() builds"
                                              : "a rebuilt successor differs from the one first generated (model not deterministic?)");
       for (unsigned t = 0; t < threads; ++t) reached_ |= per_thread[t].reached;
       std::uint64_t worst = std::numeric_limits<std::uint64_t>::max();
