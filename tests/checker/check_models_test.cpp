@@ -33,6 +33,16 @@ RaftBounds small_raft() {
   return b;
 }
 
+// Every fault once: a drop, a duplicate and a crash.
+RaftBounds faulty_raft(std::size_t max_msgs) {
+  RaftBounds b;
+  b.max_msgs = max_msgs;
+  b.drops = 1;
+  b.dups = 1;
+  b.crashes = 1;
+  return b;
+}
+
 RaftBounds lossy_raft() {
   RaftBounds b;
   b.max_term = 1;
@@ -113,12 +123,7 @@ TEST(CheckRaftModel, SearchModesAgree) {
 // The incremental verbs (successor, canonical_successor) must predict what
 // the built successor's fingerprints are.
 TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
-  RaftBounds b;
-  b.max_msgs = 3;
-  b.drops = 1;
-  b.dups = 1;
-  b.crashes = 1;
-  const RaftModel<3> model(b);
+  const RaftModel<3> model(faulty_raft(3));
   std::vector<RaftModel<3>::State> frontier;
   model.init_states([&](const RaftModel<3>::State& s) { frontier.push_back(s); });
   std::size_t checked = 0;
@@ -170,12 +175,7 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
 // whose successors differ: a broadcast that fit the outbox only partly once
 // always reached the lower ids (now it goes out whole or not at all).
 TEST(CheckRaftModel, RenamedStatesHaveRenamedSuccessors) {
-  RaftBounds b;
-  b.max_msgs = 2;
-  b.drops = 1;
-  b.dups = 1;
-  b.crashes = 1;
-  const RaftModel<3> model(b);
+  const RaftModel<3> model(faulty_raft(2));
   using State = RaftModel<3>::State;
   constexpr auto kSeed = synod::check::kPrimarySeed;
   // Concrete states, breadth-first, up to a cap.
