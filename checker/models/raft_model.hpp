@@ -297,10 +297,8 @@ class RaftModel {
       for (std::size_t r = 0; r < count; ++r) base[r] += h[r];
     }
     const auto& hh = histories_[s.history].hash;
-    const std::uint64_t restarted = restarted_bits(s);
-    for (std::size_t r = 0; r < count; ++r)
-      base[r] += hh[r] + misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
-                                                           renamed_bits(r, restarted), s.violation));
+    const Small small = small_of(s);
+    for (std::size_t r = 0; r < count; ++r) base[r] += hh[r] + small_term(small, renamed_bits(r, small.restarted));
     return base;
   }
   std::uint64_t canonical_from_base(const CanonicalBase& base) const
@@ -675,7 +673,7 @@ class RaftModel {
     return *steps_.lookup(h, key);
   }
 
-  // The small fields' term's inputs (misc_word).
+  // The small fields (small_term's inputs).
   struct Small {
     std::uint8_t drops, dups, crashes, proposals;
     std::uint64_t restarted;
@@ -695,10 +693,7 @@ class RaftModel {
       sum = add ? sum + t : sum - t;
     }
     void small(const Small& before, const Small& after) {
-      sum += misc_term(misc_word(after.drops, after.dups, after.crashes, after.proposals, after.restarted,
-                                 after.violation)) -
-             misc_term(misc_word(before.drops, before.dups, before.crashes, before.proposals, before.restarted,
-                                 before.violation));
+      sum += small_term(after, after.restarted) - small_term(before, before.restarted);
     }
     void history(Ref before, Ref after) {
       sum += m.histories_.identity_hash(after) - m.histories_.identity_hash(before);
@@ -756,17 +751,12 @@ class RaftModel {
       const std::uint64_t all = (std::uint64_t{1} << m.bounds_.nodes) - 1u;
       if ((a.restarted == 0 || a.restarted == all) && (b.restarted == 0 || b.restarted == all)) {
         // No renaming moves these bits: one difference for every sum.
-        const std::uint64_t d =
-            misc_term(misc_word(a.drops, a.dups, a.crashes, a.proposals, a.restarted, a.violation)) -
-            misc_term(misc_word(b.drops, b.dups, b.crashes, b.proposals, b.restarted, b.violation));
+        const std::uint64_t d = small_term(a, a.restarted) - small_term(b, b.restarted);
         for (std::size_t r = 0; r < count(); ++r) sum[r] += d;
         return;
       }
       for (std::size_t r = 0; r < count(); ++r)
-        sum[r] += misc_term(misc_word(a.drops, a.dups, a.crashes, a.proposals, m.renamed_bits(r, a.restarted),
-                                      a.violation)) -
-                  misc_term(misc_word(b.drops, b.dups, b.crashes, b.proposals, m.renamed_bits(r, b.restarted),
-                                      b.violation));
+        sum[r] += small_term(a, m.renamed_bits(r, a.restarted)) - small_term(b, m.renamed_bits(r, b.restarted));
     }
     void history(Ref before, Ref after) {
       const auto& hb = hashes(m.histories_, before);
@@ -852,8 +842,7 @@ class RaftModel {
     }
     if (!ok) return std::nullopt;
     if (small_fields_changed || violation != s.violation)
-      sum.small(Small{s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s), s.violation},
-                Small{drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation});
+      sum.small(small_of(s), Small{drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation});
     if (history != s.history) sum.history(s.history, history);
     return Successor{sum.fingerprint(), in_flight <= bounds_.max_msgs};
   }
@@ -903,13 +892,17 @@ class RaftModel {
   static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
   static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
   static std::uint64_t misc_term(std::uint64_t word) { return sum_hash::term(word, sum_hash::salt(4, 0)); }
-  // The small fields (the number in flight is the network's: not here).
-  static std::uint64_t misc_word(std::uint8_t drops, std::uint8_t dups, std::uint8_t crashes, std::uint8_t proposals,
-                                 std::uint64_t restarted, Violation violation) {
-    return std::uint64_t{drops} | std::uint64_t{dups} << 8 | std::uint64_t{crashes} << 16 |
-           std::uint64_t{proposals} << 24 | restarted << 32 | static_cast<std::uint64_t>(violation) << 48;
+  // The small fields' term (the number in flight is the network's: not
+  // here), with the restart bits as given (renamed or not).
+  static std::uint64_t small_term(const Small& f, std::uint64_t restarted) {
+    return misc_term(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
+                     std::uint64_t{f.proposals} << 24 | restarted << 32 |
+                     static_cast<std::uint64_t>(f.violation) << 48);
   }
   std::uint64_t restarted_bits(const State& s) const { return s.restarted & ((1u << bounds_.nodes) - 1u); }
+  Small small_of(const State& s) const {
+    return Small{s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s), s.violation};
+  }
 
   std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
     return sum_hash::finish(renamed_sum(s, ri, seed, cached), seed);
@@ -925,8 +918,7 @@ class RaftModel {
     }
     for (std::size_t k = 0; k < s.in_flight; ++k)
       sum += messages_.hash(s.network[k], ri, seed, renamings_, cached);
-    sum += misc_term(
-        misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted, s.violation));
+    sum += small_term(small_of(s), restarted);
     sum += histories_.hash(s.history, ri, seed, renamings_, cached);
     return sum;
   }
@@ -940,8 +932,7 @@ class RaftModel {
       sum += disk_term(i, disks_.identity_hash(s.disks[i]));
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.identity_hash(s.network[k]);
-    sum += misc_term(misc_word(s.drops_left, s.dups_left, s.crashes_left, s.proposals_left,
-                               restarted_bits(s), s.violation));
+    sum += small_term(small_of(s), restarted_bits(s));
     sum += histories_.identity_hash(s.history);
     return sum;
   }

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <utility>
 #include <vector>
@@ -26,6 +27,43 @@
 
 namespace synod::check {
 
+namespace detail {
+inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+// A zero-filled block of `bytes` (a multiple of kHugePage), kHugePage-aligned
+// and, on Linux, marked for transparent huge pages: straight from mmap (the
+// kernel's zero pages, so nothing is zeroed twice), over-mapped by one huge
+// page and trimmed to alignment. Freed with unmap_huge(p, bytes).
+inline void* map_huge(std::size_t bytes) {
+#if defined(__linux__)
+  void* p = ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  const auto raw = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t aligned = (raw + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > raw) ::munmap(p, aligned - raw);
+  if (const std::size_t tail = raw + bytes + kHugePage - (aligned + bytes); tail > 0)
+    ::munmap(reinterpret_cast<void*>(aligned + bytes), tail);
+#if defined(MADV_HUGEPAGE)
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);  // a hint; failure only costs speed
+#endif
+  return reinterpret_cast<void*>(aligned);
+#else
+  void* p = std::aligned_alloc(kHugePage, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return std::memset(p, 0, bytes);
+#endif
+}
+inline void unmap_huge(void* p, std::size_t bytes) noexcept {
+#if defined(__linux__)
+  ::munmap(p, bytes);
+#else
+  (void)bytes;
+  std::free(p);
+#endif
+}
+inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+}  // namespace detail
+
 // An allocator for the search's big arrays (seen-set tables, parent links):
 // blocks of 2 MiB or more are 2 MiB-aligned and, on Linux, marked for
 // transparent huge pages. Every look-up in a table of hundreds of megabytes
@@ -34,26 +72,20 @@ namespace synod::check {
 template <class T>
 struct HugePageAllocator {
   using value_type = T;
-  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  static constexpr std::size_t kHuge = detail::kHugePage;
   HugePageAllocator() = default;
   template <class U>
   HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
     if (bytes < kHuge) return std::allocator<T>{}.allocate(n);
-    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-    void* p = std::aligned_alloc(kHuge, rounded);
-    if (p == nullptr) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint; failure only costs speed
-#endif
-    return static_cast<T*>(p);
+    return static_cast<T*>(detail::map_huge(detail::huge_round(bytes)));
   }
   void deallocate(T* p, std::size_t n) noexcept {
     if (n * sizeof(T) < kHuge) {
       std::allocator<T>{}.deallocate(p, n);
     } else {
-      std::free(p);
+      detail::unmap_huge(p, detail::huge_round(n * sizeof(T)));
     }
   }
   template <class U>
@@ -62,36 +94,21 @@ struct HugePageAllocator {
   }
 };
 
-// A zero-filled array for a seen-set table. Big ones come straight from
-// mmap: the kernel hands out zeroed pages, so a table that grows is not
-// zeroed a second time (on a virtual machine first-touching fresh memory is
-// already the slow part of a rebuild); they are 2 MiB-aligned and marked for
-// transparent huge pages, and unmapped when freed. Small ones use calloc.
+// A zero-filled array for a seen-set table: big ones from map_huge (so a
+// table that grows is not zeroed a second time; on a virtual machine
+// first-touching fresh memory is already the slow part of a rebuild), and
+// unmapped when freed; small ones from calloc.
 template <class T>
 class ZeroedArray {
  public:
-  static constexpr std::size_t kHuge = std::size_t{2} << 20;
   ZeroedArray() = default;
   explicit ZeroedArray(std::size_t n) : size_(n) {
     const std::size_t bytes = n * sizeof(T);
-#if defined(__linux__)
-    if (bytes >= kHuge) {
-      mapped_ = (bytes + kHuge - 1) / kHuge * kHuge;
-      // Over-map by 2 MiB, then trim to an aligned block.
-      void* p = ::mmap(nullptr, mapped_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p == MAP_FAILED) throw std::bad_alloc();
-      const auto raw = reinterpret_cast<std::uintptr_t>(p);
-      const std::uintptr_t aligned = (raw + kHuge - 1) / kHuge * kHuge;
-      if (aligned > raw) ::munmap(p, aligned - raw);
-      if (const std::size_t tail = raw + mapped_ + kHuge - (aligned + mapped_); tail > 0)
-        ::munmap(reinterpret_cast<void*>(aligned + mapped_), tail);
-#if defined(MADV_HUGEPAGE)
-      ::madvise(reinterpret_cast<void*>(aligned), mapped_, MADV_HUGEPAGE);  // a hint; failure only costs speed
-#endif
-      data_ = reinterpret_cast<T*>(aligned);
+    if (bytes >= detail::kHugePage) {
+      mapped_ = detail::huge_round(bytes);
+      data_ = static_cast<T*>(detail::map_huge(mapped_));
       return;
     }
-#endif
     data_ = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
     if (data_ == nullptr) throw std::bad_alloc();
   }
@@ -119,19 +136,16 @@ class ZeroedArray {
   }
   void release() noexcept {
     if (data_ == nullptr) return;
-#if defined(__linux__)
     if (mapped_ != 0) {
-      ::munmap(data_, mapped_);
-      data_ = nullptr;
-      return;
+      detail::unmap_huge(data_, mapped_);
+    } else {
+      std::free(data_);
     }
-#endif
-    std::free(data_);
     data_ = nullptr;
   }
   T* data_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t mapped_ = 0;  // bytes mapped with mmap; 0: calloc
+  std::size_t mapped_ = 0;  // bytes from map_huge; 0: calloc
 };
 
 // Two independent 64-bit hashes of the same state (--fp128).
