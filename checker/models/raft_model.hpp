@@ -98,9 +98,13 @@ class RaftModel {
   // Hashes under every renaming are cached for small clusters.
   static constexpr std::size_t kCached = MaxNodes <= 3 ? 6 : 1;
 
+  // A node's disk. It names its owner, so that, like a node, it hashes to
+  // the term of the slot its owner takes under a renaming (DiskTraits): the
+  // pools cache whole fingerprint terms, and two nodes never share a disk.
   struct Disk {
     raft::HardState hard_state{};
     Log log{};
+    NodeId owner = 0;
     friend bool operator==(const Disk&, const Disk&) = default;
   };
 
@@ -140,8 +144,13 @@ class RaftModel {
       for (std::size_t i = 0; i < ids.size(); ++i) r.set(static_cast<NodeId>(i + 1), ids[i]);
       renamings_.push_back(r);
     } while (std::next_permutation(ids.begin(), ids.end()));
-    for (std::size_t r = 0; r < kCached && r < renamings_.size(); ++r)
-      for (std::size_t i = 0; i < bounds_.nodes; ++i) slots_[r][i] = static_cast<std::uint8_t>(renamings_[r](id_of(i)) - 1u);
+    for (std::size_t r = 0; r < kCached && r < renamings_.size(); ++r) {
+      for (std::size_t i = 0; i < bounds_.nodes; ++i) {
+        const std::size_t j = renamings_[r](id_of(i)) - 1u;
+        down_terms_[i][r] = kDownTerms[j];
+        restart_terms_[i][r] = kRestartTerms[j];
+      }
+    }
   }
   RaftModel(const RaftModel&) = delete;
   RaftModel& operator=(const RaftModel&) = delete;
@@ -174,7 +183,7 @@ class RaftModel {
     s.network.fill(kNoRef);
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
       s.nodes[i] = intern_node(Node(options_for(static_cast<NodeId>(i + 1))));
-      s.disks[i] = intern_disk(Disk{});
+      s.disks[i] = intern_disk(Disk{{}, {}, id_of(i)});
     }
     s.drops_left = bounds_.drops;
     s.dups_left = bounds_.dups;
@@ -271,42 +280,36 @@ class RaftModel {
   }
 
   // The same under --symmetry (IncrementalSymmetricModel): one sum per
-  // renaming (hash_renamed's), the canonical fingerprint their smallest
-  // finish. Terms come from the pools' cached hashes, so only for clusters
-  // whose every renaming is cached.
+  // renaming (renamed_sum's), the canonical fingerprint the finish of the
+  // smallest (as canonical_fingerprint's). Terms come from the pools' cached
+  // hashes, so only for clusters whose every renaming is cached.
   using CanonicalBase = std::array<std::uint64_t, kCached>;
   CanonicalBase canonical_base(const State& s) const
     requires(MaxNodes <= 3)
   {
     // renamed_sum(s, r, kPrimarySeed, true) for every r, in one pass over
-    // the components (each record read once).
-    const std::size_t count = renamings_.size();
+    // the components (each record read once). Every loop runs over all
+    // kCached sums, a constant the compiler unrolls; with fewer renamings
+    // the extra sums are never read (min_sum).
     CanonicalBase base{};
+    auto add = [&](const CanonicalBase& terms) {
+      for (std::size_t r = 0; r < kCached; ++r) base[r] += terms[r];
+    };
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      const auto& hd = disks_[s.disks[i]].hash;
-      for (std::size_t r = 0; r < count; ++r) base[r] += disk_term(slots_[r][i], hd[r]);
-      if (up(s, i)) {
-        const auto& tn = nodes_[s.nodes[i]].hash;
-        for (std::size_t r = 0; r < count; ++r) base[r] += tn[r];
-      } else {
-        for (std::size_t r = 0; r < count; ++r) base[r] += kDownTerms[slots_[r][i]];
-      }
+      add(disks_[s.disks[i]].hash);
+      add(up(s, i) ? nodes_[s.nodes[i]].hash : down_terms_[i]);
+      if (s.restarted >> i & 1u) add(restart_terms_[i]);
     }
-    for (std::size_t k = 0; k < s.in_flight; ++k) {
-      const auto& h = messages_[s.network[k]].hash;
-      for (std::size_t r = 0; r < count; ++r) base[r] += h[r];
-    }
-    const auto& hh = histories_[s.history].hash;
-    const Small small = small_of(s);
-    for (std::size_t r = 0; r < count; ++r) base[r] += hh[r] + small_term(small, renamed_bits(r, small.restarted));
+    for (std::size_t k = 0; k < s.in_flight; ++k) add(messages_[s.network[k]].hash);
+    add(histories_[s.history].hash);
+    const std::uint64_t budgets = budget_term(small_of(s));
+    for (std::size_t r = 0; r < kCached; ++r) base[r] += budgets;
     return base;
   }
   std::uint64_t canonical_from_base(const CanonicalBase& base) const
     requires(MaxNodes <= 3)
   {
-    std::uint64_t best = ~std::uint64_t{0};
-    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, sum_hash::finish(base[r], kPrimarySeed));
-    return best;
+    return sum_hash::finish(min_sum(base), kPrimarySeed);
   }
   std::optional<Successor> canonical_successor(const State& s, const CanonicalBase& base, const Action& a) const
     requires(MaxNodes <= 3)
@@ -326,8 +329,8 @@ class RaftModel {
   // Symmetry over node ids: the smallest hash over all renamings.
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
     std::uint64_t best = ~std::uint64_t{0};
-    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, hash_renamed(s, r, seed, true));
-    return best;
+    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, renamed_sum(s, r, seed, true));
+    return sum_hash::finish(best, seed);
   }
 
   // ------------------------------------------------------------ properties
@@ -559,7 +562,7 @@ class RaftModel {
       h.add(v.hard_state.term);
       h.add(std::uint64_t{r(v.hard_state.voted_for)});
       v.log.hash_append(h);
-      return h.value();
+      return disk_term(r(v.owner) - 1u, h.value());
     }
   };
   static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
@@ -653,7 +656,7 @@ class RaftModel {
     for (std::size_t k = 0; k < result.sent_count; ++k) d += messages_.identity_hash(result.sent[k]);
     if (kind == Kind::deliver) d -= messages_.identity_hash(arg);
     if (kind == Kind::persist)
-      d += disk_term(i, disks_.identity_hash(result.disk)) - disk_term(i, disks_.identity_hash(s.disks[i]));
+      d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
   }
@@ -673,10 +676,9 @@ class RaftModel {
     return *steps_.lookup(h, key);
   }
 
-  // The small fields (small_term's inputs).
+  // The small fields but the restart bits (budget_term's inputs).
   struct Small {
     std::uint8_t drops, dups, crashes, proposals;
-    std::uint64_t restarted;
     Violation violation;
   };
 
@@ -692,9 +694,8 @@ class RaftModel {
       const std::uint64_t t = m.messages_.identity_hash(msg);
       sum = add ? sum + t : sum - t;
     }
-    void small(const Small& before, const Small& after) {
-      sum += small_term(after, after.restarted) - small_term(before, before.restarted);
-    }
+    void small(const Small& before, const Small& after) { sum += budget_term(after) - budget_term(before); }
+    void restarted(std::size_t i) { sum += kRestartTerms[i]; }
     void history(Ref before, Ref after) {
       sum += m.histories_.identity_hash(after) - m.histories_.identity_hash(before);
     }
@@ -702,75 +703,62 @@ class RaftModel {
   };
 
   // canonical_successor()'s sums, one per renaming r (renamed_sum's terms):
-  // node i + 1 sits in slot slots_[r][i], every component hashed under r.
+  // every component hashed under r (node i + 1 in the slot r moves it to).
+  // Loops run over all kCached sums (see canonical_base).
   struct CanonicalSums {
     const RaftModel& m;
     CanonicalBase sum;
-    std::size_t count() const { return m.renamings_.size(); }
     template <class Pool>
-    static const std::array<std::uint64_t, kCached>& hashes(const Pool& pool, Ref ref) {
+    static const CanonicalBase& hashes(const Pool& pool, Ref ref) {
       return pool[ref].hash;
     }
+    void add(const CanonicalBase& t) {
+      for (std::size_t r = 0; r < kCached; ++r) sum[r] += t[r];
+    }
+    void sub(const CanonicalBase& t) {
+      for (std::size_t r = 0; r < kCached; ++r) sum[r] -= t[r];
+    }
     void node(std::size_t i, Ref before, Ref after) {
-      if (before != kNoRef) {
-        const auto& tb = hashes(m.nodes_, before);
-        for (std::size_t r = 0; r < count(); ++r) sum[r] -= tb[r];
-      } else {
-        for (std::size_t r = 0; r < count(); ++r) sum[r] -= kDownTerms[m.slots_[r][i]];
-      }
-      if (after != kNoRef) {
-        const auto& ta = hashes(m.nodes_, after);
-        for (std::size_t r = 0; r < count(); ++r) sum[r] += ta[r];
-      } else {
-        for (std::size_t r = 0; r < count(); ++r) sum[r] += kDownTerms[m.slots_[r][i]];
-      }
+      sub(before != kNoRef ? hashes(m.nodes_, before) : m.down_terms_[i]);
+      add(after != kNoRef ? hashes(m.nodes_, after) : m.down_terms_[i]);
     }
     void step(std::size_t i, Ref node_before, Ref disk_before, Kind kind, Ref arg, const StepResult& r) {
       node(i, node_before, r.node);
-      for (std::size_t k = 0; k < r.sent_count; ++k) message(r.sent[k], true);
-      if (kind == Kind::deliver) message(arg, false);
+      for (std::size_t k = 0; k < r.sent_count; ++k) add(hashes(m.messages_, r.sent[k]));
+      if (kind == Kind::deliver) sub(hashes(m.messages_, arg));
       if (kind == Kind::persist) {
-        const auto& hb = hashes(m.disks_, disk_before);
-        const auto& ha = hashes(m.disks_, r.disk);
-        for (std::size_t q = 0; q < count(); ++q) {
-          const std::size_t j = m.slots_[q][i];
-          sum[q] += disk_term(j, ha[q]) - disk_term(j, hb[q]);
-        }
+        sub(hashes(m.disks_, disk_before));
+        add(hashes(m.disks_, r.disk));
       }
     }
     void restart(std::size_t i, const StepResult& r) { node(i, kNoRef, r.node); }
     void crash(std::size_t i, Ref n) { node(i, n, kNoRef); }
-    void message(Ref msg, bool add) {
-      const auto& h = hashes(m.messages_, msg);
-      for (std::size_t r = 0; r < count(); ++r) {
-        const std::uint64_t t = h[r];
-        sum[r] = add ? sum[r] + t : sum[r] - t;
+    void message(Ref msg, bool add_it) {
+      if (add_it) {
+        add(hashes(m.messages_, msg));
+      } else {
+        sub(hashes(m.messages_, msg));
       }
     }
+    // The budgets and the violation: one term, the same under every renaming.
     void small(const Small& b, const Small& a) {
-      const std::uint64_t all = (std::uint64_t{1} << m.bounds_.nodes) - 1u;
-      if ((a.restarted == 0 || a.restarted == all) && (b.restarted == 0 || b.restarted == all)) {
-        // No renaming moves these bits: one difference for every sum.
-        const std::uint64_t d = small_term(a, a.restarted) - small_term(b, b.restarted);
-        for (std::size_t r = 0; r < count(); ++r) sum[r] += d;
-        return;
-      }
-      for (std::size_t r = 0; r < count(); ++r)
-        sum[r] += small_term(a, m.renamed_bits(r, a.restarted)) - small_term(b, m.renamed_bits(r, b.restarted));
+      const std::uint64_t d = budget_term(a) - budget_term(b);
+      for (std::size_t r = 0; r < kCached; ++r) sum[r] += d;
     }
+    void restarted(std::size_t i) { add(m.restart_terms_[i]); }
     void history(Ref before, Ref after) {
-      const auto& hb = hashes(m.histories_, before);
-      const auto& ha = hashes(m.histories_, after);
-      for (std::size_t r = 0; r < count(); ++r) sum[r] += ha[r] - hb[r];
+      sub(hashes(m.histories_, before));
+      add(hashes(m.histories_, after));
     }
     std::uint64_t fingerprint() const { return m.canonical_from_base(sum); }
   };
 
-  // Node bits (restarted) under renaming r: bit i moves to bit slots_[r][i].
-  std::uint64_t renamed_bits(std::size_t r, std::uint64_t bits) const {
-    std::uint64_t out = 0;
-    for (std::size_t i = 0; i < bounds_.nodes; ++i) out |= ((bits >> i) & 1u) << slots_[r][i];
-    return out;
+  // The smallest of the sums of the renamings (the canonical fingerprint is
+  // its finish: a function of the state's orbit, whatever the renaming).
+  std::uint64_t min_sum(const CanonicalBase& sums) const {
+    std::uint64_t best = sums[0];
+    for (std::size_t r = 1; r < renamings_.size() && r < kCached; ++r) best = std::min(best, sums[r]);
+    return best;
   }
 
   // next_state(s, a)'s fingerprint sum(s), accumulated in `sum` (PrimarySum
@@ -780,10 +768,9 @@ class RaftModel {
     const std::size_t i = a.node - 1u;
     std::size_t in_flight = s.in_flight;
     std::uint8_t drops = s.drops_left, dups = s.dups_left, crashes = s.crashes_left, proposals = s.proposals_left;
-    std::uint64_t restarting = 0;  // restart: the node's bit
-    // The budgets and restart bits change only by these kinds (and the
-    // violation by any ghost update).
-    const bool small_fields_changed = a.kind == Kind::propose || a.kind >= Kind::drop;
+    // The budgets change only by these kinds (and the violation by any
+    // ghost update).
+    const bool small_fields_changed = a.kind == Kind::propose || (a.kind >= Kind::drop && a.kind != Kind::restart);
     Ref history = s.history;
     Violation violation = s.violation;
     auto record_step = [&](Ref before, Ref after) {
@@ -835,14 +822,14 @@ class RaftModel {
       case Kind::restart: {
         const StepResult& r = restarted_node(s, i);
         sum.restart(i, r);
-        restarting = std::uint64_t{1} << i;
+        if (!(s.restarted >> i & 1u)) sum.restarted(i);
         record_step(kNoRef, r.node);
         break;
       }
     }
     if (!ok) return std::nullopt;
     if (small_fields_changed || violation != s.violation)
-      sum.small(small_of(s), Small{drops, dups, crashes, proposals, restarted_bits(s) | restarting, violation});
+      sum.small(small_of(s), Small{drops, dups, crashes, proposals, violation});
     if (history != s.history) sum.history(s.history, history);
     return Successor{sum.fingerprint(), in_flight <= bounds_.max_msgs};
   }
@@ -870,8 +857,10 @@ class RaftModel {
 
   // The fingerprint is additive (sum_hash in model_support.hpp): one term
   // per node slot (up: the node's, which its pool caches; down:
-  // kDownTerms[slot]), per disk slot, per message in flight (cached), for
-  // the ghost history (cached), and one for the small fields.
+  // kDownTerms[slot]), per disk (cached; a disk's slot is its owner's), per
+  // message in flight (cached), for the ghost history (cached), one per
+  // restarted node (kRestartTerms[slot]) and one for the budgets and the
+  // violation. No term but the budgets' is mixed on the search's hot paths.
   static constexpr auto kNodeSalts = [] {
     std::array<std::uint64_t, MaxNodes> a{};
     for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(0, i);
@@ -887,21 +876,24 @@ class RaftModel {
     for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::term(0, kNodeSalts[i]);
     return a;
   }();
+  static constexpr auto kRestartTerms = [] {
+    std::array<std::uint64_t, MaxNodes> a{};
+    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::term(0, sum_hash::salt(5, i));
+    return a;
+  }();
   static std::uint64_t node_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kNodeSalts[slot]); }
   static std::uint64_t disk_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kDiskSalts[slot]); }
   static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
   static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
   static std::uint64_t misc_term(std::uint64_t word) { return sum_hash::term(word, sum_hash::salt(4, 0)); }
-  // The small fields' term (the number in flight is the network's: not
-  // here), with the restart bits as given (renamed or not).
-  static std::uint64_t small_term(const Small& f, std::uint64_t restarted) {
+  // The budgets' and the violation's term (the number in flight is the
+  // network's: not here).
+  static std::uint64_t budget_term(const Small& f) {
     return misc_term(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
-                     std::uint64_t{f.proposals} << 24 | restarted << 32 |
-                     static_cast<std::uint64_t>(f.violation) << 48);
+                     std::uint64_t{f.proposals} << 24 | static_cast<std::uint64_t>(f.violation) << 48);
   }
-  std::uint64_t restarted_bits(const State& s) const { return s.restarted & ((1u << bounds_.nodes) - 1u); }
-  Small small_of(const State& s) const {
-    return Small{s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, restarted_bits(s), s.violation};
+  static Small small_of(const State& s) {
+    return Small{s.drops_left, s.dups_left, s.crashes_left, s.proposals_left, s.violation};
   }
 
   std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
@@ -909,16 +901,16 @@ class RaftModel {
   }
   std::uint64_t renamed_sum(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
     const Renaming& r = renamings_[ri];
-    std::uint64_t sum = 0, restarted = 0;
+    std::uint64_t sum = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
       const std::size_t j = r(id_of(i)) - 1u;  // node i + 1 is renamed to j + 1
       sum += up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : kDownTerms[j];
-      sum += disk_term(j, disks_.hash(s.disks[i], ri, seed, renamings_, cached));
-      restarted |= std::uint64_t{(s.restarted >> i) & 1u} << j;
+      sum += disks_.hash(s.disks[i], ri, seed, renamings_, cached);
+      if (s.restarted >> i & 1u) sum += kRestartTerms[j];
     }
     for (std::size_t k = 0; k < s.in_flight; ++k)
       sum += messages_.hash(s.network[k], ri, seed, renamings_, cached);
-    sum += small_term(small_of(s), restarted);
+    sum += budget_term(small_of(s));
     sum += histories_.hash(s.history, ri, seed, renamings_, cached);
     return sum;
   }
@@ -929,10 +921,11 @@ class RaftModel {
     std::uint64_t sum = 0;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
       sum += up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownTerms[i];
-      sum += disk_term(i, disks_.identity_hash(s.disks[i]));
+      sum += disks_.identity_hash(s.disks[i]);
+      if (s.restarted >> i & 1u) sum += kRestartTerms[i];
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.identity_hash(s.network[k]);
-    sum += small_term(small_of(s), restarted_bits(s));
+    sum += budget_term(small_of(s));
     sum += histories_.identity_hash(s.history);
     return sum;
   }
@@ -984,8 +977,9 @@ class RaftModel {
 
   RaftBounds bounds_;
   std::vector<Renaming> renamings_;
-  // slots_[r][i]: the slot node i + 1 takes under renaming r (r < kCached).
-  std::array<std::array<std::uint8_t, MaxNodes>, kCached> slots_{};
+  // [i][r]: node i + 1's term when down, and its restart bit's, under
+  // renaming r (r < kCached), i.e. in the slot r moves it to.
+  std::array<std::array<std::uint64_t, kCached>, MaxNodes> down_terms_{}, restart_terms_{};
   mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
   mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
