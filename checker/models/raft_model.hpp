@@ -144,6 +144,7 @@ class RaftModel {
       for (std::size_t i = 0; i < ids.size(); ++i) r.set(static_cast<NodeId>(i + 1), ids[i]);
       renamings_.push_back(r);
     } while (std::next_permutation(ids.begin(), ids.end()));
+    for (std::size_t r = renamings_.size(); r < kCached; ++r) unused_[r] = ~std::uint64_t{0};
     for (std::size_t r = 0; r < kCached && r < renamings_.size(); ++r) {
       for (std::size_t i = 0; i < bounds_.nodes; ++i) {
         const std::size_t j = renamings_[r](id_of(i)) - 1u;
@@ -292,9 +293,7 @@ class RaftModel {
     // kCached sums, a constant the compiler unrolls; with fewer renamings
     // the extra sums are never read (min_sum).
     CanonicalBase base{};
-    auto add = [&](const CanonicalBase& terms) {
-      for (std::size_t r = 0; r < kCached; ++r) base[r] += terms[r];
-    };
+    auto add = [&](const CanonicalBase& terms) { sum_hash::add_all(base, terms); };
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
       add(disks_[s.disks[i]].hash);
       add(up(s, i) ? nodes_[s.nodes[i]].hash : down_terms_[i]);
@@ -712,12 +711,8 @@ class RaftModel {
     static const CanonicalBase& hashes(const Pool& pool, Ref ref) {
       return pool[ref].hash;
     }
-    void add(const CanonicalBase& t) {
-      for (std::size_t r = 0; r < kCached; ++r) sum[r] += t[r];
-    }
-    void sub(const CanonicalBase& t) {
-      for (std::size_t r = 0; r < kCached; ++r) sum[r] -= t[r];
-    }
+    void add(const CanonicalBase& t) { sum_hash::add_all(sum, t); }
+    void sub(const CanonicalBase& t) { sum_hash::sub_all(sum, t); }
     void node(std::size_t i, Ref before, Ref after) {
       sub(before != kNoRef ? hashes(m.nodes_, before) : m.down_terms_[i]);
       add(after != kNoRef ? hashes(m.nodes_, after) : m.down_terms_[i]);
@@ -755,9 +750,15 @@ class RaftModel {
 
   // The smallest of the sums of the renamings (the canonical fingerprint is
   // its finish: a function of the state's orbit, whatever the renaming).
+  // With fewer renamings than kCached, the sums past the last one are
+  // masked to the maximum (unused_).
   std::uint64_t min_sum(const CanonicalBase& sums) const {
     std::uint64_t best = sums[0];
-    for (std::size_t r = 1; r < renamings_.size() && r < kCached; ++r) best = std::min(best, sums[r]);
+    if (renamings_.size() >= kCached) [[likely]] {
+      for (std::size_t r = 1; r < kCached; ++r) best = std::min(best, sums[r]);
+    } else {
+      for (std::size_t r = 1; r < kCached; ++r) best = std::min(best, sums[r] | unused_[r]);
+    }
     return best;
   }
 
@@ -980,6 +981,7 @@ class RaftModel {
   // [i][r]: node i + 1's term when down, and its restart bit's, under
   // renaming r (r < kCached), i.e. in the slot r moves it to.
   std::array<std::array<std::uint64_t, kCached>, MaxNodes> down_terms_{}, restart_terms_{};
+  CanonicalBase unused_{};  // [r]: all ones when the cluster has no renaming r
   mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
   mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
