@@ -191,14 +191,14 @@ class Memo {
       const Slot& slot = t->slots[i];
       if (!slot.used.load(std::memory_order_acquire)) return nullptr;
       if (slot.hash == hash && slot.key == key) {
-        c = CacheSlot{id_, hash, key, slot.value};
+        c = CacheSlot{{id_, hash, key, slot.value}};
         return &c.value;
       }
     }
   }
 
   void insert(std::uint64_t hash, const Key& key, const Value& value) {
-    cache_slot(hash) = CacheSlot{id_, hash, key, value};
+    cache_slot(hash) = CacheSlot{{id_, hash, key, value}};
     Shard& shard = shards_[hash & (kShards - 1)];
     std::lock_guard<std::mutex> lock(shard.mutex);
     Table* t = shard.table.load(std::memory_order_relaxed);
@@ -253,12 +253,17 @@ class Memo {
     std::vector<std::unique_ptr<Table>> tables;  // every table this shard had (readers may hold old ones)
     std::size_t size = 0;
   };
-  struct CacheSlot {
+  struct CacheSlotFields {
     std::uint64_t owner = 0;  // the Memo it belongs to (0: empty); ids are never reused
     std::uint64_t hash = 0;
     Key key{};
     Value value{};
   };
+  // A slot of 32 or 64 bytes is aligned to its size, so a look-up touches
+  // one cache line, not two.
+  static constexpr std::size_t kSlotAlign =
+      sizeof(CacheSlotFields) == 32 || sizeof(CacheSlotFields) == 64 ? sizeof(CacheSlotFields) : alignof(CacheSlotFields);
+  struct alignas(kSlotAlign) CacheSlot : CacheSlotFields {};
 
   static Table* grow(Shard& shard) {
     const Table* old = shard.table.load(std::memory_order_relaxed);
