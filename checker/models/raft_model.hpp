@@ -779,36 +779,26 @@ class RaftModel {
       history = g.history;
       if (violation == Violation::none) violation = g.violation;
     };
-    auto take_message = [&](std::size_t k) {
-      sum.message(s.network[k], false);
-      --in_flight;
-    };
-    auto apply = [&](Kind kind, Ref arg) {
-      const StepResult& r = step(s, i, kind, arg);
-      if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
-      in_flight += r.sent_count;
-      sum.step(i, s.nodes[i], s.disks[i], kind, arg, r);
-      if (s.nodes[i] != r.node && r.record) record_step(s.nodes[i], r.node);
-      return true;
-    };
-    bool ok = true;
+    // A node input (deliver, timeout, heartbeat, persist, propose) is one
+    // memoised step, taken at one call site below.
+    Ref arg = 0;
     switch (a.kind) {
       case Kind::deliver:  // the step takes the message's term out
         --in_flight;
-        ok = apply(Kind::deliver, s.network[a.message]);
+        arg = s.network[a.message];
         break;
       case Kind::timeout:
       case Kind::heartbeat:
       case Kind::persist:
-        ok = apply(a.kind, 0);
         break;
       case Kind::propose:
-        ok = apply(Kind::propose, proposed_value(proposals));
+        arg = proposed_value(proposals);
         --proposals;
         break;
       case Kind::drop:
         --drops;
-        take_message(a.message);
+        sum.message(s.network[a.message], false);
+        --in_flight;
         break;
       case Kind::duplicate:
         --dups;
@@ -828,7 +818,13 @@ class RaftModel {
         break;
       }
     }
-    if (!ok) return std::nullopt;
+    if (a.kind <= Kind::persist) {  // deliver, timeout, heartbeat, propose, persist
+      const StepResult& r = step(s, i, a.kind, arg);
+      if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return std::nullopt;
+      in_flight += r.sent_count;
+      sum.step(i, s.nodes[i], s.disks[i], a.kind, arg, r);
+      if (s.nodes[i] != r.node && r.record) record_step(s.nodes[i], r.node);
+    }
     if (small_fields_changed || violation != s.violation)
       sum.small(small_of(s), Small{drops, dups, crashes, proposals, violation});
     if (history != s.history) sum.history(s.history, history);

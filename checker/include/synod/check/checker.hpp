@@ -26,6 +26,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -220,8 +221,14 @@ class Engine {
     const auto props = model_.properties();
     properties_.assign(props.begin(), props.end());
     if (properties_.size() > 64) throw std::invalid_argument("a model may declare at most 64 properties");
-    for (std::size_t i = 0; i < properties_.size(); ++i)
-      if (properties_[i].expectation == Expectation::sometimes) sometimes_all_ |= std::uint64_t{1} << i;
+    for (std::size_t i = 0; i < properties_.size(); ++i) {
+      if (properties_[i].expectation == Expectation::sometimes) {
+        sometimes_all_ |= std::uint64_t{1} << i;
+      } else {
+        always_.push_back(properties_[i].holds);
+        always_index_.push_back(static_cast<int>(i));
+      }
+    }
     if (options_.symmetry && !SymmetricModel<M>)
       throw std::invalid_argument("this model does not support --symmetry (no canonical fingerprint)");
     if (options_.threads == 0) options_.threads = 1;
@@ -262,20 +269,23 @@ class Engine {
   // Index of the first violated invariant, or -1; reached goals go to `reached`.
   int evaluate(const State& s, std::uint64_t& reached) const {
     int violated = -1;
-    for (std::size_t i = 0; i < properties_.size(); ++i) {
-      const auto& p = properties_[i];
-      if (p.expectation == Expectation::always) {
-        if (violated < 0 && !p.holds(model_, s)) violated = static_cast<int>(i);
-      } else if (!(reached & (std::uint64_t{1} << i)) && p.holds(model_, s)) {
-        reached |= std::uint64_t{1} << i;
+    for (std::size_t k = 0; k < always_.size(); ++k) {
+      if (!always_[k](model_, s)) {
+        violated = always_index_[k];
+        break;
       }
+    }
+    // Only the sometimes-properties not reached yet.
+    for (std::uint64_t todo = sometimes_all_ & ~reached; todo != 0; todo &= todo - 1) {
+      const int i = std::countr_zero(todo);
+      if (properties_[static_cast<std::size_t>(i)].holds(model_, s)) reached |= std::uint64_t{1} << i;
     }
     return violated;
   }
 
   void collect_actions(const State& s, std::vector<Action>& out) const {
     out.clear();
-    model_.actions(s, [&out](const Action& a) {
+    model_.actions(s, [&out](const Action& a) __attribute__((always_inline)) {
       if (out.size() == out.capacity()) [[unlikely]]
         out.reserve(std::max<std::size_t>(64, 2 * out.capacity()));
       out.push_back(a);
@@ -864,6 +874,9 @@ class Engine {
   Options options_;
   std::vector<Property<M>> properties_;
   std::uint64_t sometimes_all_ = 0;
+  // The always-properties' predicates, and their indices, in order.
+  std::vector<bool (*)(const M&, const State&)> always_;
+  std::vector<int> always_index_;
   std::uint64_t reached_ = 0;
   SeenSet<Fp> seen_;
   std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> parents_;  // parent link per distinct state id
