@@ -191,14 +191,21 @@ class Memo {
       const Slot& slot = t->slots[i];
       if (!slot.used.load(std::memory_order_acquire)) return nullptr;
       if (slot.hash == hash && slot.key == key) {
-        c = CacheSlot{{id_, hash, key, slot.value}};
+        c.owner = id_;
+        c.hash = hash;
+        c.key = key;
+        c.value = slot.value;
         return &c.value;
       }
     }
   }
 
   void insert(std::uint64_t hash, const Key& key, const Value& value) {
-    cache_slot(hash) = CacheSlot{{id_, hash, key, value}};
+    CacheSlot& c = cache_slot(hash);
+    c.owner = id_;
+    c.hash = hash;
+    c.key = key;
+    c.value = value;
     Shard& shard = shards_[hash & (kShards - 1)];
     std::lock_guard<std::mutex> lock(shard.mutex);
     Table* t = shard.table.load(std::memory_order_relaxed);
