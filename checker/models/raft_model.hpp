@@ -573,6 +573,12 @@ class RaftModel {
   Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
   Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
   Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
+  Ref intern_sums(const CanonicalBase& v) const {
+    Combiner h(kPrimarySeed);
+    for (const std::uint64_t x : v) h.add(x);
+    return sums_deltas_.intern(
+        h.value(), v, [](const CanonicalBase& a, const CanonicalBase& b) { return a == b; }, [&] { return v; });
+  }
 
   // The network's canonical order: by message hash, then content.
   bool add_message(State& s, Ref m) const {
@@ -656,6 +662,18 @@ class RaftModel {
     if (kind == Kind::deliver) d -= messages_.identity_hash(arg);
     if (kind == Kind::persist)
       d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
+    // The same under every renaming (CanonicalSums::step adds it).
+    if constexpr (kCached > 1) {
+      CanonicalSums sums{*this, {}};
+      sums.node(i, s.nodes[i], result.node);
+      for (std::size_t k = 0; k < result.sent_count; ++k) sums.message(result.sent[k], true);
+      if (kind == Kind::deliver) sums.message(arg, false);
+      if (kind == Kind::persist) {
+        sums.sub(CanonicalSums::hashes(disks_, s.disks[i]));
+        sums.add(CanonicalSums::hashes(disks_, result.disk));
+      }
+      result.sums_delta = intern_sums(sums.sum);
+    }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
   }
@@ -671,6 +689,11 @@ class RaftModel {
     result.node = intern_node(Node::restart(options_for(id_of(i)), d.hard_state, d.log));
     result.ok = true;
     result.sum_delta = nodes_.identity_hash(result.node) - kDownTerms[i];
+    if constexpr (kCached > 1) {
+      CanonicalSums sums{*this, {}};
+      sums.node(i, kNoRef, result.node);
+      result.sums_delta = intern_sums(sums.sum);
+    }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
   }
@@ -717,16 +740,9 @@ class RaftModel {
       sub(before != kNoRef ? hashes(m.nodes_, before) : m.down_terms_[i]);
       add(after != kNoRef ? hashes(m.nodes_, after) : m.down_terms_[i]);
     }
-    void step(std::size_t i, Ref node_before, Ref disk_before, Kind kind, Ref arg, const StepResult& r) {
-      node(i, node_before, r.node);
-      for (std::size_t k = 0; k < r.sent_count; ++k) add(hashes(m.messages_, r.sent[k]));
-      if (kind == Kind::deliver) sub(hashes(m.messages_, arg));
-      if (kind == Kind::persist) {
-        sub(hashes(m.disks_, disk_before));
-        add(hashes(m.disks_, r.disk));
-      }
-    }
-    void restart(std::size_t i, const StepResult& r) { node(i, kNoRef, r.node); }
+    // A memoised step or restart: its every change, summed when memoised.
+    void step(std::size_t, Ref, Ref, Kind, Ref, const StepResult& r) { add(m.sums_deltas_[r.sums_delta]); }
+    void restart(std::size_t, const StepResult& r) { add(m.sums_deltas_[r.sums_delta]); }
     void crash(std::size_t i, Ref n) { node(i, n, kNoRef); }
     void message(Ref msg, bool add_it) {
       if (add_it) {
@@ -982,6 +998,8 @@ class RaftModel {
   mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
   mutable ComponentPool<History, kCached, HistoryTraits> histories_;
+  // What memoised steps add to the sums of the renamings (StepResult::sums_delta).
+  mutable InternPool<CanonicalBase> sums_deltas_;
   mutable Memo<StepKey, StepResult> steps_;
   mutable Memo<RecordKey, GhostResult> records_;
 };

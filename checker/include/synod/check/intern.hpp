@@ -184,15 +184,14 @@ class Memo {
   // type.
   const Value* lookup(std::uint64_t hash, const Key& key) const {
     CacheSlot& c = cache_slot(hash);
-    if (c.owner == id_ && c.hash == hash && c.key == key) return &c.value;
+    if (c.tag == tag(hash) && c.key == key) return &c.value;
     const Table* t = shards_[hash & (kShards - 1)].table.load(std::memory_order_acquire);
     if (t == nullptr) return nullptr;
     for (std::size_t i = (hash >> 6) & t->mask;; i = (i + 1) & t->mask) {
       const Slot& slot = t->slots[i];
       if (!slot.used.load(std::memory_order_acquire)) return nullptr;
       if (slot.hash == hash && slot.key == key) {
-        c.owner = id_;
-        c.hash = hash;
+        c.tag = tag(hash);
         c.key = key;
         c.value = slot.value;
         return &c.value;
@@ -202,8 +201,7 @@ class Memo {
 
   void insert(std::uint64_t hash, const Key& key, const Value& value) {
     CacheSlot& c = cache_slot(hash);
-    c.owner = id_;
-    c.hash = hash;
+    c.tag = tag(hash);
     c.key = key;
     c.value = value;
     Shard& shard = shards_[hash & (kShards - 1)];
@@ -261,15 +259,20 @@ class Memo {
     std::size_t size = 0;
   };
   struct CacheSlotFields {
-    std::uint64_t owner = 0;  // the Memo it belongs to (0: empty); ids are never reused
-    std::uint64_t hash = 0;
+    std::uint64_t tag = 0;  // tag(hash) of the Memo it belongs to; 0: empty
     Key key{};
     Value value{};
   };
-  // A slot of 32 or 64 bytes is aligned to its size, so a look-up touches
-  // one cache line, not two.
-  static constexpr std::size_t kSlotAlign =
-      sizeof(CacheSlotFields) == 32 || sizeof(CacheSlotFields) == 64 ? sizeof(CacheSlotFields) : alignof(CacheSlotFields);
+  // The cache is shared by the Memos of one type: a slot names its Memo and
+  // its key's hash in one word. Equal keys have equal hashes, so two Memos'
+  // tags for one key differ (ids differ, and are never reused); bit 0 is
+  // set, so an empty slot matches nothing.
+  std::uint64_t tag(std::uint64_t hash) const { return (hash ^ (id_ << 1)) | 1u; }
+  // A slot of up to 32 or 64 bytes is padded and aligned to that, so a
+  // look-up touches one cache line, not two.
+  static constexpr std::size_t kSlotAlign = sizeof(CacheSlotFields) <= 32   ? 32
+                                            : sizeof(CacheSlotFields) <= 64 ? 64
+                                                                            : alignof(CacheSlotFields);
   struct alignas(kSlotAlign) CacheSlot : CacheSlotFields {};
 
   static Table* grow(Shard& shard) {

@@ -290,6 +290,9 @@ struct NodeStepResult {
   // For models with additive fingerprints (sum_hash): what the step adds to
   // the state's sum (new terms minus old ones), a function of the key.
   std::uint64_t sum_delta = 0;
+  // Model-defined: e.g. a reference to what the step adds to each sum of a
+  // symmetric model (one per renaming).
+  Ref sums_delta = kNoRef;
 
   // Moves node n's outbox into `sent`, each message interned by `intern`,
   // and empties the outbox; false when it held more than MaxSent messages.
