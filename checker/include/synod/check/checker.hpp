@@ -26,8 +26,8 @@
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -36,12 +36,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <synod/check/model.hpp>
@@ -126,6 +128,50 @@ inline constexpr std::uint64_t kMaxActions = std::uint64_t{1} << 24;
 constexpr std::uint64_t pack_link(std::uint64_t parent, std::uint64_t action) { return (parent << 24) | action; }
 constexpr std::uint64_t link_parent(std::uint64_t link) { return link >> 24; }
 constexpr std::uint32_t link_action(std::uint64_t link) { return static_cast<std::uint32_t>(link & (kMaxActions - 1)); }
+
+// The actions enabled in one state, refilled for every state. Its append
+// is inlined into the model's actions() (std::vector's push_back was not,
+// at -O2, and showed in profiles); it keeps its storage between states.
+template <class A>
+class ActionList {
+ public:
+  ActionList() = default;
+  ActionList(const ActionList&) = delete;
+  ActionList& operator=(const ActionList&) = delete;
+  ActionList(ActionList&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), cap_(std::exchange(o.cap_, 0)) {}
+  ~ActionList() {
+    clear();
+    if (data_ != nullptr) std::allocator<A>{}.deallocate(data_, cap_);
+  }
+
+  void clear() {
+    std::destroy_n(data_, size_);
+    size_ = 0;
+  }
+  [[gnu::always_inline]] void push_back(const A& a) {
+    if (size_ == cap_) [[unlikely]]
+      grow();
+    std::construct_at(data_ + size_, a);
+    ++size_;
+  }
+  std::size_t size() const { return size_; }
+  const A& operator[](std::size_t i) const { return data_[i]; }
+
+ private:
+  [[gnu::noinline]] void grow() {
+    const std::size_t cap = cap_ < 32 ? 64 : 2 * cap_;
+    A* fresh = std::allocator<A>{}.allocate(cap);
+    std::uninitialized_move_n(data_, size_, fresh);
+    std::destroy_n(data_, size_);
+    if (data_ != nullptr) std::allocator<A>{}.deallocate(data_, cap_);
+    data_ = fresh;
+    cap_ = cap;
+  }
+  A* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
 
 // Worker threads that live for a whole search: each parallel phase hands
 // them a body and waits for all to finish it. Spawning threads per phase
@@ -283,13 +329,9 @@ class Engine {
     return violated;
   }
 
-  void collect_actions(const State& s, std::vector<Action>& out) const {
+  void collect_actions(const State& s, detail::ActionList<Action>& out) const {
     out.clear();
-    model_.actions(s, [&out](const Action& a) __attribute__((always_inline)) {
-      if (out.size() == out.capacity()) [[unlikely]]
-        out.reserve(std::max<std::size_t>(64, 2 * out.capacity()));
-      out.push_back(a);
-    });
+    model_.actions(s, [&out](const Action& a) __attribute__((always_inline)) { out.push_back(a); });
     if (out.size() >= detail::kMaxActions) throw std::length_error("more than 2^24 actions enabled in one state");
   }
 
@@ -342,7 +384,7 @@ class Engine {
     });
     if (!s) throw std::logic_error("trace replay: initial state missing");
     steps.push_back(TraceStep<M>{std::nullopt, init_index, *s});
-    std::vector<Action> acts;
+    detail::ActionList<Action> acts;
     for (std::uint32_t a : path) {
       collect_actions(*s, acts);
       if (a >= acts.size()) throw std::logic_error("trace replay: action index out of range (model not deterministic?)");
@@ -415,7 +457,7 @@ class Engine {
     return static_cast<std::size_t>((x * 0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits));
   }
   struct alignas(64) PerThread {
-    std::vector<Action> actions;
+    detail::ActionList<Action> actions;
     bool diverged = false;  // a rebuilt successor did not match its candidate
     std::vector<std::pair<Fp, std::uint32_t>> fingerprints;  // incremental: one state's successors
     std::vector<Fp> recent = std::vector<Fp>(std::size_t{1} << kRecentBits);  // normalised; 0: empty
@@ -527,7 +569,7 @@ class Engine {
       std::atomic<std::size_t> next_chunk{0};
       pool.run(threads, [&](unsigned t) {
         PerThread& pt = per_thread[t];
-        std::vector<Action>& acts = pt.actions;
+        detail::ActionList<Action>& acts = pt.actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
@@ -671,7 +713,7 @@ class Engine {
       }
       next_chunk = 0;
       pool.run(threads, [&](unsigned t) {
-        std::vector<Action>& acts = per_thread[t].actions;
+        detail::ActionList<Action>& acts = per_thread[t].actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
@@ -762,7 +804,7 @@ class Engine {
     std::vector<Frame> stack;
     if (!discover_initial([&](const State& s, std::uint64_t id) { stack.push_back(Frame{s, id, 0}); })) return;
     std::reverse(stack.begin(), stack.end());  // first initial state on top
-    std::vector<Action> acts;
+    detail::ActionList<Action> acts;
     std::vector<Frame> children;
     while (!stack.empty()) {
       Frame frame = std::move(stack.back());
@@ -810,7 +852,7 @@ class Engine {
     }
     if (initial.empty()) return;
     SplitMix64 rng(options_.seed);
-    std::vector<Action> acts;
+    detail::ActionList<Action> acts;
     std::vector<std::uint32_t> candidates;
     std::vector<std::uint32_t> path;
     for (std::uint64_t w = 0; w < options_.walks; ++w) {

@@ -145,7 +145,6 @@ class InternPool {
   std::unique_ptr<std::atomic<Hot*>[]> hot_blocks_;
   std::atomic<std::size_t> next_{0};
   std::mutex block_mutex_;
-  std::uint64_t id_;
   std::array<Shard, kShards> shards_;
 };
 
