@@ -268,15 +268,23 @@ void combine_network(Combiner& h, const Pool& messages, const std::array<Ref, N>
 // `Kind` is the model's action enum (value-initialised: its first member).
 template <class Kind>
 struct NodeStepKey {
+  static_assert(sizeof(Kind) <= 4, "a step key is 16 bytes");
   Ref node = kNoRef;
   Ref arg = 0;        // deliver: the message; otherwise model-defined (0 when unused)
   Ref disk = kNoRef;  // only for inputs whose outcome depends on the disk (persist)
   Kind kind{};
+  std::array<std::uint8_t, 4 - sizeof(Kind)> padding{};  // always zero: keys compare as two words
   std::uint64_t hash() const {
     return memo_key_hash(std::uint64_t{node} << 32 | arg, std::uint64_t{disk} << 8 | static_cast<std::uint64_t>(kind));
   }
-  friend bool operator==(const NodeStepKey&, const NodeStepKey&) = default;
+  friend bool operator==(const NodeStepKey& a, const NodeStepKey& b) {
+    std::uint64_t x[2], y[2];
+    std::memcpy(x, &a, sizeof x);
+    std::memcpy(y, &b, sizeof y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
 };
+static_assert(sizeof(NodeStepKey<std::uint8_t>) == 16);
 
 // The node after the input, its disk, the messages it sent (interned).
 template <std::size_t MaxSent>
