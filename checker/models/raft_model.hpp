@@ -292,18 +292,16 @@ class RaftModel {
     // the components (each record read once). Every loop runs over all
     // kCached sums, a constant the compiler unrolls; with fewer renamings
     // the extra sums are never read (min_sum).
-    CanonicalBase base{};
-    auto add = [&](const CanonicalBase& terms) { sum_hash::add_all(base, terms); };
+    sum_hash::SumLanes<kCached> base;
     for (std::size_t i = 0; i < bounds_.nodes; ++i) {
-      add(disks_[s.disks[i]].hash);
-      add(up(s, i) ? nodes_[s.nodes[i]].hash : down_terms_[i]);
-      if (s.restarted >> i & 1u) add(restart_terms_[i]);
+      base.add(disks_[s.disks[i]].hash);
+      base.add(up(s, i) ? nodes_[s.nodes[i]].hash : down_terms_[i]);
+      if (s.restarted >> i & 1u) base.add(restart_terms_[i]);
     }
-    for (std::size_t k = 0; k < s.in_flight; ++k) add(messages_[s.network[k]].hash);
-    add(histories_[s.history].hash);
-    const std::uint64_t budgets = budget_term(small_of(s));
-    for (std::size_t r = 0; r < kCached; ++r) base[r] += budgets;
-    return base;
+    for (std::size_t k = 0; k < s.in_flight; ++k) base.add(messages_[s.network[k]].hash);
+    base.add(histories_[s.history].hash);
+    base.add_each(budget_term(small_of(s)));
+    return base.value();
   }
   std::uint64_t canonical_from_base(const CanonicalBase& base) const
     requires(MaxNodes <= 3)
@@ -313,7 +311,7 @@ class RaftModel {
   std::optional<Successor> canonical_successor(const State& s, const CanonicalBase& base, const Action& a) const
     requires(MaxNodes <= 3)
   {
-    CanonicalSums sums{*this, base};
+    CanonicalSums sums{*this, sum_hash::SumLanes<kCached>(base)};
     return successor_of(s, sums, a);
   }
 
@@ -672,7 +670,7 @@ class RaftModel {
         sums.sub(CanonicalSums::hashes(disks_, s.disks[i]));
         sums.add(CanonicalSums::hashes(disks_, result.disk));
       }
-      result.sums_delta = intern_sums(sums.sum);
+      result.sums_delta = intern_sums(sums.sum.value());
     }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
@@ -692,7 +690,7 @@ class RaftModel {
     if constexpr (kCached > 1) {
       CanonicalSums sums{*this, {}};
       sums.node(i, kNoRef, result.node);
-      result.sums_delta = intern_sums(sums.sum);
+      result.sums_delta = intern_sums(sums.sum.value());
     }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
@@ -729,13 +727,13 @@ class RaftModel {
   // Loops run over all kCached sums (see canonical_base).
   struct CanonicalSums {
     const RaftModel& m;
-    CanonicalBase sum;
+    sum_hash::SumLanes<kCached> sum;
     template <class Pool>
     static const CanonicalBase& hashes(const Pool& pool, Ref ref) {
       return pool[ref].hash;
     }
-    void add(const CanonicalBase& t) { sum_hash::add_all(sum, t); }
-    void sub(const CanonicalBase& t) { sum_hash::sub_all(sum, t); }
+    void add(const CanonicalBase& t) { sum.add(t); }
+    void sub(const CanonicalBase& t) { sum.sub(t); }
     void node(std::size_t i, Ref before, Ref after) {
       sub(before != kNoRef ? hashes(m.nodes_, before) : m.down_terms_[i]);
       add(after != kNoRef ? hashes(m.nodes_, after) : m.down_terms_[i]);
@@ -752,16 +750,13 @@ class RaftModel {
       }
     }
     // The budgets and the violation: one term, the same under every renaming.
-    void small(const Small& b, const Small& a) {
-      const std::uint64_t d = budget_term(a) - budget_term(b);
-      for (std::size_t r = 0; r < kCached; ++r) sum[r] += d;
-    }
+    void small(const Small& b, const Small& a) { sum.add_each(budget_term(a) - budget_term(b)); }
     void restarted(std::size_t i) { add(m.restart_terms_[i]); }
     void history(Ref before, Ref after) {
       sub(hashes(m.histories_, before));
       add(hashes(m.histories_, after));
     }
-    std::uint64_t fingerprint() const { return m.canonical_from_base(sum); }
+    std::uint64_t fingerprint() const { return m.canonical_from_base(sum.value()); }
   };
 
   // The smallest of the sums of the renamings (the canonical fingerprint is

@@ -73,35 +73,53 @@ constexpr std::uint64_t salt(std::uint64_t kind, std::uint64_t index) {
 constexpr std::uint64_t term(std::uint64_t hash, std::uint64_t salt) { return Hasher::mix(hash ^ salt); }
 constexpr std::uint64_t finish(std::uint64_t sum, std::uint64_t seed) { return Hasher::mix(sum ^ seed); }
 
-// A model under symmetry keeps one sum per renaming; these add or subtract
-// a component's terms under every renaming at once, two lanes at a time
-// (GCC/Clang vector types: the plain loop is not vectorised at -O2, since
-// the terms may alias the sums).
+// A model under symmetry keeps one sum per renaming; SumLanes holds them in
+// vector registers (two 64-bit lanes each, GCC/Clang vector types) while a
+// state's or a successor's sums are accumulated: adding a component's terms
+// under every renaming is then N/2 vector additions, and the sums never
+// round-trip through memory.
 template <std::size_t N>
 using Sums = std::array<std::uint64_t, N>;
 namespace detail {
 typedef std::uint64_t Lanes __attribute__((vector_size(16)));
-template <std::size_t N, class Op>
-inline void lanes(Sums<N>& into, const Sums<N>& terms, Op op) {
-  std::size_t r = 0;
-  for (; r + 2 <= N; r += 2) {
-    Lanes a, b;
-    std::memcpy(&a, &into[r], sizeof a);
-    std::memcpy(&b, &terms[r], sizeof b);
-    a = op(a, b);
-    std::memcpy(&into[r], &a, sizeof a);
-  }
-  if (r < N) into[r] = op(into[r], terms[r]);
-}
 }  // namespace detail
 template <std::size_t N>
-inline void add_all(Sums<N>& into, const Sums<N>& terms) {
-  detail::lanes(into, terms, [](auto a, auto b) { return a + b; });
-}
-template <std::size_t N>
-inline void sub_all(Sums<N>& into, const Sums<N>& terms) {
-  detail::lanes(into, terms, [](auto a, auto b) { return a - b; });
-}
+class SumLanes {
+ public:
+  SumLanes() = default;
+  explicit SumLanes(const Sums<N>& s) {
+    for (std::size_t k = 0; k < kPairs; ++k) std::memcpy(&pair_[k], &s[2 * k], sizeof pair_[k]);
+    if constexpr (N % 2 == 1) tail_ = s[N - 1];
+  }
+  void add(const Sums<N>& t) {
+    for (std::size_t k = 0; k < kPairs; ++k) pair_[k] += load(t, k);
+    if constexpr (N % 2 == 1) tail_ += t[N - 1];
+  }
+  void sub(const Sums<N>& t) {
+    for (std::size_t k = 0; k < kPairs; ++k) pair_[k] -= load(t, k);
+    if constexpr (N % 2 == 1) tail_ -= t[N - 1];
+  }
+  void add_each(std::uint64_t x) {
+    for (std::size_t k = 0; k < kPairs; ++k) pair_[k] += x;
+    if constexpr (N % 2 == 1) tail_ += x;
+  }
+  Sums<N> value() const {
+    Sums<N> s{};
+    for (std::size_t k = 0; k < kPairs; ++k) std::memcpy(&s[2 * k], &pair_[k], sizeof pair_[k]);
+    if constexpr (N % 2 == 1) s[N - 1] = tail_;
+    return s;
+  }
+
+ private:
+  static constexpr std::size_t kPairs = N / 2;
+  static detail::Lanes load(const Sums<N>& t, std::size_t k) {
+    detail::Lanes x;
+    std::memcpy(&x, &t[2 * k], sizeof x);
+    return x;
+  }
+  detail::Lanes pair_[kPairs == 0 ? 1 : kPairs] = {};
+  std::uint64_t tail_ = 0;
+};
 }  // namespace sum_hash
 
 // The hash of a memo key made of two 64-bit words (pack references and small
