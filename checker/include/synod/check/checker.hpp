@@ -173,6 +173,35 @@ class ActionList {
   std::size_t cap_ = 0;
 };
 
+// The parent link of every distinct state, by id: fixed blocks of zeroed
+// memory (seen_set.hpp's ZeroedArray), so growing never copies nor zeroes
+// what is there (a vector's doubling did both, serially, between BFS
+// levels), and fresh pages are first touched by the threads that fill them.
+class LinkArray {
+ public:
+  static constexpr std::size_t kBlockBits = 21;  // 16 MiB blocks
+  static constexpr std::size_t kBlock = std::size_t{1} << kBlockBits;
+
+  std::size_t size() const { return size_; }
+  // Bytes of links (what the blocks hold, not their reserved address space).
+  std::size_t bytes() const { return size_ * sizeof(std::uint64_t); }
+  // Grows to n links; new ones are 0.
+  void resize(std::size_t n) {
+    while (blocks_.size() * kBlock < n) blocks_.emplace_back(kBlock);
+    size_ = std::max(size_, n);
+  }
+  void push_back(std::uint64_t link) {
+    resize(size_ + 1);
+    (*this)[size_ - 1] = link;
+  }
+  std::uint64_t& operator[](std::size_t i) { return blocks_[i >> kBlockBits][i & (kBlock - 1)]; }
+  std::uint64_t operator[](std::size_t i) const { return blocks_[i >> kBlockBits][i & (kBlock - 1)]; }
+
+ private:
+  std::vector<ZeroedArray<std::uint64_t>> blocks_;
+  std::size_t size_ = 0;
+};
+
 // Worker threads that live for a whole search: each parallel phase hands
 // them a body and waits for all to finish it. Spawning threads per phase
 // would cost little by itself, but every new thread starts with cold
@@ -699,8 +728,15 @@ class Engine {
       }
       const std::size_t total = offsets[nchunks];
       const std::uint64_t next_base = base + n;
-      if (next_level.size() < total) next_level.resize(total);
-      if (kIncremental && next_sums.size() < total) next_sums.resize(total);
+      // The next level's buffers hold stale states only: when one must grow,
+      // it is emptied first, so nothing stale is copied.
+      auto make_room = [total](auto& v) {
+        if (v.size() >= total) return;
+        v.clear();
+        v.resize(std::max(total, v.capacity() + v.capacity() / 2));
+      };
+      make_room(next_level);
+      if (kIncremental) make_room(next_sums);
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.
@@ -901,7 +937,7 @@ class Engine {
     report_.distinct_states = parents_.size();
     report_.collision_probability = detail::collision_probability(report_.distinct_states, report_.fingerprint_bits);
     report_.seen_set_bytes = seen_.bytes();
-    report_.parent_link_bytes = parents_.capacity() * sizeof(std::uint64_t);
+    report_.parent_link_bytes = parents_.bytes();
     for (std::size_t i = 0; i < properties_.size(); ++i) {
       if (properties_[i].expectation == Expectation::sometimes && !(reached_ & (std::uint64_t{1} << i)))
         report_.unreached.emplace_back(properties_[i].name);
@@ -921,7 +957,7 @@ class Engine {
   std::vector<int> always_index_;
   std::uint64_t reached_ = 0;
   SeenSet<Fp> seen_;
-  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> parents_;  // parent link per distinct state id
+  detail::LinkArray parents_;  // parent link per distinct state id
   Report<M> report_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_progress_;

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -64,11 +65,19 @@ inline void unmap_huge(void* p, std::size_t bytes) noexcept {
 inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
 }  // namespace detail
 
-// An allocator for the search's big arrays (seen-set tables, parent links):
+// An allocator for the BFS's level buffers (states, fingerprint bases):
 // blocks of 2 MiB or more are 2 MiB-aligned and, on Linux, marked for
-// transparent huge pages. Every look-up in a table of hundreds of megabytes
-// is a random access; with 4 KiB pages each one also misses the TLB, and
-// the page walk costs as much as the access itself.
+// transparent huge pages; with 4 KiB pages every access to an array of
+// hundreds of megabytes also misses the TLB.
+//
+// Elements that a vector value-initialises (resize) are left as they are
+// when they are trivially copyable and destructible: a level buffer's every
+// element is written before it is read, so a serial pass over fresh memory
+// (hundreds of megabytes, faulted in one page at a time, between two
+// parallel phases) would be pure cost. Fresh memory is all zero bytes
+// (map_huge's pages, or zeroed here), so such an element holds either
+// zeros or an earlier value, never garbage. Other types are
+// value-initialised.
 template <class T>
 struct HugePageAllocator {
   using value_type = T;
@@ -78,8 +87,20 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
-    if (bytes < kHuge) return std::allocator<T>{}.allocate(n);
+    if (bytes < kHuge) {  // zeroed too, like map_huge's pages (see construct)
+      T* p = std::allocator<T>{}.allocate(n);
+      std::memset(static_cast<void*>(p), 0, bytes);
+      return p;
+    }
     return static_cast<T*>(detail::map_huge(detail::huge_round(bytes)));
+  }
+  template <class U>
+  void construct(U* p) {
+    if constexpr (!(std::is_trivially_copyable_v<U> && std::is_trivially_destructible_v<U>)) ::new (static_cast<void*>(p)) U();
+  }
+  template <class U, class A, class... Args>
+  void construct(U* p, A&& a, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a), std::forward<Args>(args)...);
   }
   void deallocate(T* p, std::size_t n) noexcept {
     if (n * sizeof(T) < kHuge) {
