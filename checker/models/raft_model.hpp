@@ -707,8 +707,7 @@ class RaftModel {
   struct PrimarySum {
     const RaftModel& m;
     std::uint64_t sum;
-    void step(std::size_t, Ref, Ref, Kind, Ref, const StepResult& r) { sum += r.sum_delta; }
-    void restart(std::size_t, const StepResult& r) { sum += r.sum_delta; }
+    void step(const StepResult& r) { sum += r.sum_delta; }  // a memoised step or restart
     void crash(std::size_t i, Ref node) { sum += kDownTerms[i] - m.nodes_.identity_hash(node); }
     void message(Ref msg, bool add) {
       const std::uint64_t t = m.messages_.identity_hash(msg);
@@ -739,8 +738,7 @@ class RaftModel {
       add(after != kNoRef ? hashes(m.nodes_, after) : m.down_terms_[i]);
     }
     // A memoised step or restart: its every change, summed when memoised.
-    void step(std::size_t, Ref, Ref, Kind, Ref, const StepResult& r) { add(m.sums_deltas_[r.sums_delta]); }
-    void restart(std::size_t, const StepResult& r) { add(m.sums_deltas_[r.sums_delta]); }
+    void step(const StepResult& r) { add(m.sums_deltas_[r.sums_delta]); }
     void crash(std::size_t i, Ref n) { node(i, n, kNoRef); }
     void message(Ref msg, bool add_it) {
       if (add_it) {
@@ -823,7 +821,7 @@ class RaftModel {
         break;
       case Kind::restart: {
         const StepResult& r = restarted_node(s, i);
-        sum.restart(i, r);
+        sum.step(r);
         if (!(s.restarted >> i & 1u)) sum.restarted(i);
         record_step(kNoRef, r.node);
         break;
@@ -833,7 +831,7 @@ class RaftModel {
       const StepResult& r = step(s, i, a.kind, arg);
       if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return std::nullopt;
       in_flight += r.sent_count;
-      sum.step(i, s.nodes[i], s.disks[i], a.kind, arg, r);
+      sum.step(r);
       if (s.nodes[i] != r.node && r.record) record_step(s.nodes[i], r.node);
     }
     if (small_fields_changed || violation != s.violation)

@@ -732,8 +732,9 @@ class Engine {
       // it is emptied first, so nothing stale is copied.
       auto make_room = [total](auto& v) {
         if (v.size() >= total) return;
+        const std::size_t capacity = v.capacity();
         v.clear();
-        v.resize(std::max(total, v.capacity() + v.capacity() / 2));
+        v.resize(total <= capacity ? capacity : std::max(total, capacity + capacity / 2));
       };
       make_room(next_level);
       if (kIncremental) make_room(next_sums);
