@@ -26,6 +26,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -443,10 +444,11 @@ class Engine {
   // Small states travel with their candidate; larger ones are re-generated
   // from the parent for the winners only (less memory per level).
   static constexpr bool kCarryStates = sizeof(State) <= 512;
+  using Key = typename SeenSet<Fp>::Key;  // a fingerprint as the seen set stores it
   struct Candidate {
-    Fp fp;
+    Key key;
     std::uint32_t parent;  // position in the current level
-    std::uint32_t action;  // action index; top bit: won the merge
+    std::uint32_t action;  // action index
   };
   // One chunk's output: candidates (scanned by every merging thread, so kept
   // compact) and, when carried, their states in a parallel vector.
@@ -456,9 +458,9 @@ class Engine {
     std::vector<Candidate> candidates;
     std::vector<std::optional<State>> states;
     std::vector<Action> actions;  // incremental models: the candidates' actions
-    // With T > 1 merging threads: owned[t] lists (position << 8 | shard) of
+    // With T > 1 merging threads: owned[t] lists the positions of
     // the candidates whose seen-set shard thread t owns, in order.
-    std::vector<std::vector<std::uint64_t>> owned;
+    std::vector<std::vector<std::uint32_t>> owned;
     void clear() {
       candidates.clear();
       states.clear();
@@ -476,25 +478,19 @@ class Engine {
   // start from sibling states in one chunk), so this saves a seen-set miss,
   // a carried state and a merge insert for most of them.
   static constexpr unsigned kRecentBits = 15;
-  static std::size_t recent_slot(const Fp& f) {
-    std::uint64_t x;
-    if constexpr (std::is_same_v<Fp, Fp128>) {
-      x = f.lo;
-    } else {
-      x = f;
-    }
-    return static_cast<std::size_t>((x * 0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits));
+  static std::size_t recent_slot(const Key& k) {
+    return static_cast<std::size_t>(FingerprintTraits<Fp>::hash(k) >> (64 - kRecentBits));
   }
   struct alignas(64) PerThread {
     detail::ActionList<Action> actions;
     bool diverged = false;  // a rebuilt successor did not match its candidate
-    std::vector<std::pair<Fp, std::uint32_t>> fingerprints;  // incremental: one state's successors
-    std::vector<Fp> recent = std::vector<Fp>(std::size_t{1} << kRecentBits);  // normalised; 0: empty
+    std::vector<std::pair<Key, std::uint32_t>> keys;  // incremental: one state's successors
+    std::vector<Key> recent = std::vector<Key>(std::size_t{1} << kRecentBits);  // no key is 0: empty
     std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
     int violated_property = -1;
     std::uint64_t reached = 0;
+    std::vector<std::uint64_t> won;  // merge: this thread's winners, a bitmap per chunk (word_offsets)
   };
-  static constexpr std::uint32_t kWinner = 0x80000000u;
   static constexpr std::size_t kChunk = 256;
 
   // How the BFS fingerprints successors. NotIncremental builds every
@@ -561,6 +557,7 @@ class Engine {
     std::vector<PerThread> per_thread(options_.threads);  // reused across levels
     std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
+    std::vector<std::size_t> word_offsets;  // chunk c's winner bits: words [word_offsets[c], word_offsets[c + 1])
     std::uint64_t base = 0;   // id of level[0]
     std::uint64_t depth = 0;
     std::atomic<std::uint64_t> generated{report_.states_generated};
@@ -618,7 +615,7 @@ class Engine {
               return;
             }
             for (; probed < stop; ++probed) {
-              if (seen_.contains(out.candidates[probed].fp)) continue;
+              if (seen_.contains_key(out.candidates[probed].key)) continue;
               if (kept != probed) {
                 out.candidates[kept] = out.candidates[probed];
                 if (carry) out.states[kept] = std::move(out.states[probed]);
@@ -633,40 +630,40 @@ class Engine {
             const std::size_t previous = out.candidates.size();
             // A successor within the boundary becomes a candidate unless this
             // thread saw its fingerprint recently.
-            auto offer = [&](const Fp& f, std::uint32_t i, std::optional<State>& next) {
-              Fp& recent = pt.recent[recent_slot(f)];
-              const Fp normalised = FingerprintTraits<Fp>::normalise(f);
-              if (recent == normalised) return;
-              recent = normalised;
-              if (probe) seen_.prefetch(f);
-              out.candidates.push_back(Candidate{f, static_cast<std::uint32_t>(p), i});
+            auto offer = [&](const Key& k, std::uint32_t i, std::optional<State>& next) {
+              Key& recent = pt.recent[recent_slot(k)];
+              if (recent == k) return;
+              recent = k;
+              if (probe) seen_.prefetch_key(k);
+              out.candidates.push_back(Candidate{k, static_cast<std::uint32_t>(p), i});
               if (carry) out.states.push_back(std::move(next));
               if (kIncremental) out.actions.push_back(acts[i]);
             };
             if (kIncremental) {
               // Two passes: all successors' fingerprints (their recent-filter
               // slots prefetched), then the filter; the misses overlap.
-              auto& fps = pt.fingerprints;
-              fps.clear();
+              auto& keys = pt.keys;
+              keys.clear();
               if constexpr (kIncremental) {
                 for (std::uint32_t i = 0; i < acts.size(); ++i) {
                   const std::optional<Successor> succ = Inc::successor(model_, s, sums[p], acts[i]);
                   if (!succ) continue;
                   ++made;
                   if (!succ->within_boundary) continue;
-                  detail::prefetch(&pt.recent[recent_slot(succ->fingerprint)]);
-                  fps.emplace_back(succ->fingerprint, i);
+                  const Key k = SeenSet<Fp>::key(succ->fingerprint);
+                  detail::prefetch(&pt.recent[recent_slot(k)]);
+                  keys.emplace_back(k, i);
                 }
               }
               std::optional<State> none;
-              for (const auto& [f, i] : fps) offer(f, i, none);
+              for (const auto& [k, i] : keys) offer(k, i, none);
             } else {
               for (std::uint32_t i = 0; i < acts.size(); ++i) {
                 std::optional<State> next = model_.next_state(s, acts[i]);
                 if (!next) continue;
                 ++made;
                 if (!model_.within_boundary(*next)) continue;
-                offer(fingerprint(*next), i, next);
+                offer(SeenSet<Fp>::key(fingerprint(*next)), i, next);
               }
             }
             probe_until(previous);
@@ -678,8 +675,8 @@ class Engine {
           if (threads > 1) {
             out.owned.resize(threads);
             for (std::size_t k = 0; k < kept; ++k) {
-              const std::size_t shard = SeenSet<Fp>::shard_of(out.candidates[k].fp);
-              out.owned[shard % threads].push_back(std::uint64_t{k} << 8 | shard);
+              const std::size_t shard = SeenSet<Fp>::shard_of(out.candidates[k].key);
+              out.owned[shard % threads].push_back(static_cast<std::uint32_t>(k));
             }
           }
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
@@ -689,33 +686,42 @@ class Engine {
 
       phase_end(report_.expand_seconds);
       // 2. merge: each shard owned by one thread, candidates in chunk order.
+      // A thread marks its winners in its own bitmap (bit k of chunk c's
+      // words): candidates are shared by all threads, and setting a flag in
+      // them would have the threads write to the same cache lines.
       winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
-      static_assert(SeenSet<Fp>::kShards <= 256, "owned lists keep the shard in 8 bits");
+      word_offsets.assign(nchunks + 1, 0);
+      for (std::size_t c = 0; c < nchunks; ++c)
+        word_offsets[c + 1] = word_offsets[c] + (chunks[c].candidates.size() + 63) / 64;
       pool.run(threads, [&](unsigned t) {
+        std::vector<std::uint64_t>& won = per_thread[t].won;
+        won.assign(word_offsets[nchunks], 0);
+        std::uint64_t* const wins = &winners[static_cast<std::size_t>(t) * nchunks];
         // Prefetch kAhead candidates ahead (a hint: a table that grows
         // meanwhile only makes it miss).
         constexpr std::size_t kAhead = 16;
         for (std::size_t c = 0; c < nchunks; ++c) {
           std::vector<Candidate>& cands = chunks[c].candidates;
-          auto insert = [&](Candidate& cand, std::size_t shard) {
-            if (seen_.insert_in_shard(shard, cand.fp)) {
-              cand.action |= kWinner;
-              ++winners[t * nchunks + c];
+          std::uint64_t* const bits = &won[word_offsets[c]];
+          auto insert = [&](std::size_t k) {
+            if (seen_.insert_key(cands[k].key)) {
+              bits[k / 64] |= std::uint64_t{1} << (k % 64);
+              ++wins[c];
             }
           };
           if (threads == 1) {
-            for (std::size_t k = 0; k < std::min(kAhead, cands.size()); ++k) seen_.prefetch(cands[k].fp);
+            for (std::size_t k = 0; k < std::min(kAhead, cands.size()); ++k) seen_.prefetch_key(cands[k].key);
             for (std::size_t k = 0; k < cands.size(); ++k) {
-              if (k + kAhead < cands.size()) seen_.prefetch(cands[k + kAhead].fp);
-              insert(cands[k], SeenSet<Fp>::shard_of(cands[k].fp));
+              if (k + kAhead < cands.size()) seen_.prefetch_key(cands[k + kAhead].key);
+              insert(k);
             }
             continue;
           }
-          const std::vector<std::uint64_t>& own = chunks[c].owned[t];
-          for (std::size_t j = 0; j < std::min(kAhead, own.size()); ++j) seen_.prefetch(cands[own[j] >> 8].fp);
+          const std::vector<std::uint32_t>& own = chunks[c].owned[t];
+          for (std::size_t j = 0; j < std::min(kAhead, own.size()); ++j) seen_.prefetch_key(cands[own[j]].key);
           for (std::size_t j = 0; j < own.size(); ++j) {
-            if (j + kAhead < own.size()) seen_.prefetch(cands[own[j + kAhead] >> 8].fp);
-            insert(cands[own[j] >> 8], own[j] & 0xffu);
+            if (j + kAhead < own.size()) seen_.prefetch_key(cands[own[j + kAhead]].key);
+            insert(own[j]);
           }
         }
       });
@@ -756,49 +762,54 @@ class Engine {
           if (c >= nchunks) break;
           std::uint64_t pos = offsets[c];
           std::uint32_t expanded = std::numeric_limits<std::uint32_t>::max();
-          for (std::size_t k = 0; k < chunks[c].candidates.size(); ++k) {
-            const Candidate& cand = chunks[c].candidates[k];
-            if (!(cand.action & kWinner)) continue;
-            const std::uint32_t a = cand.action & ~kWinner;
-            PerThread& pt = per_thread[t];
-            if (carry) {
-              next_level[pos] = std::move(chunks[c].states[k]);
-            } else if (kIncremental) {
-              next_level[pos] = model_.next_state(*level[cand.parent], chunks[c].actions[k]);
-              // The built state must be the one fingerprinted (a correct
-              // successor()); anything else would make the search unsound.
-              if (!next_level[pos]) {
-                pt.diverged = true;
-                break;
-              }
-              if constexpr (kIncremental) {
-                next_sums[pos] = Inc::base(model_, *next_level[pos]);
-                if (Inc::from_base(model_, next_sums[pos]) != cand.fp) {
+          const std::size_t words = word_offsets[c + 1] - word_offsets[c];
+          PerThread& pt = per_thread[t];
+          for (std::size_t w = 0; w < words && !pt.diverged; ++w) {
+            std::uint64_t bits = 0;
+            for (unsigned u = 0; u < threads; ++u) bits |= per_thread[u].won[word_offsets[c] + w];
+            for (; bits != 0; bits &= bits - 1) {
+              const std::size_t k = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+              const Candidate& cand = chunks[c].candidates[k];
+              const std::uint32_t a = cand.action;
+              if (carry) {
+                next_level[pos] = std::move(chunks[c].states[k]);
+              } else if (kIncremental) {
+                next_level[pos] = model_.next_state(*level[cand.parent], chunks[c].actions[k]);
+                // The built state must be the one fingerprinted (a correct
+                // successor()); anything else would make the search unsound.
+                if (!next_level[pos]) {
+                  pt.diverged = true;
+                  break;
+                }
+                if constexpr (kIncremental) {
+                  next_sums[pos] = Inc::base(model_, *next_level[pos]);
+                  if (SeenSet<Fp>::key(Inc::from_base(model_, next_sums[pos])) != cand.key) {
+                    pt.diverged = true;
+                    break;
+                  }
+                }
+              } else {
+                const State& parent = *level[cand.parent];
+                if (expanded != cand.parent) {
+                  collect_actions(parent, acts);
+                  expanded = cand.parent;
+                }
+                next_level[pos] = model_.next_state(parent, acts[a]);
+                // Rebuilding must give the state that was fingerprinted (a
+                // deterministic model); anything else would make the search unsound.
+                if (!next_level[pos] || SeenSet<Fp>::key(fingerprint(*next_level[pos])) != cand.key) {
                   pt.diverged = true;
                   break;
                 }
               }
-            } else {
-              const State& parent = *level[cand.parent];
-              if (expanded != cand.parent) {
-                collect_actions(parent, acts);
-                expanded = cand.parent;
+              parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
+              const int v = evaluate(*next_level[pos], pt.reached);
+              if (v >= 0 && pos < pt.first_violation) {
+                pt.first_violation = pos;
+                pt.violated_property = v;
               }
-              next_level[pos] = model_.next_state(parent, acts[a]);
-              // Rebuilding must give the state that was fingerprinted (a
-              // deterministic model); anything else would make the search unsound.
-              if (!next_level[pos] || fingerprint(*next_level[pos]) != cand.fp) {
-                pt.diverged = true;
-                break;
-              }
+              ++pos;
             }
-            parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
-            const int v = evaluate(*next_level[pos], pt.reached);
-            if (v >= 0 && pos < pt.first_violation) {
-              pt.first_violation = pos;
-              pt.violated_property = v;
-            }
-            ++pos;
           }
         }
       });

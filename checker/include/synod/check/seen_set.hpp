@@ -7,7 +7,7 @@
 // Slots are chosen by "fast range" (multiply-high) so table sizes need not be
 // powers of two, which is what lets the 1.5x growth keep memory tight.
 //
-// Sharding (by the fingerprint's low bits) lets the parallel search insert
+// Sharding (by the key's low bits) lets the parallel search insert
 // without locks: during a merge each shard is written by exactly one thread,
 // and during expansion every thread only reads.
 #pragma once
@@ -194,8 +194,7 @@ inline void prefetch(const void* p) {
 #endif
 }
 
-// Fingerprints need not be uniform (a canonical fingerprint is a minimum over
-// renamings, biased towards small values), so slots come from a remix.
+// A bijective 64-bit mix (MurmurHash3's finaliser): keys, below.
 constexpr std::uint64_t remix(std::uint64_t z) {
   z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdULL;
   z = (z ^ (z >> 33)) * 0xc4ceb9fe1a85ec53ULL;
@@ -203,120 +202,132 @@ constexpr std::uint64_t remix(std::uint64_t z) {
 }
 }  // namespace detail
 
+// A seen set stores keys, not fingerprints: a key is a bijective mix of the
+// normalised fingerprint, so it holds the same information (two states
+// collide exactly when their fingerprints do) but is uniform even when
+// fingerprints are not (a canonical fingerprint is a minimum over renamings,
+// biased towards small values). A key is computed once per candidate; its
+// low bits pick the shard, its high bits (fast range) the slot, and nothing
+// is mixed again on the way. No key is zero, which marks an empty slot.
 template <class Fp>
 struct FingerprintTraits;
 
 template <>
 struct FingerprintTraits<std::uint64_t> {
+  using Key = std::uint64_t;
   static constexpr unsigned bits = 64;
-  static constexpr bool is_empty(std::uint64_t f) { return f == 0; }
-  // 0 marks an empty slot, so the fingerprint 0 is stored as 1.
-  static constexpr std::uint64_t normalise(std::uint64_t f) { return f == 0 ? 1 : f; }
-  static constexpr std::uint64_t shard_bits(std::uint64_t f) { return detail::remix(f ^ 0x5bd1e995ULL); }
-  static constexpr std::uint64_t slot_bits(std::uint64_t f) { return detail::remix(f); }
+  static constexpr bool is_empty(Key k) { return k == 0; }
+  // remix is a bijection with remix(0) == 0, and 0 is first mapped to 1.
+  static constexpr Key key(std::uint64_t f) { return detail::remix(f == 0 ? 1 : f); }
+  static constexpr std::uint64_t hash(Key k) { return k; }
 };
 
 template <>
 struct FingerprintTraits<Fp128> {
+  using Key = Fp128;
   static constexpr unsigned bits = 128;
-  static constexpr bool is_empty(const Fp128& f) { return f.lo == 0 && f.hi == 0; }
-  static constexpr Fp128 normalise(Fp128 f) { return is_empty(f) ? Fp128{1, 0} : f; }
-  static constexpr std::uint64_t shard_bits(const Fp128& f) { return detail::remix(f.lo ^ 0x5bd1e995ULL); }
-  static constexpr std::uint64_t slot_bits(const Fp128& f) { return detail::remix(f.hi ^ (f.lo >> 7)); }
+  static constexpr bool is_empty(const Key& k) { return k.lo == 0 && k.hi == 0; }
+  // (lo, hi) -> (remix(lo ^ remix(hi)), hi) is a bijection (given hi, lo is
+  // recovered), and it maps only (0, 0), first replaced by (1, 0), to (0, 0).
+  static constexpr Key key(Fp128 f) {
+    if (f.lo == 0 && f.hi == 0) f.lo = 1;
+    return Key{detail::remix(f.lo ^ detail::remix(f.hi)), f.hi};
+  }
+  static constexpr std::uint64_t hash(const Key& k) { return k.lo; }
 };
 
-// One shard: a flat open-addressing table of normalised fingerprints.
+// One shard: a flat open-addressing table of keys.
 template <class Fp>
 class FlatFingerprintTable {
   using Traits = FingerprintTraits<Fp>;
 
  public:
+  using Key = typename Traits::Key;
   explicit FlatFingerprintTable(std::size_t initial_capacity = 16) { rebuild(initial_capacity); }
 
-  // True when `f` was not in the table (and now is).
-  bool insert(Fp f) {
-    f = Traits::normalise(f);
+  // True when `k` was not in the table (and now is).
+  bool insert(const Key& k) {
     if (size_ >= grow_at_) rebuild(slots_.size() + slots_.size() / 2);
-    std::size_t i = detail::fast_range(Traits::slot_bits(f), slots_.size());
+    std::size_t i = detail::fast_range(Traits::hash(k), slots_.size());
     for (;;) {
-      Fp& slot = slots_[i];
+      Key& slot = slots_[i];
       if (Traits::is_empty(slot)) {
-        slot = f;
+        slot = k;
         ++size_;
         return true;
       }
-      if (slot == f) return false;
+      if (slot == k) return false;
       if (++i == slots_.size()) i = 0;
     }
   }
 
-  bool contains(Fp f) const {
-    f = Traits::normalise(f);
-    std::size_t i = detail::fast_range(Traits::slot_bits(f), slots_.size());
+  bool contains(const Key& k) const {
+    std::size_t i = detail::fast_range(Traits::hash(k), slots_.size());
     for (;;) {
-      const Fp& slot = slots_[i];
+      const Key& slot = slots_[i];
       if (Traits::is_empty(slot)) return false;
-      if (slot == f) return true;
+      if (slot == k) return true;
       if (++i == slots_.size()) i = 0;
     }
   }
 
-  // A hint: brings `f`'s first slot towards the cache ahead of a look-up.
-  void prefetch(Fp f) const {
-    f = Traits::normalise(f);
-    detail::prefetch(slots_.data() + detail::fast_range(Traits::slot_bits(f), slots_.size()));
+  // A hint: brings `k`'s first slot towards the cache ahead of a look-up.
+  void prefetch(const Key& k) const {
+    detail::prefetch(slots_.data() + detail::fast_range(Traits::hash(k), slots_.size()));
   }
 
   std::size_t size() const { return size_; }
-  std::size_t bytes() const { return slots_.size() * sizeof(Fp); }
+  std::size_t bytes() const { return slots_.size() * sizeof(Key); }
   void clear() {
-    slots_ = ZeroedArray<Fp>();
+    slots_ = ZeroedArray<Key>();
     size_ = 0;
     rebuild(16);
   }
 
  private:
-  // Moves every fingerprint to a fresh table of `capacity` slots. Slots come
-  // from a monotone map of the same bits (fast range), so walking the old
-  // table in order writes the new one nearly in order too.
+  // Moves every key to a fresh table of `capacity` slots. Slots come from a
+  // monotone map of the same bits (fast range), so walking the old table in
+  // order writes the new one nearly in order too.
   void rebuild(std::size_t capacity) {
-    ZeroedArray<Fp> fresh(capacity < 16 ? 16 : capacity);
+    ZeroedArray<Key> fresh(capacity < 16 ? 16 : capacity);
     const std::size_t n = fresh.size();
-    for (std::size_t k = 0; k < slots_.size(); ++k) {
-      const Fp f = slots_[k];
-      if (Traits::is_empty(f)) continue;
-      std::size_t i = detail::fast_range(Traits::slot_bits(f), n);
+    for (std::size_t j = 0; j < slots_.size(); ++j) {
+      const Key k = slots_[j];
+      if (Traits::is_empty(k)) continue;
+      std::size_t i = detail::fast_range(Traits::hash(k), n);
       while (!Traits::is_empty(fresh[i]))
         if (++i == n) i = 0;
-      fresh[i] = f;
+      fresh[i] = k;
     }
     slots_ = std::move(fresh);
     grow_at_ = n / 4 * 3;
   }
 
-  ZeroedArray<Fp> slots_;
+  ZeroedArray<Key> slots_;
   std::size_t size_ = 0;
   std::size_t grow_at_ = 0;
 };
 
-// The seen set: kShards independent tables chosen by the fingerprint's low bits.
+// The seen set: kShards independent tables chosen by the key's low bits.
 template <class Fp>
 class SeenSet {
   using Traits = FingerprintTraits<Fp>;
 
  public:
+  using Key = typename Traits::Key;
   static constexpr std::size_t kShards = 64;
 
-  static std::size_t shard_of(const Fp& f) {
-    return static_cast<std::size_t>(Traits::shard_bits(Traits::normalise(f)) & (kShards - 1));
-  }
-  bool insert(const Fp& f) { return shards_[shard_of(f)].insert(f); }
-  // Only for the thread that owns shard_of(f) during a parallel merge.
-  bool insert_in_shard(std::size_t shard, const Fp& f) { return shards_[shard].insert(f); }
-  bool contains(const Fp& f) const { return shards_[shard_of(f)].contains(f); }
+  static Key key(const Fp& f) { return Traits::key(f); }
+  static std::size_t shard_of(const Key& k) { return static_cast<std::size_t>(Traits::hash(k) & (kShards - 1)); }
+
+  bool insert(const Fp& f) { return insert_key(key(f)); }
+  bool contains(const Fp& f) const { return contains_key(key(f)); }
+  // During a parallel merge, only for the thread that owns shard_of(k).
+  bool insert_key(const Key& k) { return shards_[shard_of(k)].insert(k); }
+  bool contains_key(const Key& k) const { return shards_[shard_of(k)].contains(k); }
   // Memory-level parallelism: look-ups are random accesses to a table far
   // larger than the caches, so callers prefetch a batch before probing it.
-  void prefetch(const Fp& f) const { shards_[shard_of(f)].prefetch(f); }
+  void prefetch_key(const Key& k) const { shards_[shard_of(k)].prefetch(k); }
 
   std::size_t size() const {
     std::size_t n = 0;
