@@ -4,7 +4,7 @@
 # interleaved (1, 2, 1, 2, ...) so both see the same machine load; prints the
 # median distinct states per second for each, the per-thread figure, the
 # 1 -> 2 thread speed-up (ratio of the medians), seen-set bytes per distinct
-# state and peak RSS.
+# state and peak RSS; then each BFS phase's median seconds and speed-up.
 #
 # Usage: tools/bench-checker.sh [SPEC...]      (default: raft-quick paxos-quick)
 # Environment: BIN=build/checker/synod-check  REPS=5
@@ -41,4 +41,19 @@ for spec in specs:
           f"{med[2]/med[1]:.2f}x | {d['seen_set_bytes_per_state']:.1f} | {rss:,.0f} |")
     for t in (1, 2):
         print(f"  {spec} threads={t}: " + " ".join(f"{r['states_per_second']:,.0f}" for r in runs[t]), file=sys.stderr)
+# Where the time goes: the BFS's three phases (medians of --json's
+# bfs_phase_seconds), so a speed-up short of 2x can be traced to a phase.
+phases = ("expand", "merge", "build")
+print()
+print("| spec | " + " | ".join(f"{p} s: 1 thread / 2 / speed-up" for p in phases) + " |")
+print("|---|" + "---|" * len(phases))
+for spec in specs:
+    runs = {t: [json.load(open(f)) for f in sorted(glob.glob(f"{out}/{spec}-t{t}-r*.json"))] for t in (1, 2)}
+    if not all("bfs_phase_seconds" in r for t in (1, 2) for r in runs[t]):
+        continue
+    cells = []
+    for p in phases:
+        m = {t: statistics.median(r["bfs_phase_seconds"][p] for r in runs[t]) for t in (1, 2)}
+        cells.append(f"{m[1]:.3f} / {m[2]:.3f} / {m[1] / m[2]:.2f}x" if m[2] > 0 else f"{m[1]:.3f} / {m[2]:.3f} / -")
+    print(f"| {spec} | " + " | ".join(cells) + " |")
 EOF
