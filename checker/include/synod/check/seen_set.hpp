@@ -236,9 +236,11 @@ struct FingerprintTraits<Fp128> {
   static constexpr std::uint64_t hash(const Key& k) { return k.lo; }
 };
 
-// One shard: a flat open-addressing table of keys.
+// One shard: a flat open-addressing table of keys. Each on its own cache
+// line: in a parallel merge neighbouring shards belong to different threads,
+// and every insert writes its shard's size.
 template <class Fp>
-class FlatFingerprintTable {
+class alignas(64) FlatFingerprintTable {
   using Traits = FingerprintTraits<Fp>;
 
  public:
