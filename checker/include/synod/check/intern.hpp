@@ -109,7 +109,9 @@ class InternPool {
     std::uint64_t hash = 0;
     Ref ref = kNoRef;
   };
-  struct Shard {
+  // Each shard on its own cache line(s): threads lock different shards
+  // without writing to each other's lines.
+  struct alignas(64) Shard {
     std::mutex mutex;
     std::vector<Entry> entries;
     std::size_t size = 0;
@@ -251,7 +253,7 @@ class Memo {
     std::size_t mask = 0;
     std::unique_ptr<Slot[]> slots;
   };
-  struct Shard {
+  struct alignas(64) Shard {  // on its own cache line(s), as InternPool's
     mutable std::mutex mutex;
     std::atomic<Table*> table{nullptr};
     std::vector<std::unique_ptr<Table>> tables;  // every table this shard had (readers may hold old ones)
