@@ -207,9 +207,17 @@ class LinkArray {
 // them a body and waits for all to finish it. Spawning threads per phase
 // would cost little by itself, but every new thread starts with cold
 // thread-local caches (the models' memo caches), which are large.
+//
+// A BFS level has three phases, and a short search has hundreds of them,
+// some lasting well under a millisecond; waking a thread blocked on a
+// condition variable takes tens of microseconds on a virtual machine. So
+// both sides first spin briefly (when there are no more threads than
+// hardware threads: spinning must not take a core from a thread that
+// works), then block.
 class WorkerPool {
  public:
-  explicit WorkerPool(unsigned threads) : threads_(threads == 0 ? 1 : threads) {
+  explicit WorkerPool(unsigned threads)
+      : threads_(threads == 0 ? 1 : threads), spin_(threads_ <= std::max(1u, std::thread::hardware_concurrency())) {
     for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
   }
   WorkerPool(const WorkerPool&) = delete;
@@ -217,7 +225,7 @@ class WorkerPool {
   ~WorkerPool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
+      stop_.store(true, std::memory_order_release);
     }
     start_.notify_all();
     for (auto& w : workers_) w.join();
@@ -238,46 +246,74 @@ class WorkerPool {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &job;
       active_ = threads;
-      pending_ = threads - 1;
-      ++generation_;
+      pending_.store(threads - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     start_.notify_all();
     body(0u);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
-    job_ = nullptr;
+    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+    job_ = nullptr;  // no worker reads it again before the next generation
   }
 
  private:
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  // Spins up to kSpin for `ready`; false if it never was.
+  template <class Ready>
+  bool spin_until(Ready&& ready) const {
+    if (!spin_) return false;
+    const auto deadline = std::chrono::steady_clock::now() + kSpin;
+    for (unsigned i = 1;; ++i) {
+      if (ready()) return true;
+      pause();
+      if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return false;
+    }
+  }
+  static constexpr std::chrono::microseconds kSpin{100};
+
   void work(unsigned t) {
     std::uint64_t seen = 0;
     for (;;) {
+      spin_until([&] {
+        return generation_.load(std::memory_order_acquire) != seen || stop_.load(std::memory_order_acquire);
+      });
       std::function<void(unsigned)>* job = nullptr;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        start_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
+        start_.wait(lock, [&] {
+          return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen;
+        });
+        if (stop_.load(std::memory_order_relaxed)) return;
+        seen = generation_.load(std::memory_order_relaxed);
         if (t >= active_) continue;
         job = job_;
       }
       (*job)(t);
-      {
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // Under the mutex: the caller checks pending_ and blocks while
+        // holding it, so this notification cannot fall between the two.
         std::lock_guard<std::mutex> lock(mutex_);
-        if (--pending_ == 0) done_.notify_one();
+        done_.notify_one();
       }
     }
   }
 
   unsigned threads_;
+  bool spin_;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable start_, done_;
-  std::function<void(unsigned)>* job_ = nullptr;
-  std::uint64_t generation_ = 0;
-  unsigned active_ = 0;
-  unsigned pending_ = 0;
-  bool stop_ = false;
+  std::function<void(unsigned)>* job_ = nullptr;  // guarded by mutex_
+  std::atomic<std::uint64_t> generation_{0};      // written under mutex_
+  unsigned active_ = 0;                           // guarded by mutex_
+  std::atomic<unsigned> pending_{0};
+  std::atomic<bool> stop_{false};  // written under mutex_
 };
 
 inline double collision_probability(std::uint64_t n, unsigned bits) {
