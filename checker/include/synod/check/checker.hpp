@@ -10,7 +10,7 @@
 //     walk from one path it extends at random.
 //
 // Determinism of the parallel BFS. A level is expanded by T threads in chunks
-// of kChunk frontier states; each chunk writes its unseen successors, in
+// of up to kChunk frontier states; each chunk writes its unseen successors, in
 // (parent position, action index) order, to its own buffer. The merge then
 // inserts candidates into the seen set in chunk order, each shard by one
 // owning thread, so the first candidate of a fingerprint in that order wins:
@@ -494,14 +494,15 @@ class Engine {
     std::vector<Candidate> candidates;
     std::vector<std::optional<State>> states;
     std::vector<Action> actions;  // incremental models: the candidates' actions
-    // With T > 1 merging threads: owned[t] lists the positions of
-    // the candidates whose seen-set shard thread t owns, in order.
-    std::vector<std::vector<std::uint32_t>> owned;
+    // With T > 1 merging threads: the positions of the candidates whose
+    // seen-set shard thread t owns, in order, are
+    // owned[owned_begin[t] .. owned_begin[t + 1]) (a counting sort by owner).
+    std::vector<std::uint32_t> owned;
+    std::vector<std::uint32_t> owned_begin;
     void clear() {
       candidates.clear();
       states.clear();
       actions.clear();
-      for (auto& o : owned) o.clear();
     }
   };
   // A per-thread filter in front of the seen set: a direct-mapped table of
@@ -526,8 +527,10 @@ class Engine {
     int violated_property = -1;
     std::uint64_t reached = 0;
     std::vector<std::uint64_t> won;  // merge: this thread's winners, a bitmap per chunk (word_offsets)
+    std::vector<std::uint32_t> fill;  // expand: the next free place of each owner's positions
   };
   static constexpr std::size_t kChunk = 256;
+  static constexpr std::size_t kMinChunk = 32;
 
   // How the BFS fingerprints successors. NotIncremental builds every
   // successor and fingerprints it; the incremental ones ask the model for
@@ -614,10 +617,15 @@ class Engine {
       if (level_size > std::numeric_limits<std::uint32_t>::max())
         throw std::length_error("a BFS level holds more than 2^32 states");
       const std::size_t n = level_size;
-      const std::size_t nchunks = (n + kChunk - 1) / kChunk;
-      // Small levels run on one thread: spawning and joining would cost more.
-      // The result does not depend on the thread count, so this changes nothing else.
-      const unsigned threads = nchunks < 8 ? 1u : options_.threads;
+      // Chunks of kChunk states, smaller on small levels so that each
+      // thread still claims several (the last claims even out the threads'
+      // finishing times); a level of one chunk runs on one thread. Neither
+      // the chunk size nor the thread count changes the result: winners are
+      // the first in position order whatever the chunks.
+      std::size_t chunk = kChunk;
+      while (chunk > kMinChunk && n < chunk * 8 * options_.threads) chunk /= 2;
+      const std::size_t nchunks = (n + chunk - 1) / chunk;
+      const unsigned threads = nchunks < 2 ? 1u : options_.threads;
       if (chunks.size() < nchunks) chunks.resize(nchunks);
       for (std::size_t c = 0; c < nchunks; ++c) chunks[c].clear();
 
@@ -628,16 +636,20 @@ class Engine {
         total += std::chrono::duration<double>(now - phase_start).count();
         phase_start = now;
       };
+      // Which thread merges each seen-set shard.
+      std::array<std::uint32_t, SeenSet<Fp>::kShards> owner_of{};
+      for (std::size_t shard = 0; shard < owner_of.size(); ++shard) owner_of[shard] = static_cast<std::uint32_t>(shard % threads);
       std::atomic<std::size_t> next_chunk{0};
       pool.run(threads, [&](unsigned t) {
         PerThread& pt = per_thread[t];
+        pt.fill.resize(threads);
         detail::ActionList<Action>& acts = pt.actions;
         for (;;) {
           const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= nchunks) break;
           ChunkOutput& out = chunks[c];
           std::uint64_t made = 0;
-          const std::size_t end = std::min(n, (c + 1) * kChunk);
+          const std::size_t end = std::min(n, (c + 1) * chunk);
           // When built states are carried, known ones are dropped here:
           // software pipelining, a state's successors are appended with
           // their seen-set slots prefetched, and probed (seen ones removed
@@ -660,7 +672,7 @@ class Engine {
               ++kept;
             }
           };
-          for (std::size_t p = c * kChunk; p < end; ++p) {
+          for (std::size_t p = c * chunk; p < end; ++p) {
             const State& s = *level[p];
             collect_actions(s, acts);
             const std::size_t previous = out.candidates.size();
@@ -709,11 +721,18 @@ class Engine {
           if (carry) out.states.resize(kept);
           if (kIncremental) out.actions.resize(kept);
           if (threads > 1) {
-            out.owned.resize(threads);
-            for (std::size_t k = 0; k < kept; ++k) {
-              const std::size_t shard = SeenSet<Fp>::shard_of(out.candidates[k].key);
-              out.owned[shard % threads].push_back(static_cast<std::uint32_t>(k));
-            }
+            // Two passes over the chunk's keys (still in cache): count per
+            // owner, then place. No push_back and no division per candidate.
+            std::vector<std::uint32_t>& begin = out.owned_begin;
+            begin.assign(threads + 1, 0);
+            for (std::size_t k = 0; k < kept; ++k)
+              ++begin[owner_of[SeenSet<Fp>::shard_of(out.candidates[k].key)] + 1];
+            for (unsigned u = 0; u < threads; ++u) begin[u + 1] += begin[u];
+            if (out.owned.size() < kept) out.owned.resize(kept);
+            std::uint32_t* const fill = pt.fill.data();
+            std::copy(begin.begin(), begin.end() - 1, fill);
+            for (std::size_t k = 0; k < kept; ++k)
+              out.owned[fill[owner_of[SeenSet<Fp>::shard_of(out.candidates[k].key)]]++] = static_cast<std::uint32_t>(k);
           }
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
           if (t == 0) progress(total, n - std::min(n, end), depth);
@@ -753,10 +772,11 @@ class Engine {
             }
             continue;
           }
-          const std::vector<std::uint32_t>& own = chunks[c].owned[t];
-          for (std::size_t j = 0; j < std::min(kAhead, own.size()); ++j) seen_.prefetch_key(cands[own[j]].key);
-          for (std::size_t j = 0; j < own.size(); ++j) {
-            if (j + kAhead < own.size()) seen_.prefetch_key(cands[own[j + kAhead]].key);
+          const std::uint32_t* const own = chunks[c].owned.data() + chunks[c].owned_begin[t];
+          const std::size_t count = chunks[c].owned_begin[t + 1] - chunks[c].owned_begin[t];
+          for (std::size_t j = 0; j < std::min(kAhead, count); ++j) seen_.prefetch_key(cands[own[j]].key);
+          for (std::size_t j = 0; j < count; ++j) {
+            if (j + kAhead < count) seen_.prefetch_key(cands[own[j + kAhead]].key);
             insert(own[j]);
           }
         }

@@ -63,12 +63,38 @@ inline void unmap_huge(void* p, std::size_t bytes) noexcept {
 #endif
 }
 inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
+// Mid-sized blocks (kMapPage .. kHugePage) straight from mmap too, in 4 KiB
+// pages: zero without a pass over them, and faulted in by whichever thread
+// first writes each page, not all by the caller of allocate().
+inline constexpr std::size_t kMapPage = std::size_t{64} << 10;
+inline std::size_t page_round(std::size_t bytes) { return (bytes + 4095) / 4096 * 4096; }
+inline void* map_zeroed(std::size_t bytes) {
+#if defined(__linux__)
+  void* p = ::mmap(nullptr, page_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+#else
+  void* p = std::calloc(1, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+#endif
+}
+inline void unmap_zeroed(void* p, std::size_t bytes) noexcept {
+#if defined(__linux__)
+  ::munmap(p, page_round(bytes));
+#else
+  (void)bytes;
+  std::free(p);
+#endif
+}
 }  // namespace detail
 
 // An allocator for the BFS's level buffers (states, fingerprint bases):
 // blocks of 2 MiB or more are 2 MiB-aligned and, on Linux, marked for
 // transparent huge pages; with 4 KiB pages every access to an array of
-// hundreds of megabytes also misses the TLB.
+// hundreds of megabytes also misses the TLB. Blocks of 64 KiB to 2 MiB are
+// mapped too (map_zeroed), smaller ones come from std::allocator.
 //
 // Elements that a vector value-initialises (resize) are left as they are
 // when they are trivially copyable and destructible: a level buffer's every
@@ -87,11 +113,12 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
-    if (bytes < kHuge) {  // zeroed too, like map_huge's pages (see construct)
+    if (bytes < detail::kMapPage) {  // zeroed too, like mapped pages (see construct)
       T* p = std::allocator<T>{}.allocate(n);
       std::memset(static_cast<void*>(p), 0, bytes);
       return p;
     }
+    if (bytes < kHuge) return static_cast<T*>(detail::map_zeroed(bytes));
     return static_cast<T*>(detail::map_huge(detail::huge_round(bytes)));
   }
   template <class U>
@@ -103,8 +130,10 @@ struct HugePageAllocator {
     ::new (static_cast<void*>(p)) U(std::forward<A>(a), std::forward<Args>(args)...);
   }
   void deallocate(T* p, std::size_t n) noexcept {
-    if (n * sizeof(T) < kHuge) {
+    if (n * sizeof(T) < detail::kMapPage) {
       std::allocator<T>{}.deallocate(p, n);
+    } else if (n * sizeof(T) < kHuge) {
+      detail::unmap_zeroed(p, n * sizeof(T));
     } else {
       detail::unmap_huge(p, detail::huge_round(n * sizeof(T)));
     }
