@@ -6,6 +6,13 @@
 # 1 -> 2 thread speed-up (ratio of the medians), seen-set bytes per distinct
 # state and peak RSS; then each BFS phase's median seconds and speed-up.
 #
+# On a virtual machine the hypervisor may run other guests on our cores:
+# /proc/stat's "steal" time. Each run's steal share (stolen CPU time over
+# wall time x CPUs) is recorded; the table prints the median, and a second
+# speed-up from the runs with under 5% steal when at least 3 of each thread
+# count had so little. Stolen time slows a 2-thread run more than a 1-thread
+# one: a thread whose core is taken stalls the other at the next barrier.
+#
 # Usage: tools/bench-checker.sh [SPEC...]      (default: raft-quick paxos-quick)
 # Environment: BIN=build/checker/synod-check  REPS=5
 set -euo pipefail
@@ -20,27 +27,45 @@ out=$(mktemp -d /tmp/synod-bench-checker.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
 echo "host: $(nproc) cpus, load avg $(cut -d' ' -f1-3 /proc/loadavg), $REPS runs per thread count, $(date -u +%FT%TZ)"
+steal_ticks() { awk '/^cpu /{print $9; exit}' /proc/stat 2>/dev/null || echo 0; }
+now_ns() { date +%s%N; }
+ticks_per_s=$(getconf CLK_TCK 2>/dev/null || echo 100)
 for spec in "${specs[@]}"; do
   for r in $(seq 1 "$REPS"); do
     for t in 1 2; do
+      s0=$(steal_ticks); w0=$(now_ns)
       "$BIN" "specs/$spec" --threads "$t" --no-progress --json "$out/$spec-t$t-r$r.json" >/dev/null
+      s1=$(steal_ticks); w1=$(now_ns)
+      echo "$(( s1 - s0 )) $(( w1 - w0 ))" > "$out/$spec-t$t-r$r.steal"
     done
   done
 done
-python3 - "$out" "${specs[@]}" <<'EOF'
+python3 - "$out" "$ticks_per_s" "$(nproc)" "${specs[@]}" <<'EOF'
 import json, statistics, sys, glob
-out, specs = sys.argv[1], sys.argv[2:]
-print("| spec | distinct states | 1 thread: distinct/s | 2 threads: distinct/s | per thread (2) | speed-up 1->2 | seen-set B/state | peak RSS MiB |")
-print("|---|---|---|---|---|---|---|---|")
+out, ticks, cpus, specs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+def load(spec, t):
+    runs = []
+    for f in sorted(glob.glob(f"{out}/{spec}-t{t}-r*.json")):
+        r = json.load(open(f))
+        stolen, wall_ns = (int(x) for x in open(f[:-5] + ".steal").read().split())
+        r["steal"] = stolen / ticks / (wall_ns / 1e9 * cpus) if wall_ns > 0 else 0.0
+        runs.append(r)
+    return runs
+print("| spec | distinct states | 1 thread: distinct/s | 2 threads: distinct/s | per thread (2) | speed-up 1->2 | steal 1 / 2 | speed-up, runs < 5% steal | seen-set B/state | peak RSS MiB |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for spec in specs:
-    runs = {t: [json.load(open(f)) for f in sorted(glob.glob(f"{out}/{spec}-t{t}-r*.json"))] for t in (1, 2)}
+    runs = {t: load(spec, t) for t in (1, 2)}
     med = {t: statistics.median(r["states_per_second"] for r in runs[t]) for t in (1, 2)}
+    steal = {t: statistics.median(r["steal"] for r in runs[t]) for t in (1, 2)}
+    calm = {t: [r["states_per_second"] for r in runs[t] if r["steal"] < 0.05] for t in (1, 2)}
+    calm_cell = (f"{statistics.median(calm[2]) / statistics.median(calm[1]):.2f}x ({len(calm[1])} / {len(calm[2])} runs)"
+                 if min(len(calm[1]), len(calm[2])) >= 3 else f"- ({len(calm[1])} / {len(calm[2])} runs)")
     d = runs[2][0]
     rss = max(r["peak_rss_bytes"] for r in runs[1] + runs[2]) / 2**20
     print(f"| {spec} | {d['distinct_states']:,} | {med[1]:,.0f} | {med[2]:,.0f} | {med[2]/2:,.0f} | "
-          f"{med[2]/med[1]:.2f}x | {d['seen_set_bytes_per_state']:.1f} | {rss:,.0f} |")
+          f"{med[2]/med[1]:.2f}x | {steal[1]:.0%} / {steal[2]:.0%} | {calm_cell} | {d['seen_set_bytes_per_state']:.1f} | {rss:,.0f} |")
     for t in (1, 2):
-        print(f"  {spec} threads={t}: " + " ".join(f"{r['states_per_second']:,.0f}" for r in runs[t]), file=sys.stderr)
+        print(f"  {spec} threads={t}: " + " ".join(f"{r['states_per_second']:,.0f} ({r['steal']:.0%} steal)" for r in runs[t]), file=sys.stderr)
 # Where the time goes: the BFS's three phases (medians of --json's
 # bfs_phase_seconds), so a speed-up short of 2x can be traced to a phase.
 phases = ("expand", "merge", "build")
@@ -48,7 +73,7 @@ print()
 print("| spec | " + " | ".join(f"{p} s: 1 thread / 2 / speed-up" for p in phases) + " |")
 print("|---|" + "---|" * len(phases))
 for spec in specs:
-    runs = {t: [json.load(open(f)) for f in sorted(glob.glob(f"{out}/{spec}-t{t}-r*.json"))] for t in (1, 2)}
+    runs = {t: load(spec, t) for t in (1, 2)}
     if not all("bfs_phase_seconds" in r for t in (1, 2) for r in runs[t]):
         continue
     cells = []
