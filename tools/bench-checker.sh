@@ -13,12 +13,20 @@
 # count had so little. Stolen time slows a 2-thread run more than a 1-thread
 # one: a thread whose core is taken stalls the other at the next barrier.
 #
+# PAIR=1 also runs, in each round, two 1-thread copies at once (one per
+# core) and prints the 2-thread run's throughput over the pair's summed
+# throughput: how close two threads come to two independent processes on
+# the same cores at the same time. On a shared VM each core's speed drifts
+# on its own (one may run at 0.9 M/s while the other runs at 1.5), which a
+# 1 -> 2 thread ratio cannot tell from a scaling loss; this ratio can.
+#
 # Usage: tools/bench-checker.sh [SPEC...]      (default: raft-quick paxos-quick)
-# Environment: BIN=build/checker/synod-check  REPS=5
+# Environment: BIN=build/checker/synod-check  REPS=5  PAIR=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/checker/synod-check}
 REPS=${REPS:-5}
+PAIR=${PAIR:-0}
 [[ -x $BIN ]] || { echo "bench-checker: $BIN not built (make build)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench-checker: python3 missing" >&2; exit 2; }
 specs=("$@")
@@ -38,6 +46,11 @@ for spec in "${specs[@]}"; do
       s1=$(steal_ticks); w1=$(now_ns)
       echo "$(( s1 - s0 )) $(( w1 - w0 ))" > "$out/$spec-t$t-r$r.steal"
     done
+    if [[ $PAIR == 1 ]]; then
+      "$BIN" "specs/$spec" --threads 1 --no-progress --json "$out/$spec-pair-r$r-a.json" >/dev/null &
+      "$BIN" "specs/$spec" --threads 1 --no-progress --json "$out/$spec-pair-r$r-b.json" >/dev/null
+      wait
+    fi
   done
 done
 python3 - "$out" "$ticks_per_s" "$(nproc)" "${specs[@]}" <<'EOF'
@@ -66,6 +79,19 @@ for spec in specs:
           f"{med[2]/med[1]:.2f}x | {steal[1]:.0%} / {steal[2]:.0%} | {calm_cell} | {d['seen_set_bytes_per_state']:.1f} | {rss:,.0f} |")
     for t in (1, 2):
         print(f"  {spec} threads={t}: " + " ".join(f"{r['states_per_second']:,.0f} ({r['steal']:.0%} steal)" for r in runs[t]), file=sys.stderr)
+pairs = [s for s in specs if glob.glob(f"{out}/{s}-pair-r*-a.json")]
+if pairs:
+    print()
+    print("| spec | two 1-thread copies at once: summed distinct/s | 2 threads over the pair (median of rounds) |")
+    print("|---|---|---|")
+    for spec in pairs:
+        sums, ratios = [], []
+        for fa in sorted(glob.glob(f"{out}/{spec}-pair-r*-a.json")):
+            r = fa[len(f"{out}/{spec}-pair-r"):-len("-a.json")]
+            pair = json.load(open(fa))["states_per_second"] + json.load(open(fa[:-6] + "b.json"))["states_per_second"]
+            sums.append(pair)
+            ratios.append(json.load(open(f"{out}/{spec}-t2-r{r}.json"))["states_per_second"] / pair)
+        print(f"| {spec} | {statistics.median(sums):,.0f} | {statistics.median(ratios):.2f} |")
 # Where the time goes: the BFS's three phases (medians of --json's
 # bfs_phase_seconds), so a speed-up short of 2x can be traced to a phase.
 phases = ("expand", "merge", "build")

@@ -529,6 +529,18 @@ class Engine {
     std::vector<std::uint64_t> won;  // merge: this thread's winners, a bitmap per chunk (word_offsets)
     std::vector<std::uint32_t> fill;  // expand: the next free place of each owner's positions
   };
+  // Stores v in a level slot. A trivially destructible slot is constructed
+  // over, not assigned: assigning an optional reads its old flag first, and
+  // a read of a fresh page maps the zero page, so the write right after
+  // faults again and flushes the other threads' TLBs.
+  template <class T>
+  static void put(T& slot, T&& v) {
+    if constexpr (std::is_trivially_destructible_v<T>) {
+      std::construct_at(&slot, std::move(v));
+    } else {
+      slot = std::move(v);
+    }
+  }
   static constexpr std::size_t kChunk = 256;
   static constexpr std::size_t kMinChunk = 32;
 
@@ -828,9 +840,9 @@ class Engine {
               const Candidate& cand = chunks[c].candidates[k];
               const std::uint32_t a = cand.action;
               if (carry) {
-                next_level[pos] = std::move(chunks[c].states[k]);
+                put(next_level[pos], std::move(chunks[c].states[k]));
               } else if (kIncremental) {
-                next_level[pos] = model_.next_state(*level[cand.parent], chunks[c].actions[k]);
+                put(next_level[pos], model_.next_state(*level[cand.parent], chunks[c].actions[k]));
                 // The built state must be the one fingerprinted (a correct
                 // successor()); anything else would make the search unsound.
                 if (!next_level[pos]) {
@@ -850,7 +862,7 @@ class Engine {
                   collect_actions(parent, acts);
                   expanded = cand.parent;
                 }
-                next_level[pos] = model_.next_state(parent, acts[a]);
+                put(next_level[pos], model_.next_state(parent, acts[a]));
                 // Rebuilding must give the state that was fingerprinted (a
                 // deterministic model); anything else would make the search unsound.
                 if (!next_level[pos] || SeenSet<Fp>::key(fingerprint(*next_level[pos])) != cand.key) {

@@ -35,7 +35,7 @@ inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // and, on Linux, marked for transparent huge pages: straight from mmap (the
 // kernel's zero pages, so nothing is zeroed twice), over-mapped by one huge
 // page and trimmed to alignment. Freed with unmap_huge(p, bytes).
-inline void* map_huge(std::size_t bytes) {
+inline void* map_huge(std::size_t bytes, bool populate = false) {
 #if defined(__linux__)
   void* p = ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
@@ -46,6 +46,16 @@ inline void* map_huge(std::size_t bytes) {
     ::munmap(reinterpret_cast<void*>(aligned + bytes), tail);
 #if defined(MADV_HUGEPAGE)
   ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);  // a hint; failure only costs speed
+#endif
+#if defined(MADV_POPULATE_WRITE)
+  // Fault the pages in writable now. Memory that is read before it is
+  // written (a hash table's empty slots) otherwise maps the shared zero page
+  // first and faults again on the first write, and that second fault must
+  // flush the other threads' TLBs (an interrupt to each of their cores).
+  // Linux 5.14 and later; elsewhere a no-op (EINVAL), costing only speed.
+  if (populate) ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_POPULATE_WRITE);
+#else
+  (void)populate;
 #endif
   return reinterpret_cast<void*>(aligned);
 #else
@@ -69,10 +79,15 @@ inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1
 // first writes each page, not all by the caller of allocate().
 inline constexpr std::size_t kMapPage = std::size_t{64} << 10;
 inline std::size_t page_round(std::size_t bytes) { return (bytes + 4095) / 4096 * 4096; }
-inline void* map_zeroed(std::size_t bytes) {
+inline void* map_zeroed(std::size_t bytes, bool populate = false) {
 #if defined(__linux__)
   void* p = ::mmap(nullptr, page_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
+#if defined(MADV_POPULATE_WRITE)
+  if (populate) ::madvise(p, page_round(bytes), MADV_POPULATE_WRITE);  // see map_huge
+#else
+  (void)populate;
+#endif
   return p;
 #else
   void* p = std::calloc(1, bytes);
@@ -152,11 +167,18 @@ template <class T>
 class ZeroedArray {
  public:
   ZeroedArray() = default;
-  explicit ZeroedArray(std::size_t n) : size_(n) {
+  // populate: fault big arrays in at once (see map_huge), for arrays read
+  // before they are written.
+  explicit ZeroedArray(std::size_t n, bool populate = false) : size_(n) {
     const std::size_t bytes = n * sizeof(T);
     if (bytes >= detail::kHugePage) {
       mapped_ = detail::huge_round(bytes);
-      data_ = static_cast<T*>(detail::map_huge(mapped_));
+      data_ = static_cast<T*>(detail::map_huge(mapped_, populate));
+      return;
+    }
+    if (populate && bytes >= detail::kMapPage) {  // calloc could hand out untouched pages: fault them in
+      mapped_ = detail::page_round(bytes);
+      data_ = static_cast<T*>(detail::map_zeroed(mapped_, true));
       return;
     }
     data_ = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
@@ -195,7 +217,7 @@ class ZeroedArray {
   }
   T* data_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t mapped_ = 0;  // bytes from map_huge; 0: calloc
+  std::size_t mapped_ = 0;  // bytes from map_huge or map_zeroed (both freed by munmap); 0: calloc
 };
 
 // Two independent 64-bit hashes of the same state (--fp128).
@@ -320,7 +342,7 @@ class alignas(64) FlatFingerprintTable {
   // monotone map of the same bits (fast range), so walking the old table in
   // order writes the new one nearly in order too.
   void rebuild(std::size_t capacity) {
-    ZeroedArray<Key> fresh(capacity < 16 ? 16 : capacity);
+    ZeroedArray<Key> fresh(capacity < 16 ? 16 : capacity, /*populate=*/true);
     const std::size_t n = fresh.size();
     for (std::size_t j = 0; j < slots_.size(); ++j) {
       const Key k = slots_[j];
