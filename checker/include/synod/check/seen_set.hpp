@@ -95,14 +95,7 @@ inline void* map_zeroed(std::size_t bytes, bool populate = false) {
   return p;
 #endif
 }
-inline void unmap_zeroed(void* p, std::size_t bytes) noexcept {
-#if defined(__linux__)
-  ::munmap(p, page_round(bytes));
-#else
-  (void)bytes;
-  std::free(p);
-#endif
-}
+inline void unmap_zeroed(void* p, std::size_t bytes) noexcept { unmap_huge(p, page_round(bytes)); }
 }  // namespace detail
 
 // An allocator for the BFS's level buffers (states, fingerprint bases):
@@ -162,7 +155,9 @@ struct HugePageAllocator {
 // A zero-filled array for a seen-set table: big ones from map_huge (so a
 // table that grows is not zeroed a second time; on a virtual machine
 // first-touching fresh memory is already the slow part of a rebuild), and
-// unmapped when freed; small ones from calloc.
+// unmapped when freed; small ones from calloc. With `populate`, arrays of
+// kMapPage or more are mapped and faulted in writable at once (see
+// map_huge: a table's slots are read before they are written).
 template <class T>
 class ZeroedArray {
  public:
