@@ -11,7 +11,10 @@
 // pools of the model with their hashes, the network is a canonical sorted
 // multiset, and node transitions and ghost updates are memoised (all from
 // synod/check/model_support.hpp, shared with the Raft model); a state is
-// about a hundred bytes.
+// about a hundred bytes. The fingerprint is additive, a sum of one term per
+// component (sum_hash), so successor() gives a successor's fingerprint from
+// its parent's sum and the memoised step's delta without building it
+// (IncrementalModel): the BFS builds only the states it keeps.
 //
 // State = per node: the kernel node (or down) and its disk (the persistent
 // state as last persisted); the network, a multiset of in-flight messages
@@ -194,11 +197,14 @@ class PaxosModel {
     });
     for (std::size_t i = bounds_.acceptors; i < n; ++i)
       if (up(s, i) && !(s.proposed >> i & 1u)) emit(Action{Kind::propose, id_of(i), 0});
-    for (std::size_t i = bounds_.acceptors; i < n; ++i)
-      if (up(s, i) && node(s, i).proposer().can_begin_round() && node(s, i).proposer().ballot().round < bounds_.max_round)
+    for (std::size_t i = bounds_.acceptors; i < n; ++i) {
+      if (!up(s, i)) continue;
+      const std::uint32_t summary = nodes_.summary(s.nodes[i]);
+      if (summary_can_begin_round(summary) && summary_round(summary) < bounds_.max_round)
         emit(Action{Kind::timeout, id_of(i), 0});
+    }
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && (nodes_.summary(s.nodes[i]) & 1u)) emit(Action{Kind::persist, id_of(i), 0});
+      if (up(s, i) && summary_persist(nodes_.summary(s.nodes[i]))) emit(Action{Kind::persist, id_of(i), 0});
     if (s.drops_left > 0)
       distinct_messages([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
     if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
@@ -215,31 +221,21 @@ class PaxosModel {
     const std::size_t i = a.node - 1u;
     bool ok = true;
     switch (a.kind) {
-      case Kind::deliver: {
-        const Ref m = s.network[a.message];
+      case Kind::deliver:
         remove_message(next, a.message);
-        ok = input(next, i, Kind::deliver, m, [&](Node& nd, Ref&) { (void)nd.step(messages_.value(m)); });
+        ok = input(next, i, Kind::deliver, s.network[a.message]);
         break;
-      }
       case Kind::propose:
         next.proposed = static_cast<std::uint8_t>(next.proposed | (1u << i));
         // The history learns of the proposal before the proposer sees it; a
         // proposer that already learned refuses it (already_chosen), and the
         // proposal is not recorded, as in the property tests.
         if (!node(s, i).learned()) record_proposal(next, value_of(i));
-        ok = input(next, i, Kind::propose, 0, [&](Node& nd, Ref&) { (void)nd.propose(value_of(i)); });
+        ok = input(next, i, Kind::propose, 0);
         break;
       case Kind::timeout:
-        ok = input(next, i, Kind::timeout, 0, [](Node& nd, Ref&) { (void)nd.start_round(); });
-        break;
       case Kind::persist:
-        ok = input(next, i, Kind::persist, 0, [&](Node& nd, Ref& disk_ref) {
-          const auto request = nd.persist_request();
-          Disk written = request.state;
-          if (bounds_.lossy_disk) written.promised = disks_.value(disk_ref).promised;  // the promise is lost
-          disk_ref = intern_disk(written);
-          (void)nd.persisted(request);
-        });
+        ok = input(next, i, a.kind, 0);
         break;
       case Kind::drop:
         --next.drops_left;
@@ -254,7 +250,7 @@ class PaxosModel {
         next.nodes[i] = kNoRef;
         break;
       case Kind::restart:
-        next.nodes[i] = intern_node(Node::restart(options_for(i), disk(next, i)));
+        next.nodes[i] = restarted_node(s, i).node;
         next.restarted = static_cast<std::uint8_t>(next.restarted | (1u << i));
         // A restarted proposer has lost its value: a client may give it again.
         next.proposed = static_cast<std::uint8_t>(next.proposed & ~(1u << i));
@@ -272,13 +268,107 @@ class PaxosModel {
     return true;
   }
 
-  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const { return hash_renamed(s, 0, seed); }
+  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const {
+    if (seed == kPrimarySeed) return sum_hash::finish(primary_sum(s), seed);
+    return sum_hash::finish(renamed_sum(s, 0, seed, true), seed);
+  }
 
-  // Symmetry over acceptor ids: the smallest hash over their renamings.
+  // Symmetry over acceptor ids: the finish of the smallest sum over their
+  // renamings.
   std::uint64_t canonical_fingerprint(const State& s, std::uint64_t seed) const {
     std::uint64_t best = ~std::uint64_t{0};
-    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, hash_renamed(s, r, seed));
-    return best;
+    for (std::size_t r = 0; r < renamings_.size(); ++r) best = std::min(best, renamed_sum(s, r, seed, true));
+    return sum_hash::finish(best, seed);
+  }
+
+  // The primary fingerprint of next_state(s, a) and its boundary check,
+  // without building it (IncrementalModel): the parent's sum with the terms
+  // of what the action changes swapped; the node step, the restart and the
+  // ghost updates come from the same memos next_state uses.
+  std::uint64_t fingerprint_base(const State& s) const { return primary_sum(s); }
+  std::uint64_t fingerprint_from_base(std::uint64_t base) const { return sum_hash::finish(base, kPrimarySeed); }
+
+  std::optional<Successor> successor(const State& s, std::uint64_t base, const Action& a) const {
+    const std::size_t i = a.node - 1u;
+    std::uint64_t sum = base;
+    std::size_t in_flight = s.in_flight;
+    Small small = small_of(s);
+    std::uint8_t proposed = s.proposed, started = s.started, restarted = s.restarted;
+    Ref history = s.history;
+    bool round_ok = true;  // the changed node's round within max_round (the others are the parent's)
+    auto record_step = [&](Ref before, Ref after) {
+      const auto g = memoised_record<Violation>(records_, nodes_, histories_, history, before, after, renamings_);
+      history = g.history;
+      if (small.violation == Violation::none) small.violation = g.violation;
+    };
+    // A node input: its memoised step, as input() applies it.
+    auto take = [&](const StepResult& r) {
+      if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
+      in_flight += r.sent_count;
+      sum += r.sum_delta;
+      round_ok = (r.bits & kRoundPastBound) == 0;
+      if (r.node != s.nodes[i]) {
+        if (r.bits & kStartsRound) started = static_cast<std::uint8_t>(started | (1u << i));
+        if (r.record) record_step(s.nodes[i], r.node);
+      }
+      return true;
+    };
+    switch (a.kind) {
+      case Kind::deliver: {
+        const Ref m = s.network[a.message];
+        --in_flight;
+        if (!take(step(s, i, Kind::deliver, m))) return std::nullopt;
+        break;
+      }
+      case Kind::propose: {
+        proposed = static_cast<std::uint8_t>(proposed | (1u << i));
+        const StepResult& r = step(s, i, Kind::propose, 0);
+        if (!(r.bits & kHadLearned)) {
+          const GhostResult g = proposal(history, value_of(i));
+          history = g.history;
+          if (small.violation == Violation::none) small.violation = g.violation;
+        }
+        if (!take(r)) return std::nullopt;
+        break;
+      }
+      case Kind::timeout:
+      case Kind::persist:
+        if (!take(step(s, i, a.kind, 0))) return std::nullopt;
+        break;
+      case Kind::drop:
+        --small.drops;
+        sum -= messages_.identity_hash(s.network[a.message]);
+        --in_flight;
+        break;
+      case Kind::duplicate:
+        --small.dups;
+        if (in_flight == kNetworkCapacity) return std::nullopt;
+        sum += messages_.identity_hash(s.network[a.message]);
+        ++in_flight;
+        break;
+      case Kind::crash:
+        --small.crashes;
+        sum += kDownTerms[i] - nodes_.identity_hash(s.nodes[i]);
+        break;
+      case Kind::restart: {
+        const StepResult& r = restarted_node(s, i);
+        sum += r.sum_delta;
+        round_ok = (r.bits & kRoundPastBound) == 0;
+        restarted = static_cast<std::uint8_t>(restarted | (1u << i));
+        proposed = static_cast<std::uint8_t>(proposed & ~(1u << i));
+        record_step(kNoRef, r.node);
+        break;
+      }
+    }
+    const unsigned flags_before = flags_of(s.proposed, s.started, s.restarted, i);
+    const unsigned flags_after = flags_of(proposed, started, restarted, i);
+    if (flags_after != flags_before) sum += kFlagTerms[i][flags_after] - kFlagTerms[i][flags_before];
+    const Small before = small_of(s);
+    if (small.drops != before.drops || small.dups != before.dups || small.crashes != before.crashes ||
+        small.violation != before.violation)
+      sum += budget_term(small) - budget_term(before);
+    if (history != s.history) sum += histories_.identity_hash(history) - histories_.identity_hash(s.history);
+    return Successor{fingerprint_from_base(sum), in_flight <= bounds_.max_msgs && round_ok};
   }
 
   // ------------------------------------------------------------ properties
@@ -405,16 +495,37 @@ class PaxosModel {
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
   // How the pools hash, compare and summarise components (model_support.hpp).
+  // Nodes, messages and histories are hashed straight to their fingerprint
+  // terms (a node's slot is its id's, under the renaming), so the pools cache
+  // terms; disks, which do not name their node, cache plain hashes
+  // (disk_term salts them with their node's slot).
   struct NodeTraits : ComponentTraits {
+    static std::uint64_t hash(const Node& v, const Renaming& r, std::uint64_t seed) {
+      return node_term(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
+    }
     static bool equal(const Node& a, const Node& b) { return a.protocol_equal(b); }  // timers left out
-    // Bit 0: has something to persist or messages held (persist is enabled).
+    // Bit 0: has something to persist or messages held (persist is enabled);
+    // bit 1: the proposer can begin a round; bits 8-15: its ballot's round.
     static std::uint32_t summary(const Node& n) {
-      return (!n.persist_request().empty() || n.held_messages() > 0) ? 1u : 0u;
+      const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
+      return std::uint32_t{persist} | std::uint32_t{n.proposer().can_begin_round()} << 1 |
+             static_cast<std::uint32_t>(std::min<paxos::Round>(n.proposer().ballot().round, 255)) << 8;
     }
   };
   struct MessageTraits : ComponentTraits {
+    static std::uint64_t hash(const Message& v, const Renaming& r, std::uint64_t seed) {
+      return message_term(ComponentTraits::hash(v, r, seed));
+    }
     static std::uint32_t summary(const Message& m) { return m.to; }  // the destination
   };
+  struct HistoryTraits : ComponentTraits {
+    static std::uint64_t hash(const History& v, const Renaming& r, std::uint64_t seed) {
+      return history_term(ComponentTraits::hash(v, r, seed));
+    }
+  };
+  static bool summary_persist(std::uint32_t x) { return (x & 1u) != 0; }
+  static bool summary_can_begin_round(std::uint32_t x) { return (x >> 1 & 1u) != 0; }
+  static paxos::Round summary_round(std::uint32_t x) { return x >> 8 & 255u; }
 
   Ref intern_node(const Node& v) const { return nodes_.intern(v, renamings_); }
   Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
@@ -440,25 +551,118 @@ class PaxosModel {
     friend bool operator==(const ProposalKey&, const ProposalKey&) = default;
   };
   using GhostResult = RecordResult<Violation>;
+  // StepResult::bits: what successor() needs of the nodes before and after
+  // the step without reading them (next_state and within_boundary read them).
+  static constexpr std::uint8_t kStartsRound = 1;     // the proposer's ballot was null and is not
+  static constexpr std::uint8_t kRoundPastBound = 2;  // a proposer now past max_round (outside the boundary)
+  static constexpr std::uint8_t kHadLearned = 4;      // the node before had learned (refuses proposals)
 
-  // One input to node i: run it on a copy, drain its outbox into the network,
-  // intern the result, then record the transition in the ghost history.
-  // False when the network's or the outbox's capacity would be exceeded
-  // (never within the bounds).
-  template <class F>
-  bool input(State& s, std::size_t i, Kind kind, Ref arg, F&& f) const {
+  // Runs one input on node nd (a copy of node i) and, for persist, its disk.
+  void run_input(Node& nd, std::size_t i, Ref& disk_ref, Kind kind, Ref arg) const {
+    switch (kind) {
+      case Kind::deliver: (void)nd.step(messages_.value(arg)); break;
+      case Kind::propose: (void)nd.propose(value_of(i)); break;
+      case Kind::timeout: (void)nd.start_round(); break;
+      case Kind::persist: {
+        const auto request = nd.persist_request();
+        Disk written = request.state;
+        if (bounds_.lossy_disk) written.promised = disks_.value(disk_ref).promised;  // the promise is lost
+        disk_ref = intern_disk(written);
+        (void)nd.persisted(request);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  // One input to node i of s (arg: the delivered message, else 0),
+  // memoised: run it on a copy, drain its outbox, intern the results. ok is
+  // false when the outbox held more than the result can (never within the
+  // bounds). The reference stays valid until the next step (the memo's
+  // contract).
+  const StepResult& step(const State& s, std::size_t i, Kind kind, Ref arg) const {
     const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
     const std::uint64_t h = key.hash();
+    if (const StepResult* found = steps_.lookup(h, key)) [[likely]]
+      return *found;
+    return compute_step(s, i, key, h);
+  }
+
+  [[gnu::noinline]] const StepResult& compute_step(const State& s, std::size_t i, const StepKey& key,
+                                                    std::uint64_t h) const {
     StepResult result;
-    if (!steps_.find(h, key, result)) {
-      Node after = node(s, i);
-      Ref disk_ref = s.disks[i];
-      f(after, disk_ref);
-      result.ok = result.take_outbox(after, [this](const Message& m) { return intern_message(m); });
-      result.node = intern_node(after);
-      result.disk = disk_ref;
-      steps_.insert(h, key, result);
+    const Node& before = node(s, i);
+    Node after = before;
+    Ref disk_ref = s.disks[i];
+    run_input(after, i, disk_ref, key.kind, key.arg);
+    result.ok = result.take_outbox(after, [this](const Message& m) { return intern_message(m); });
+    result.node = intern_node(after);
+    result.disk = disk_ref;
+    result.bits = step_bits(i, &before, after);
+    result.record = may_change_history(before, after);
+    // The fingerprint terms the step swaps (a function of the key): the
+    // node's, the sent messages' and the delivered one's, the disk's for
+    // persist (the only kind keyed by it).
+    std::uint64_t& d = result.sum_delta;
+    d = nodes_.identity_hash(result.node) - nodes_.identity_hash(s.nodes[i]);
+    for (std::size_t k = 0; k < result.sent_count; ++k) d += messages_.identity_hash(result.sent[k]);
+    if (key.kind == Kind::deliver) d -= messages_.identity_hash(key.arg);
+    if (key.kind == Kind::persist)
+      d += disk_term(i, disks_.identity_hash(result.disk)) - disk_term(i, disks_.identity_hash(s.disks[i]));
+    steps_.insert(h, key, result);
+    return *steps_.lookup(h, key);
+  }
+
+  // Node i + 1 restarted from its disk, memoised like a step: the key is
+  // the disk and the node's index (two nodes may have equal disks).
+  const StepResult& restarted_node(const State& s, std::size_t i) const {
+    const StepKey key{kNoRef, static_cast<Ref>(i), s.disks[i], Kind::restart};
+    const std::uint64_t h = key.hash();
+    if (const StepResult* found = steps_.lookup(h, key)) return *found;
+    StepResult result;
+    const Node restarted = Node::restart(options_for(i), disk(s, i));
+    result.node = intern_node(restarted);
+    result.ok = true;
+    result.bits = step_bits(i, nullptr, restarted);
+    result.sum_delta = nodes_.identity_hash(result.node) - kDownTerms[i];
+    steps_.insert(h, key, result);
+    return *steps_.lookup(h, key);
+  }
+
+  // Whether History::record(&before, after) can change the ghost or report
+  // a violation. It cannot when every check it makes passes on the two
+  // nodes alone and what it records is what before's record already did:
+  // the same durable state (the history's durable ballots are at least a
+  // recorded node's) and the same learned value (checked chosen when
+  // learned; chosen values and the first learned one never change). Only
+  // violation-free histories are extended: the search stops at a violation.
+  static bool may_change_history(const Node& before, const Node& after) {
+    if (after.roles().acceptor) {
+      const auto &a = after.acceptor(), &b = before.acceptor();
+      if (a.accepted_ballot() > a.promised() || a.promised() < b.promised() ||
+          a.accepted_ballot() < b.accepted_ballot() ||
+          (a.accepted_ballot() != b.accepted_ballot() && a.accepted_ballot() < b.promised()))
+        return true;
+      if (!(after.durable_state() == before.durable_state())) return true;
     }
+    return after.roles().learner && after.learned() && !(after.learned() == before.learned());
+  }
+
+  std::uint8_t step_bits(std::size_t i, const Node* before, const Node& after) const {
+    std::uint8_t bits = 0;
+    if (before && before->proposer().ballot().is_null() && !after.proposer().ballot().is_null()) bits |= kStartsRound;
+    if (!is_acceptor(i) && after.proposer().ballot().round > bounds_.max_round) bits |= kRoundPastBound;
+    if (before && before->learned()) bits |= kHadLearned;
+    return bits;
+  }
+
+  // One input to node i: its memoised step, the step's messages into the
+  // network, then the transition recorded in the ghost history. False when
+  // the network's or the outbox's capacity would be exceeded (never within
+  // the bounds). Reads the nodes, not the step's bits: the BFS checks
+  // successor()'s predictions against the states built here.
+  bool input(State& s, std::size_t i, Kind kind, Ref arg) const {
+    const StepResult& result = step(s, i, kind, arg);
     if (!result.ok) return false;
     for (std::size_t k = 0; k < result.sent_count; ++k)
       if (!add_message(s, result.sent[k])) return false;
@@ -468,7 +672,7 @@ class PaxosModel {
     if (before == result.node) return true;
     if (nodes_.value(before).proposer().ballot().is_null() && !node(s, i).proposer().ballot().is_null())
       s.started = static_cast<std::uint8_t>(s.started | (1u << i));
-    record(s, before, result.node);
+    if (result.record) record(s, before, result.node);
     return true;
   }
 
@@ -480,42 +684,115 @@ class PaxosModel {
     if (s.violation == Violation::none) s.violation = result.violation;
   }
 
-  // A client gives a proposer value v.
-  void record_proposal(State& s, Value v) const {
-    const ProposalKey key{s.history, v};
+  // A client gives a proposer value v: the history after it, memoised.
+  GhostResult proposal(Ref history, Value v) const {
+    const ProposalKey key{history, v};
     const std::uint64_t h = key.hash();
     GhostResult result;
     if (!proposals_.find(h, key, result)) {
-      History updated = history(s);
+      History updated = histories_.value(history);
       result.violation = updated.proposed(v);
-      result.history = updated == history(s) ? s.history : intern_history(updated);
+      result.history = updated == histories_.value(history) ? history : intern_history(updated);
       proposals_.insert(h, key, result);
     }
+    return result;
+  }
+  void record_proposal(State& s, Value v) const {
+    const GhostResult result = proposal(s.history, v);
     s.history = result.history;
     if (s.violation == Violation::none) s.violation = result.violation;
   }
 
-  std::uint64_t hash_renamed(const State& s, std::size_t ri, std::uint64_t seed, bool cached = true) const {
-    const Renaming& r = renamings_[ri];
-    std::array<std::size_t, kMaxNodes> order{};  // the node renamed to j is hashed j-th
-    for (std::size_t i = 0; i < cluster(); ++i) order[r(id_of(i)) - 1u] = i;
-    Combiner h(seed);
-    for (std::size_t j = 0; j < cluster(); ++j) {
-      const std::size_t i = order[j];
-      h.add(up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : std::uint64_t{0});
-      h.add(disks_.hash(s.disks[i], ri, seed, renamings_, cached));
-      h.add(std::uint64_t{(s.proposed >> i & 1u)} | std::uint64_t{(s.started >> i & 1u)} << 1 |
-            std::uint64_t{(s.restarted >> i & 1u)} << 2);
-    }
-    combine_network(h, messages_, s.network, s.in_flight, ri, seed, renamings_, cached);
-    h.add(std::uint64_t{s.drops_left} | std::uint64_t{s.dups_left} << 8 | std::uint64_t{s.crashes_left} << 16 |
-          std::uint64_t{static_cast<std::uint8_t>(s.violation)} << 24);
-    // The history renames acceptor sets and durable promises; ballots name
-    // proposers, which acceptor renamings leave alone.
-    h.add(histories_.hash(s.history, ri, seed, renamings_, cached));
-    return h.value();
+  // The fingerprint is additive (sum_hash in model_support.hpp): per node
+  // slot, the node's term (cached by its pool) or kDownTerms[slot], its
+  // disk's term and its flags' (proposed, started, restarted); per message
+  // in flight its term (cached); the ghost history's (cached); one for the
+  // budgets and the violation. Under a renaming, node i + 1's components
+  // take the slot of the id it is renamed to.
+  static constexpr auto kNodeSalts = [] {
+    std::array<std::uint64_t, kMaxNodes> a{};
+    for (std::size_t i = 0; i < kMaxNodes; ++i) a[i] = sum_hash::salt(0, i);
+    return a;
+  }();
+  static constexpr auto kDiskSalts = [] {
+    std::array<std::uint64_t, kMaxNodes> a{};
+    for (std::size_t i = 0; i < kMaxNodes; ++i) a[i] = sum_hash::salt(1, i);
+    return a;
+  }();
+  static constexpr auto kDownTerms = [] {
+    std::array<std::uint64_t, kMaxNodes> a{};
+    for (std::size_t i = 0; i < kMaxNodes; ++i) a[i] = sum_hash::term(0, kNodeSalts[i]);
+    return a;
+  }();
+  static constexpr auto kFlagTerms = [] {
+    std::array<std::array<std::uint64_t, 8>, kMaxNodes> a{};
+    for (std::size_t i = 0; i < kMaxNodes; ++i)
+      for (std::uint64_t f = 0; f < 8; ++f) a[i][f] = sum_hash::term(f, sum_hash::salt(5, i));
+    return a;
+  }();
+  static std::uint64_t node_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kNodeSalts[slot]); }
+  static std::uint64_t disk_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kDiskSalts[slot]); }
+  static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
+  static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
+  // Node i + 1's flags: proposed, started, restarted (bits 0-2).
+  static unsigned flags_of(std::uint8_t proposed, std::uint8_t started, std::uint8_t restarted, std::size_t i) {
+    return (proposed >> i & 1u) | (started >> i & 1u) << 1 | (restarted >> i & 1u) << 2;
+  }
+  // The budgets and the violation (the number in flight is the network's).
+  struct Small {
+    std::uint8_t drops, dups, crashes;
+    Violation violation;
+  };
+  static Small small_of(const State& s) { return Small{s.drops_left, s.dups_left, s.crashes_left, s.violation}; }
+  static std::uint64_t budget_term(const Small& f) {
+    return sum_hash::term(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
+                              std::uint64_t{static_cast<std::uint8_t>(f.violation)} << 24,
+                          sum_hash::salt(4, 0));
   }
 
+  // The sum under renamings_[ri] with `seed` (cached: the pools' cached
+  // hashes where they have them; false recomputes every one, for tests).
+  std::uint64_t renamed_sum(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
+    const Renaming& r = renamings_[ri];
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < cluster(); ++i) {
+      const std::size_t j = r(id_of(i)) - 1u;  // node i + 1 takes slot j
+      sum += up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : kDownTerms[j];
+      sum += disk_term(j, disks_.hash(s.disks[i], ri, seed, renamings_, cached));
+      sum += kFlagTerms[j][flags_of(s.proposed, s.started, s.restarted, i)];
+    }
+    for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.hash(s.network[k], ri, seed, renamings_, cached);
+    sum += budget_term(small_of(s));
+    // The history renames acceptor sets and durable promises; ballots name
+    // proposers, which acceptor renamings leave alone.
+    sum += histories_.hash(s.history, ri, seed, renamings_, cached);
+    return sum;
+  }
+
+  // renamed_sum(s, 0, kPrimarySeed, true), the search's hot path: reads
+  // only the pools' dense hash tables.
+  std::uint64_t primary_sum(const State& s) const {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < cluster(); ++i) {
+      sum += up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownTerms[i];
+      sum += disk_term(i, disks_.identity_hash(s.disks[i]));
+      sum += kFlagTerms[i][flags_of(s.proposed, s.started, s.restarted, i)];
+    }
+    for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.identity_hash(s.network[k]);
+    sum += budget_term(small_of(s));
+    sum += histories_.identity_hash(s.history);
+    return sum;
+  }
+
+ public:
+  // For tests: the fast path equals the general hash recomputed from the
+  // components' values.
+  bool primary_hash_agrees(const State& s) const {
+    return primary_sum(s) == renamed_sum(s, 0, kPrimarySeed, false) &&
+           primary_sum(s) == renamed_sum(s, 0, kPrimarySeed, true);
+  }
+
+ private:
   template <Violation V>
   static bool not_recorded(const PaxosModel&, const State& s) {
     return s.violation != V;
@@ -555,7 +832,7 @@ class PaxosModel {
   mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
   mutable ComponentPool<Disk, kCached> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
-  mutable ComponentPool<History, kCached> histories_;
+  mutable ComponentPool<History, kCached, HistoryTraits> histories_;
   mutable Memo<StepKey, StepResult> steps_;
   mutable Memo<RecordKey, GhostResult> records_;
   mutable Memo<ProposalKey, GhostResult> proposals_;

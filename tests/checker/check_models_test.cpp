@@ -271,6 +271,53 @@ TEST(CheckPaxosModel, SearchModesAgree) {
   expect_same_run(sym, Checker(model).symmetry().threads(2).run());
 }
 
+// As for Raft: the fast fingerprint equals the general one recomputed from
+// the components, and successor() predicts every built successor's
+// fingerprint and boundary check, for every kind of action (drops and
+// duplicates included), through violation-free states only.
+TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
+  PaxosBounds b;
+  b.max_msgs = 3;
+  b.max_round = 2;
+  b.drops = 1;
+  b.dups = 1;
+  b.crashes = 2;
+  const PaxosModel model(b);
+  using State = PaxosModel::State;
+  std::vector<State> frontier;
+  model.init_states([&](const State& s) { frontier.push_back(s); });
+  std::size_t checked = 0, successors = 0, outside = 0;
+  std::set<int> kinds;
+  for (int depth = 0; depth < 12 && !frontier.empty(); ++depth) {
+    std::vector<State> next;
+    for (const auto& s : frontier) {
+      ASSERT_TRUE(model.primary_hash_agrees(s));
+      ++checked;
+      const std::uint64_t base = model.fingerprint_base(s);
+      ASSERT_EQ(model.fingerprint_from_base(base), model.fingerprint(s, synod::check::kPrimarySeed));
+      model.actions(s, [&](const PaxosModel::Action& a) {
+        const auto t = model.next_state(s, a);
+        const auto predicted = model.successor(s, base, a);
+        ASSERT_EQ(t.has_value(), predicted.has_value());
+        if (!t) return;
+        ++successors;
+        kinds.insert(static_cast<int>(a.kind));
+        ASSERT_EQ(predicted->fingerprint, model.fingerprint(*t, synod::check::kPrimarySeed))
+            << PaxosModel::kind_name(a.kind);
+        ASSERT_EQ(predicted->within_boundary, model.within_boundary(*t)) << PaxosModel::kind_name(a.kind);
+        if (!predicted->within_boundary) ++outside;
+        if (predicted->within_boundary && t->violation == PaxosModel::Violation::none && next.size() < 4000)
+          next.push_back(*t);
+      });
+    }
+    frontier = std::move(next);
+  }
+  EXPECT_GT(checked, 10000u);
+  EXPECT_GT(successors, 50000u);
+  EXPECT_GT(outside, 0u);      // the boundary check was compared both ways
+  EXPECT_EQ(kinds.size(), 8u);  // every kind of action was compared
+}
+
 TEST(CheckPaxosModel, QuickBoundsReachEveryGoal) {
   PaxosBounds b;
   b.max_msgs = 3;

@@ -313,6 +313,7 @@ struct NodeStepResult {
   std::uint8_t sent_count = 0;
   bool ok = false;     // false: refused, or it sent more than MaxSent
   bool record = true;  // false: the model knows the ghost cannot change nor see a violation
+  std::uint8_t bits = 0;  // model-defined facts about the step (a function of the key)
   // For models with additive fingerprints (sum_hash): what the step adds to
   // the state's sum (new terms minus old ones), a function of the key.
   std::uint64_t sum_delta = 0;
