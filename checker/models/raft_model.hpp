@@ -40,7 +40,9 @@
 #include <algorithm>
 #include <bit>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -552,6 +554,7 @@ class RaftModel {
     static std::uint64_t hash(const History& v, const Renaming& r, std::uint64_t seed) {
       return history_term(ComponentTraits::hash(v, r, seed));
     }
+    static std::uint32_t summary(const History& h) { return static_cast<std::uint32_t>(h.committed_count()); }
   };
   struct DiskTraits : ComponentTraits {
     static std::uint64_t hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
@@ -567,7 +570,28 @@ class RaftModel {
   static raft::Index summary_last(std::uint32_t x) { return x >> 10 & 255u; }
   static bool summary_persist(std::uint32_t x) { return (x >> 18 & 1u) != 0; }
 
-  Ref intern_node(const Node& v) const { return nodes_.intern(v, renamings_); }
+  // A node's pool keeps its log's reference in logs_ (aux), for the cluster checks.
+  Ref intern_node(const Node& v) const { return nodes_.intern(v, renamings_, intern_log(v.log())); }
+  Ref intern_log(const Log& log) const {
+    Hasher h(kPrimarySeed);
+    log.hash_append(h);
+    return logs_.intern(h.value(), log, [](const Log& a, const Log& b) { return a == b; }, [&] { return log; });
+  }
+  // Whether logs a and b (references in logs_) match (raft_invariants::
+  // logs_match), remembered for pairs of the first kLogPairs logs: states
+  // share few distinct logs, and this reads no node.
+  bool logs_match(Ref a, Ref b) const {
+    if (a == b) return true;
+    if (a > b) std::swap(a, b);
+    if (b >= kLogPairs) return raft_invariants::logs_match(logs_[a], logs_[b]);
+    std::atomic<std::uint8_t>& known = log_pairs_[std::size_t{a} * kLogPairs + b];  // 0: not yet, 1: match, 2: not
+    std::uint8_t v = known.load(std::memory_order_relaxed);
+    if (v == 0) {
+      v = raft_invariants::logs_match(logs_[a], logs_[b]) ? 1 : 2;
+      known.store(v, std::memory_order_relaxed);
+    }
+    return v == 1;
+  }
   Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
   Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
   Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
@@ -946,15 +970,41 @@ class RaftModel {
   static bool not_recorded(const RaftModel&, const State& s) {
     return s.violation != V;
   }
+  // History::log_matching_holds over the nodes that are up, on their logs'
+  // references (a test checks the two agree).
   static bool log_matching_ok(const RaftModel& m, const State& s) {
-    std::array<const Node*, MaxNodes> up_nodes{};
-    return History::log_matching_holds(m.up_nodes_of(s, up_nodes));
+    std::array<Ref, MaxNodes> logs{};
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < m.bounds_.nodes; ++i)
+      if (m.up(s, i)) logs[count++] = m.nodes_.aux(s.nodes[i]);
+    for (std::size_t a = 0; a < count; ++a)
+      for (std::size_t b = a + 1; b < count; ++b)
+        if (!m.logs_match(logs[a], logs[b])) return false;
+    return true;
   }
+  // History::leader_completeness_holds over the leaders that are up (it
+  // passes over the others): the committed count and the roles come from
+  // the pools' dense tables.
   static bool leader_completeness_ok(const RaftModel& m, const State& s) {
-    if (m.history(s).committed_count() == 0) return true;
-    std::array<const Node*, MaxNodes> up_nodes{};
-    return m.history(s).leader_completeness_holds(m.up_nodes_of(s, up_nodes));
+    if (m.histories_.summary(s.history) == 0) return true;
+    std::array<const Node*, MaxNodes> leaders{};
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < m.bounds_.nodes; ++i)
+      if (m.up(s, i) && summary_role(m.nodes_.summary(s.nodes[i])) == raft::Role::leader) leaders[count++] = &m.node(s, i);
+    return count == 0 || m.history(s).leader_completeness_holds(std::span<const Node* const>(leaders.data(), count));
   }
+
+ public:
+  // For tests: the cluster checks on interned logs and summaries agree with
+  // raft_invariants' on the nodes.
+  bool cluster_checks_agree(const State& s) const {
+    std::array<const Node*, MaxNodes> up_nodes{};
+    const auto up = up_nodes_of(s, up_nodes);
+    return log_matching_ok(*this, s) == History::log_matching_holds(up) &&
+           leader_completeness_ok(*this, s) == history(s).leader_completeness_holds(up);
+  }
+
+ private:
   static bool leader_elected(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 1; }
   static bool entry_committed(const RaftModel& m, const State& s) { return m.history(s).committed_count() >= 1; }
   static bool second_leader(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 2; }
@@ -995,6 +1045,9 @@ class RaftModel {
   mutable InternPool<CanonicalBase> sums_deltas_;
   mutable Memo<StepKey, StepResult> steps_;
   mutable Memo<RecordKey, GhostResult> records_;
+  mutable InternPool<Log> logs_;
+  static constexpr std::size_t kLogPairs = 256;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> log_pairs_{new std::atomic<std::uint8_t>[kLogPairs * kLogPairs]()};
 };
 
 }  // namespace synod::check::models

@@ -134,6 +134,7 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
     std::vector<RaftModel<3>::State> next;
     for (const auto& s : frontier) {
       ASSERT_TRUE(model.primary_hash_agrees(s));
+      ASSERT_TRUE(model.cluster_checks_agree(s));
       ++checked;
       const std::uint64_t base = model.fingerprint_base(s);
       ASSERT_EQ(model.fingerprint_from_base(base), model.fingerprint(s, synod::check::kPrimarySeed));

@@ -56,12 +56,14 @@ class InternPool {
   // stores make() (which must be equal to key) and returns its reference.
   // `hash` must be the same for keys that are equal.
   //
-  // The hash and `tag` (a few bits the model reads often, e.g. a node's role)
-  // are also kept in a dense side table, hot(ref): fingerprints and action
-  // enumeration read only those, and 16 bytes per value stay in cache where
-  // the values themselves would not.
+  // The hash, `tag` (a few bits the model reads often, e.g. a node's role)
+  // and `aux` (another word, e.g. the reference of a part interned on its
+  // own) are also kept in a dense side table, hot(ref): fingerprints, action
+  // enumeration and cheap checks read only those, and 16 bytes per value
+  // stay in cache where the values themselves would not.
   template <class Key, class Equal, class Make>
-  Ref intern(std::uint64_t hash, const Key& key, Equal&& equal, Make&& make, std::uint32_t tag = 0) {
+  Ref intern(std::uint64_t hash, const Key& key, Equal&& equal, Make&& make, std::uint32_t tag = 0,
+             std::uint32_t aux = 0) {
     Shard& shard = shards_[hash & (kShards - 1)];
     std::lock_guard<std::mutex> lock(shard.mutex);
     if (shard.entries.empty()) shard.entries.assign(64, Entry{});
@@ -77,7 +79,7 @@ class InternPool {
     const Ref ref = static_cast<Ref>(index);
     ensure_block(index / kBlock);
     new (slot(ref)) T(make());
-    hot_blocks_[index / kBlock].load(std::memory_order_acquire)[index % kBlock] = Hot{hash, tag};
+    hot_blocks_[index / kBlock].load(std::memory_order_acquire)[index % kBlock] = Hot{hash, tag, aux};
     shard.entries[i] = Entry{hash, ref};
     if (++shard.size * 2 > shard.entries.size()) grow(shard);
     return ref;
@@ -88,6 +90,7 @@ class InternPool {
   struct Hot {
     std::uint64_t hash = 0;  // the hash it was interned with
     std::uint32_t tag = 0;
+    std::uint32_t aux = 0;
   };
   const Hot& hot(Ref r) const { return hot_blocks_[r / kBlock].load(std::memory_order_acquire)[r % kBlock]; }
 

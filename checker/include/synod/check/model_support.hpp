@@ -178,8 +178,9 @@ class ComponentPool {
   ComponentPool& operator=(const ComponentPool&) = delete;
 
   // The reference of the stored value Traits::equal to v, storing v (with its
-  // hashes) when there is none. Thread-safe.
-  Ref intern(const V& v, std::span<const Renaming> renamings) {
+  // hashes and `aux`, which must be the same for equal values: see aux())
+  // when there is none. Thread-safe.
+  Ref intern(const V& v, std::span<const Renaming> renamings, std::uint32_t aux = 0) {
     const std::uint64_t h0 = Traits::hash(v, kIdentity, kPrimarySeed);
     return pool_.intern(
         h0, v, [](const Record& stored, const V& key) { return Traits::equal(stored.value, key); },
@@ -190,7 +191,7 @@ class ComponentPool {
             rec.hash[r] = Traits::hash(v, renamings[r], kPrimarySeed);
           return rec;
         },
-        Traits::summary(v));
+        Traits::summary(v), aux);
   }
 
   const Record& operator[](Ref ref) const { return pool_[ref]; }
@@ -199,6 +200,8 @@ class ComponentPool {
   // primary seed (what orders the network and the identity fingerprint uses).
   std::uint32_t summary(Ref ref) const { return pool_.hot(ref).tag; }
   std::uint64_t identity_hash(Ref ref) const { return pool_.hot(ref).hash; }
+  // The model-defined word given when the value was interned.
+  std::uint32_t aux(Ref ref) const { return pool_.hot(ref).aux; }
 
   // The component's hash under renamings[r] with `seed`: cached when it can
   // be (and `cached`; false recomputes, for tests of the cache), else
