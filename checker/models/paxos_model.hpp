@@ -94,7 +94,15 @@ class PaxosModel {
   using Node = paxos::Node<Config>;
   using Message = paxos::Message<Config>;
   using Value = std::uint64_t;
-  using Disk = paxos::PersistentState<Value>;
+  // A node's disk: its PersistentState as last persisted. It names its
+  // owner so that, like a node, it hashes to the fingerprint term of the
+  // slot its owner takes under a renaming (DiskTraits): the pools cache
+  // whole terms under every renaming, and two nodes never share a disk.
+  struct Disk {
+    paxos::PersistentState<Value> state{};
+    NodeId owner = kNoNode;
+    friend bool operator==(const Disk&, const Disk&) = default;
+  };
   static constexpr std::size_t kMaxNodes = Config::max_nodes;
   static constexpr std::size_t kNetworkCapacity = 16;
   // Ghost capacities: every proposer's value, and one acceptance record per
@@ -142,6 +150,16 @@ class PaxosModel {
       for (std::size_t i = 0; i < ids.size(); ++i) r.set(static_cast<NodeId>(i + 1), ids[i]);
       renamings_.push_back(r);
     } while (std::next_permutation(ids.begin(), ids.end()));
+    // Per renaming r < kCached: node i + 1's down and flags terms in the
+    // slot r moves it to (canonical_base and CanonicalSums add them).
+    for (std::size_t r = renamings_.size(); r < kCached; ++r) unused_[r] = ~std::uint64_t{0};
+    for (std::size_t r = 0; r < kCached && r < renamings_.size(); ++r) {
+      for (std::size_t i = 0; i < cluster(); ++i) {
+        const std::size_t j = renamings_[r](id_of(i)) - 1u;
+        down_terms_[i][r] = kDownTerms[j];
+        for (std::size_t f = 0; f < 8; ++f) flag_terms_[i][f][r] = kFlagTerms[j][f];
+      }
+    }
   }
 
   PaxosModel(const PaxosModel&) = delete;
@@ -178,7 +196,7 @@ class PaxosModel {
     s.network.fill(kNoRef);
     for (std::size_t i = 0; i < cluster(); ++i) {
       s.nodes[i] = intern_node(Node(options_for(i)));
-      s.disks[i] = intern_disk(Disk{});
+      s.disks[i] = intern_disk(Disk{{}, id_of(i)});
     }
     s.drops_left = bounds_.drops;
     s.dups_left = bounds_.dups;
@@ -289,8 +307,45 @@ class PaxosModel {
   std::uint64_t fingerprint_from_base(std::uint64_t base) const { return sum_hash::finish(base, kPrimarySeed); }
 
   std::optional<Successor> successor(const State& s, std::uint64_t base, const Action& a) const {
+    PrimarySum sum{*this, base};
+    return successor_of(s, sum, a);
+  }
+
+  // The same under --symmetry (IncrementalSymmetricModel): one sum per
+  // renaming (renamed_sum's), the canonical fingerprint the finish of the
+  // smallest (as canonical_fingerprint's). Terms come from the pools'
+  // cached hashes, so only when every renaming is cached (acceptors <= 3);
+  // the BFS asks canonical_incremental() first.
+  using CanonicalBase = std::array<std::uint64_t, kCached>;
+  bool canonical_incremental() const { return renamings_.size() <= kCached; }
+  CanonicalBase canonical_base(const State& s) const {
+    sum_hash::SumLanes<kCached> base;
+    for (std::size_t i = 0; i < cluster(); ++i) {
+      base.add(disks_[s.disks[i]].hash);
+      base.add(up(s, i) ? nodes_[s.nodes[i]].hash : down_terms_[i]);
+      base.add(flag_terms_[i][flags_of(s.proposed, s.started, s.restarted, i)]);
+    }
+    for (std::size_t k = 0; k < s.in_flight; ++k) base.add(messages_[s.network[k]].hash);
+    base.add(histories_[s.history].hash);
+    base.add_each(budget_term(small_of(s)));
+    return base.value();
+  }
+  std::uint64_t canonical_from_base(const CanonicalBase& base) const {
+    std::uint64_t best = base[0];
+    for (std::size_t r = 1; r < kCached; ++r) best = std::min(best, base[r] | unused_[r]);
+    return sum_hash::finish(best, kPrimarySeed);
+  }
+  std::optional<Successor> canonical_successor(const State& s, const CanonicalBase& base, const Action& a) const {
+    CanonicalSums sums{*this, sum_hash::SumLanes<kCached>(base)};
+    return successor_of(s, sums, a);
+  }
+
+ private:
+  // next_state(s, a)'s fingerprint sum(s), accumulated in `sum` (PrimarySum
+  // or CanonicalSums), and its boundary check, without building it.
+  template <class Sum>
+  std::optional<Successor> successor_of(const State& s, Sum& sum, const Action& a) const {
     const std::size_t i = a.node - 1u;
-    std::uint64_t sum = base;
     std::size_t in_flight = s.in_flight;
     Small small = small_of(s);
     std::uint8_t proposed = s.proposed, started = s.started, restarted = s.restarted;
@@ -305,7 +360,7 @@ class PaxosModel {
     auto take = [&](const StepResult& r) {
       if (!r.ok || in_flight + r.sent_count > kNetworkCapacity) return false;
       in_flight += r.sent_count;
-      sum += r.sum_delta;
+      sum.step(r);
       round_ok = (r.bits & kRoundPastBound) == 0;
       if (r.node != s.nodes[i]) {
         if (r.bits & kStartsRound) started = static_cast<std::uint8_t>(started | (1u << i));
@@ -337,22 +392,22 @@ class PaxosModel {
         break;
       case Kind::drop:
         --small.drops;
-        sum -= messages_.identity_hash(s.network[a.message]);
+        sum.message(s.network[a.message], false);
         --in_flight;
         break;
       case Kind::duplicate:
         --small.dups;
         if (in_flight == kNetworkCapacity) return std::nullopt;
-        sum += messages_.identity_hash(s.network[a.message]);
+        sum.message(s.network[a.message], true);
         ++in_flight;
         break;
       case Kind::crash:
         --small.crashes;
-        sum += kDownTerms[i] - nodes_.identity_hash(s.nodes[i]);
+        sum.crash(i, s.nodes[i]);
         break;
       case Kind::restart: {
         const StepResult& r = restarted_node(s, i);
-        sum += r.sum_delta;
+        sum.step(r);
         round_ok = (r.bits & kRoundPastBound) == 0;
         restarted = static_cast<std::uint8_t>(restarted | (1u << i));
         proposed = static_cast<std::uint8_t>(proposed & ~(1u << i));
@@ -362,14 +417,17 @@ class PaxosModel {
     }
     const unsigned flags_before = flags_of(s.proposed, s.started, s.restarted, i);
     const unsigned flags_after = flags_of(proposed, started, restarted, i);
-    if (flags_after != flags_before) sum += kFlagTerms[i][flags_after] - kFlagTerms[i][flags_before];
+    if (flags_after != flags_before) sum.flags(i, flags_before, flags_after);
     const Small before = small_of(s);
     if (small.drops != before.drops || small.dups != before.dups || small.crashes != before.crashes ||
         small.violation != before.violation)
-      sum += budget_term(small) - budget_term(before);
-    if (history != s.history) sum += histories_.identity_hash(history) - histories_.identity_hash(s.history);
-    return Successor{fingerprint_from_base(sum), in_flight <= bounds_.max_msgs && round_ok};
+      sum.small(before, small);
+    if (history != s.history) sum.history(s.history, history);
+    return Successor{sum.fingerprint(), in_flight <= bounds_.max_msgs && round_ok};
   }
+
+
+ public:
 
   // ------------------------------------------------------------ properties
   // A value is chosen (durably accepted by a majority of the acceptors at one
@@ -427,8 +485,8 @@ class PaxosModel {
     }
     if (node && node->held_messages() > 0) out += " held " + std::to_string(node->held_messages());
     const Disk& d = disk(s, i);
-    out += " | disk promised " + ballot_string(d.promised) + " accepted " + ballot_string(d.accepted_ballot) +
-           " round " + std::to_string(d.proposer_round);
+    out += " | disk promised " + ballot_string(d.state.promised) + " accepted " +
+           ballot_string(d.state.accepted_ballot) + " round " + std::to_string(d.state.proposer_round);
     return out;
   }
   std::string format_change(const State& b, const State& a) const {
@@ -495,10 +553,9 @@ class PaxosModel {
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
   // How the pools hash, compare and summarise components (model_support.hpp).
-  // Nodes, messages and histories are hashed straight to their fingerprint
-  // terms (a node's slot is its id's, under the renaming), so the pools cache
-  // terms; disks, which do not name their node, cache plain hashes
-  // (disk_term salts them with their node's slot).
+  // Nodes, disks, messages and histories are hashed straight to their
+  // fingerprint terms (a node's slot is its id's, a disk's its owner's,
+  // under the renaming), so the pools cache terms.
   struct NodeTraits : ComponentTraits {
     static std::uint64_t hash(const Node& v, const Renaming& r, std::uint64_t seed) {
       return node_term(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
@@ -523,6 +580,13 @@ class PaxosModel {
       return history_term(ComponentTraits::hash(v, r, seed));
     }
   };
+  struct DiskTraits : ComponentTraits {
+    static std::uint64_t hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
+      Hasher h(seed);
+      v.state.hash_append(h, r);
+      return disk_term(r(v.owner) - 1u, h.value());
+    }
+  };
   static bool summary_persist(std::uint32_t x) { return (x & 1u) != 0; }
   static bool summary_can_begin_round(std::uint32_t x) { return (x >> 1 & 1u) != 0; }
   static paxos::Round summary_round(std::uint32_t x) { return x >> 8 & 255u; }
@@ -531,6 +595,12 @@ class PaxosModel {
   Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
   Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
   Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
+  Ref intern_sums(const CanonicalBase& v) const {
+    Combiner h(kPrimarySeed);
+    for (const std::uint64_t x : v) h.add(x);
+    return sums_deltas_.intern(
+        h.value(), v, [](const CanonicalBase& a, const CanonicalBase& b) { return a == b; }, [&] { return v; });
+  }
 
   // The network's canonical order: by message hash, then content.
   bool add_message(State& s, Ref m) const {
@@ -565,8 +635,8 @@ class PaxosModel {
       case Kind::timeout: (void)nd.start_round(); break;
       case Kind::persist: {
         const auto request = nd.persist_request();
-        Disk written = request.state;
-        if (bounds_.lossy_disk) written.promised = disks_.value(disk_ref).promised;  // the promise is lost
+        Disk written{request.state, id_of(i)};
+        if (bounds_.lossy_disk) written.state.promised = disks_.value(disk_ref).state.promised;  // the promise is lost
         disk_ref = intern_disk(written);
         (void)nd.persisted(request);
         break;
@@ -607,8 +677,19 @@ class PaxosModel {
     d = nodes_.identity_hash(result.node) - nodes_.identity_hash(s.nodes[i]);
     for (std::size_t k = 0; k < result.sent_count; ++k) d += messages_.identity_hash(result.sent[k]);
     if (key.kind == Kind::deliver) d -= messages_.identity_hash(key.arg);
-    if (key.kind == Kind::persist)
-      d += disk_term(i, disks_.identity_hash(result.disk)) - disk_term(i, disks_.identity_hash(s.disks[i]));
+    if (key.kind == Kind::persist) d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
+    // The same under every renaming (CanonicalSums::step adds it).
+    if (canonical_incremental()) {
+      CanonicalSums sums{*this, {}};
+      sums.node(i, s.nodes[i], result.node);
+      for (std::size_t k = 0; k < result.sent_count; ++k) sums.message(result.sent[k], true);
+      if (key.kind == Kind::deliver) sums.message(key.arg, false);
+      if (key.kind == Kind::persist) {
+        sums.sub(disks_[s.disks[i]].hash);
+        sums.add(disks_[result.disk].hash);
+      }
+      result.sums_delta = intern_sums(sums.sum.value());
+    }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
   }
@@ -620,11 +701,16 @@ class PaxosModel {
     const std::uint64_t h = key.hash();
     if (const StepResult* found = steps_.lookup(h, key)) return *found;
     StepResult result;
-    const Node restarted = Node::restart(options_for(i), disk(s, i));
+    const Node restarted = Node::restart(options_for(i), disk(s, i).state);
     result.node = intern_node(restarted);
     result.ok = true;
     result.bits = step_bits(i, nullptr, restarted);
     result.sum_delta = nodes_.identity_hash(result.node) - kDownTerms[i];
+    if (canonical_incremental()) {
+      CanonicalSums sums{*this, {}};
+      sums.node(i, kNoRef, result.node);
+      result.sums_delta = intern_sums(sums.sum.value());
+    }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
   }
@@ -750,6 +836,58 @@ class PaxosModel {
                           sum_hash::salt(4, 0));
   }
 
+  // successor()'s sum: the identity renaming's, a memoised step adding its
+  // sum_delta.
+  struct PrimarySum {
+    const PaxosModel& m;
+    std::uint64_t sum;
+    void step(const StepResult& r) { sum += r.sum_delta; }  // a memoised step or restart
+    void crash(std::size_t i, Ref node) { sum += kDownTerms[i] - m.nodes_.identity_hash(node); }
+    void message(Ref msg, bool add) {
+      const std::uint64_t t = m.messages_.identity_hash(msg);
+      sum = add ? sum + t : sum - t;
+    }
+    void flags(std::size_t i, unsigned before, unsigned after) { sum += kFlagTerms[i][after] - kFlagTerms[i][before]; }
+    void small(const Small& before, const Small& after) { sum += budget_term(after) - budget_term(before); }
+    void history(Ref before, Ref after) {
+      sum += m.histories_.identity_hash(after) - m.histories_.identity_hash(before);
+    }
+    std::uint64_t fingerprint() const { return m.fingerprint_from_base(sum); }
+  };
+
+  // canonical_successor()'s sums, one per renaming r (renamed_sum's terms,
+  // node i + 1's in the slot r moves it to); loops run over all kCached.
+  struct CanonicalSums {
+    const PaxosModel& m;
+    sum_hash::SumLanes<kCached> sum;
+    void add(const CanonicalBase& t) { sum.add(t); }
+    void sub(const CanonicalBase& t) { sum.sub(t); }
+    void node(std::size_t i, Ref before, Ref after) {
+      sub(before != kNoRef ? m.nodes_[before].hash : m.down_terms_[i]);
+      add(after != kNoRef ? m.nodes_[after].hash : m.down_terms_[i]);
+    }
+    void step(const StepResult& r) { add(m.sums_deltas_[r.sums_delta]); }  // every change, summed when memoised
+    void crash(std::size_t i, Ref n) { node(i, n, kNoRef); }
+    void message(Ref msg, bool add_it) {
+      if (add_it) {
+        add(m.messages_[msg].hash);
+      } else {
+        sub(m.messages_[msg].hash);
+      }
+    }
+    void flags(std::size_t i, unsigned before, unsigned after) {
+      sub(m.flag_terms_[i][before]);
+      add(m.flag_terms_[i][after]);
+    }
+    // The budgets and the violation: one term, the same under every renaming.
+    void small(const Small& b, const Small& a) { sum.add_each(budget_term(a) - budget_term(b)); }
+    void history(Ref before, Ref after) {
+      sub(m.histories_[before].hash);
+      add(m.histories_[after].hash);
+    }
+    std::uint64_t fingerprint() const { return m.canonical_from_base(sum.value()); }
+  };
+
   // The sum under renamings_[ri] with `seed` (cached: the pools' cached
   // hashes where they have them; false recomputes every one, for tests).
   std::uint64_t renamed_sum(const State& s, std::size_t ri, std::uint64_t seed, bool cached) const {
@@ -758,7 +896,7 @@ class PaxosModel {
     for (std::size_t i = 0; i < cluster(); ++i) {
       const std::size_t j = r(id_of(i)) - 1u;  // node i + 1 takes slot j
       sum += up(s, i) ? nodes_.hash(s.nodes[i], ri, seed, renamings_, cached) : kDownTerms[j];
-      sum += disk_term(j, disks_.hash(s.disks[i], ri, seed, renamings_, cached));
+      sum += disks_.hash(s.disks[i], ri, seed, renamings_, cached);
       sum += kFlagTerms[j][flags_of(s.proposed, s.started, s.restarted, i)];
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.hash(s.network[k], ri, seed, renamings_, cached);
@@ -775,7 +913,7 @@ class PaxosModel {
     std::uint64_t sum = 0;
     for (std::size_t i = 0; i < cluster(); ++i) {
       sum += up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownTerms[i];
-      sum += disk_term(i, disks_.identity_hash(s.disks[i]));
+      sum += disks_.identity_hash(s.disks[i]);
       sum += kFlagTerms[i][flags_of(s.proposed, s.started, s.restarted, i)];
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.identity_hash(s.network[k]);
@@ -830,12 +968,19 @@ class PaxosModel {
   PaxosBounds bounds_;
   std::vector<Renaming> renamings_;
   mutable ComponentPool<Node, kCached, NodeTraits> nodes_;
-  mutable ComponentPool<Disk, kCached> disks_;
+  mutable ComponentPool<Disk, kCached, DiskTraits> disks_;
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
   mutable ComponentPool<History, kCached, HistoryTraits> histories_;
   mutable Memo<StepKey, StepResult> steps_;
   mutable Memo<RecordKey, GhostResult> records_;
   mutable Memo<ProposalKey, GhostResult> proposals_;
+  // [i][r] (and [i][flags][r]): node i + 1's term when down (its flags'
+  // term) under renaming r, i.e. in the slot r moves it to (r < kCached).
+  std::array<CanonicalBase, kMaxNodes> down_terms_{};
+  std::array<std::array<CanonicalBase, 8>, kMaxNodes> flag_terms_{};
+  CanonicalBase unused_{};  // [r]: all ones when the cluster has no renaming r
+  // What memoised steps add to the sums of the renamings (StepResult::sums_delta).
+  mutable InternPool<CanonicalBase> sums_deltas_;
 };
 
 }  // namespace synod::check::models

@@ -270,12 +270,28 @@ TEST(CheckPaxosModel, SearchModesAgree) {
   EXPECT_EQ(sym.verdict, bfs.verdict);
   EXPECT_LT(sym.distinct_states, bfs.distinct_states);
   expect_same_run(sym, Checker(model).symmetry().threads(2).run());
+  // DFS fingerprints built states with canonical_fingerprint; the BFS above
+  // predicted them with canonical_successor.
+  EXPECT_EQ(Checker(model).symmetry().search(Search::dfs).run().distinct_states, sym.distinct_states);
+  // 4 acceptors have 24 renamings, more than the pools cache: the BFS
+  // builds every successor instead, and the runs still agree.
+  PaxosBounds four = b;
+  four.acceptors = 4;
+  four.proposers = 1;
+  four.max_msgs = 4;  // a prepare to each acceptor
+  const PaxosModel wide(four);
+  EXPECT_FALSE(wide.canonical_incremental());
+  EXPECT_TRUE(model.canonical_incremental());
+  const auto wide_sym = Checker(wide).symmetry().run();
+  EXPECT_EQ(Checker(wide).symmetry().search(Search::dfs).run().distinct_states, wide_sym.distinct_states);
+  expect_same_run(wide_sym, Checker(wide).symmetry().threads(2).run());
+  EXPECT_LT(wide_sym.distinct_states, Checker(wide).run().distinct_states);
 }
 
 // As for Raft: the fast fingerprint equals the general one recomputed from
-// the components, and successor() predicts every built successor's
-// fingerprint and boundary check, for every kind of action (drops and
-// duplicates included), through violation-free states only.
+// the components, and successor() and canonical_successor() predict every
+// built successor's fingerprints and boundary check, for every kind of
+// action (drops and duplicates included), through violation-free states.
 TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
   PaxosBounds b;
   b.max_msgs = 3;
@@ -287,7 +303,7 @@ TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
   using State = PaxosModel::State;
   std::vector<State> frontier;
   model.init_states([&](const State& s) { frontier.push_back(s); });
-  std::size_t checked = 0, successors = 0, outside = 0;
+  std::size_t checked = 0, successors = 0, outside = 0, restarted = 0;
   std::set<int> kinds;
   for (int depth = 0; depth < 12 && !frontier.empty(); ++depth) {
     std::vector<State> next;
@@ -296,11 +312,19 @@ TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
       ++checked;
       const std::uint64_t base = model.fingerprint_base(s);
       ASSERT_EQ(model.fingerprint_from_base(base), model.fingerprint(s, synod::check::kPrimarySeed));
+      const auto canonical_base = model.canonical_base(s);
+      ASSERT_EQ(model.canonical_from_base(canonical_base), model.canonical_fingerprint(s, synod::check::kPrimarySeed));
+      if (s.restarted != 0) ++restarted;
       model.actions(s, [&](const PaxosModel::Action& a) {
         const auto t = model.next_state(s, a);
         const auto predicted = model.successor(s, base, a);
+        const auto canonical = model.canonical_successor(s, canonical_base, a);
         ASSERT_EQ(t.has_value(), predicted.has_value());
+        ASSERT_EQ(t.has_value(), canonical.has_value());
         if (!t) return;
+        ASSERT_EQ(canonical->fingerprint, model.canonical_fingerprint(*t, synod::check::kPrimarySeed))
+            << PaxosModel::kind_name(a.kind);
+        ASSERT_EQ(canonical->within_boundary, model.within_boundary(*t));
         ++successors;
         kinds.insert(static_cast<int>(a.kind));
         ASSERT_EQ(predicted->fingerprint, model.fingerprint(*t, synod::check::kPrimarySeed))
@@ -317,6 +341,7 @@ TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
   EXPECT_GT(successors, 50000u);
   EXPECT_GT(outside, 0u);      // the boundary check was compared both ways
   EXPECT_EQ(kinds.size(), 8u);  // every kind of action was compared
+  EXPECT_GT(restarted, 100u);   // states whose renamings move restart flags
 }
 
 TEST(CheckPaxosModel, QuickBoundsReachEveryGoal) {

@@ -572,10 +572,19 @@ class Engine {
     }
   };
 
+  // An IncrementalSymmetricModel may say at run time that its canonical
+  // verbs do not cover this configuration (canonical_incremental() false,
+  // e.g. more renamings than it caches): such searches build successors.
+  bool canonical_incremental() const {
+    if constexpr (requires(const M& m) { { m.canonical_incremental() } -> std::convertible_to<bool>; })
+      return model_.canonical_incremental();
+    return true;
+  }
+
   void run_bfs_dispatch() {
     if constexpr (std::is_same_v<Fp, std::uint64_t>) {
       if constexpr (IncrementalSymmetricModel<M>) {
-        if (options_.symmetry) return run_bfs<CanonicalIncremental>();
+        if (options_.symmetry && canonical_incremental()) return run_bfs<CanonicalIncremental>();
       }
       if constexpr (IncrementalModel<M>) {
         if (!options_.symmetry) return run_bfs<PrimaryIncremental>();

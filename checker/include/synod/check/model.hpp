@@ -121,7 +121,10 @@ concept IncrementalModel = Model<M> && requires(const M& m, const typename M::St
 // gives canonical_fingerprint(next, kPrimarySeed) of next = next_state(s, a)
 // (and its boundary check) without building it, and canonical_from_base of
 // a state's canonical_base is that state's canonical fingerprint. The base
-// is model-defined (e.g. one sum per renaming).
+// is model-defined (e.g. one sum per renaming). A model whose canonical
+// verbs cover only some configurations also defines
+// canonical_incremental() -> bool; when false, --symmetry searches build
+// every successor and use canonical_fingerprint.
 template <class M>
 concept IncrementalSymmetricModel =
     SymmetricModel<M> && std::copyable<typename M::CanonicalBase> &&

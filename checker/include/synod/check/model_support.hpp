@@ -8,8 +8,8 @@
 // 32-bit references in its states (collapse compression, see intern.hpp).
 // Interning computes the component's hashes once: under the first `Cached`
 // renamings of the model's symmetry group with the primary seed, and under
-// the identity with the secondary seed; a fingerprint then combines cached
-// numbers with a Combiner. Hashes under other renamings or seeds are computed
+// the identity with the secondary seed; a fingerprint then adds cached
+// terms (sum_hash below). Hashes under other renamings or seeds are computed
 // on demand (same numbers, only slower). The identity/primary hash and the
 // component's summary (a few bits actions() reads) also live in the
 // InternPool's dense side table (InternPool::hot): the hot path (actions,
@@ -45,8 +45,8 @@ namespace synod::check {
 
 // ------------------------------------------------------------------ hashing
 
-// Combines already-strong 64-bit component hashes: a cheap step per
-// component, one strong finish (Hasher::mix).
+// Combines already-strong 64-bit hashes in order: a cheap step per hash,
+// one strong finish (Hasher::mix). (Memo keys of sums, e.g.)
 class Combiner {
  public:
   explicit constexpr Combiner(std::uint64_t seed) : h_(seed) {}
@@ -267,20 +267,6 @@ template <std::size_t N, class F>
 void for_each_distinct_message(const std::array<Ref, N>& network, std::size_t in_flight, F&& f) {
   for (std::size_t k = 0; k < in_flight; ++k)
     if (k == 0 || network[k] != network[k - 1]) f(static_cast<std::uint8_t>(k));
-}
-
-// Adds the network's messages to h as a multiset: their count, then their
-// hashes under renamings[r] in sorted order. The network is already sorted by
-// identity hash, so the sort is skipped when those are the hashes used.
-template <std::size_t N, class Pool>
-void combine_network(Combiner& h, const Pool& messages, const std::array<Ref, N>& network, std::size_t in_flight,
-                     std::size_t r, std::uint64_t seed, std::span<const Renaming> renamings, bool cached = true) {
-  std::array<std::uint64_t, N> hashes{};
-  for (std::size_t k = 0; k < in_flight; ++k) hashes[k] = messages.hash(network[k], r, seed, renamings, cached);
-  if (r != 0 || !cached || seed != kPrimarySeed)
-    std::sort(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(in_flight));
-  h.add(std::uint64_t{in_flight});
-  for (std::size_t k = 0; k < in_flight; ++k) h.add(hashes[k]);
 }
 
 // ------------------------------------------------------------- memo keys
