@@ -1003,6 +1003,8 @@ class RaftModel {
     return log_matching_ok(*this, s) == History::log_matching_holds(up) &&
            leader_completeness_ok(*this, s) == history(s).leader_completeness_holds(up);
   }
+  // For tests: Log Matching of two logs through the interned path.
+  bool interned_logs_match(const Log& a, const Log& b) const { return logs_match(intern_log(a), intern_log(b)); }
 
  private:
   static bool leader_elected(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 1; }

@@ -117,6 +117,37 @@ TEST(CheckRaftModel, SearchModesAgree) {
   expect_same_run(sym, Checker(model).symmetry().threads(2).run());
 }
 
+// Log Matching through interned log references (and the pair table) gives
+// raft_invariants::logs_match's answer, mismatches included: reachable
+// states of a correct kernel never show one, so they are built here.
+TEST(CheckRaftModel, InternedLogMatchingFindsMismatches) {
+  const RaftModel<3> model(small_raft());
+  using Log = RaftModel<3>::Log;
+  using Entry = RaftModel<3>::EntryT;
+  auto log = [](std::initializer_list<Entry> entries) {
+    Log l;
+    for (const Entry& e : entries) EXPECT_TRUE(l.append(e));
+    return l;
+  };
+  const std::vector<Log> logs{log({}),
+                              log({{1, 1}}),
+                              log({{1, 2}}),               // same index and term as {1, 1}, other payload
+                              log({{1, 1}, {2, 1}}),
+                              log({{1, 2}, {2, 1}}),       // matches {1,1},{2,1} at index 2, not at 1
+                              log({{2, 1}}),
+                              log({{1, 1}, {1, 2}, {2, 3}})};
+  std::size_t mismatches = 0;
+  for (const Log& a : logs) {
+    for (const Log& b : logs) {
+      const bool expected = synod::check::raft_invariants::logs_match(a, b);
+      EXPECT_EQ(model.interned_logs_match(a, b), expected);  // computed, or from the pair table
+      EXPECT_EQ(model.interned_logs_match(a, b), expected);  // from the pair table
+      if (!expected) ++mismatches;
+    }
+  }
+  EXPECT_GE(mismatches, 4u);
+}
+
 // The search fingerprints with a fast path that reads the pools' dense hash
 // tables; it must equal the general renaming hash at the identity, which
 // --symmetry minimises over (else symmetric runs would merge other states).
