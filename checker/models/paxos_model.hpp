@@ -331,9 +331,7 @@ class PaxosModel {
     return base.value();
   }
   std::uint64_t canonical_from_base(const CanonicalBase& base) const {
-    std::uint64_t best = base[0];
-    for (std::size_t r = 1; r < kCached; ++r) best = std::min(best, base[r] | unused_[r]);
-    return sum_hash::finish(best, kPrimarySeed);
+    return sum_hash::finish(sum_hash::min_sum(base, unused_), kPrimarySeed);
   }
   std::optional<Successor> canonical_successor(const State& s, const CanonicalBase& base, const Action& a) const {
     CanonicalSums sums{*this, sum_hash::SumLanes<kCached>(base)};
@@ -558,7 +556,7 @@ class PaxosModel {
   // under the renaming), so the pools cache terms.
   struct NodeTraits : ComponentTraits {
     static std::uint64_t hash(const Node& v, const Renaming& r, std::uint64_t seed) {
-      return node_term(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
+      return Terms::node(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
     }
     static bool equal(const Node& a, const Node& b) { return a.protocol_equal(b); }  // timers left out
     // Bit 0: has something to persist or messages held (persist is enabled);
@@ -571,20 +569,20 @@ class PaxosModel {
   };
   struct MessageTraits : ComponentTraits {
     static std::uint64_t hash(const Message& v, const Renaming& r, std::uint64_t seed) {
-      return message_term(ComponentTraits::hash(v, r, seed));
+      return Terms::message(ComponentTraits::hash(v, r, seed));
     }
     static std::uint32_t summary(const Message& m) { return m.to; }  // the destination
   };
   struct HistoryTraits : ComponentTraits {
     static std::uint64_t hash(const History& v, const Renaming& r, std::uint64_t seed) {
-      return history_term(ComponentTraits::hash(v, r, seed));
+      return Terms::history(ComponentTraits::hash(v, r, seed));
     }
   };
   struct DiskTraits : ComponentTraits {
     static std::uint64_t hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
       Hasher h(seed);
       v.state.hash_append(h, r);
-      return disk_term(r(v.owner) - 1u, h.value());
+      return Terms::disk(r(v.owner) - 1u, h.value());
     }
   };
   static bool summary_persist(std::uint32_t x) { return (x & 1u) != 0; }
@@ -595,12 +593,6 @@ class PaxosModel {
   Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
   Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
   Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
-  Ref intern_sums(const CanonicalBase& v) const {
-    Combiner h(kPrimarySeed);
-    for (const std::uint64_t x : v) h.add(x);
-    return sums_deltas_.intern(
-        h.value(), v, [](const CanonicalBase& a, const CanonicalBase& b) { return a == b; }, [&] { return v; });
-  }
 
   // The network's canonical order: by message hash, then content.
   bool add_message(State& s, Ref m) const {
@@ -688,7 +680,7 @@ class PaxosModel {
         sums.sub(disks_[s.disks[i]].hash);
         sums.add(disks_[result.disk].hash);
       }
-      result.sums_delta = intern_sums(sums.sum.value());
+      result.sums_delta = sums_deltas_.intern(sums.sum.value());
     }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
@@ -709,7 +701,7 @@ class PaxosModel {
     if (canonical_incremental()) {
       CanonicalSums sums{*this, {}};
       sums.node(i, kNoRef, result.node);
-      result.sums_delta = intern_sums(sums.sum.value());
+      result.sums_delta = sums_deltas_.intern(sums.sum.value());
     }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
@@ -795,31 +787,14 @@ class PaxosModel {
   // in flight its term (cached); the ghost history's (cached); one for the
   // budgets and the violation. Under a renaming, node i + 1's components
   // take the slot of the id it is renamed to.
-  static constexpr auto kNodeSalts = [] {
-    std::array<std::uint64_t, kMaxNodes> a{};
-    for (std::size_t i = 0; i < kMaxNodes; ++i) a[i] = sum_hash::salt(0, i);
-    return a;
-  }();
-  static constexpr auto kDiskSalts = [] {
-    std::array<std::uint64_t, kMaxNodes> a{};
-    for (std::size_t i = 0; i < kMaxNodes; ++i) a[i] = sum_hash::salt(1, i);
-    return a;
-  }();
-  static constexpr auto kDownTerms = [] {
-    std::array<std::uint64_t, kMaxNodes> a{};
-    for (std::size_t i = 0; i < kMaxNodes; ++i) a[i] = sum_hash::term(0, kNodeSalts[i]);
-    return a;
-  }();
+  using Terms = sum_hash::Terms<kMaxNodes>;
+  static constexpr auto kDownTerms = Terms::kDown;
   static constexpr auto kFlagTerms = [] {
     std::array<std::array<std::uint64_t, 8>, kMaxNodes> a{};
     for (std::size_t i = 0; i < kMaxNodes; ++i)
       for (std::uint64_t f = 0; f < 8; ++f) a[i][f] = sum_hash::term(f, sum_hash::salt(5, i));
     return a;
   }();
-  static std::uint64_t node_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kNodeSalts[slot]); }
-  static std::uint64_t disk_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kDiskSalts[slot]); }
-  static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
-  static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
   // Node i + 1's flags: proposed, started, restarted (bits 0-2).
   static unsigned flags_of(std::uint8_t proposed, std::uint8_t started, std::uint8_t restarted, std::size_t i) {
     return (proposed >> i & 1u) | (started >> i & 1u) << 1 | (restarted >> i & 1u) << 2;
@@ -831,9 +806,8 @@ class PaxosModel {
   };
   static Small small_of(const State& s) { return Small{s.drops_left, s.dups_left, s.crashes_left, s.violation}; }
   static std::uint64_t budget_term(const Small& f) {
-    return sum_hash::term(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
-                              std::uint64_t{static_cast<std::uint8_t>(f.violation)} << 24,
-                          sum_hash::salt(4, 0));
+    return Terms::budgets(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
+                          std::uint64_t{static_cast<std::uint8_t>(f.violation)} << 24);
   }
 
   // successor()'s sum: the identity renaming's, a memoised step adding its
@@ -980,7 +954,7 @@ class PaxosModel {
   std::array<std::array<CanonicalBase, 8>, kMaxNodes> flag_terms_{};
   CanonicalBase unused_{};  // [r]: all ones when the cluster has no renaming r
   // What memoised steps add to the sums of the renamings (StepResult::sums_delta).
-  mutable InternPool<CanonicalBase> sums_deltas_;
+  mutable SumsDeltas<kCached> sums_deltas_;
 };
 
 }  // namespace synod::check::models

@@ -533,7 +533,7 @@ class RaftModel {
   // its owner's, not its own, so disks cache plain hashes.
   struct NodeTraits : ComponentTraits {
     static std::uint64_t hash(const Node& v, const Renaming& r, std::uint64_t seed) {
-      return node_term(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
+      return Terms::node(r(v.id()) - 1u, ComponentTraits::hash(v, r, seed));
     }
     static bool equal(const Node& a, const Node& b) { return a.protocol_equal(b); }  // timers left out
     static std::uint32_t summary(const Node& n) {
@@ -546,13 +546,13 @@ class RaftModel {
   };
   struct MessageTraits : ComponentTraits {
     static std::uint64_t hash(const Message& v, const Renaming& r, std::uint64_t seed) {
-      return message_term(ComponentTraits::hash(v, r, seed));
+      return Terms::message(ComponentTraits::hash(v, r, seed));
     }
     static std::uint32_t summary(const Message& m) { return m.to; }
   };
   struct HistoryTraits : ComponentTraits {
     static std::uint64_t hash(const History& v, const Renaming& r, std::uint64_t seed) {
-      return history_term(ComponentTraits::hash(v, r, seed));
+      return Terms::history(ComponentTraits::hash(v, r, seed));
     }
     static std::uint32_t summary(const History& h) { return static_cast<std::uint32_t>(h.committed_count()); }
   };
@@ -562,7 +562,7 @@ class RaftModel {
       h.add(v.hard_state.term);
       h.add(std::uint64_t{r(v.hard_state.voted_for)});
       v.log.hash_append(h);
-      return disk_term(r(v.owner) - 1u, h.value());
+      return Terms::disk(r(v.owner) - 1u, h.value());
     }
   };
   static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
@@ -595,12 +595,6 @@ class RaftModel {
   Ref intern_disk(const Disk& v) const { return disks_.intern(v, renamings_); }
   Ref intern_message(const Message& v) const { return messages_.intern(v, renamings_); }
   Ref intern_history(const History& v) const { return histories_.intern(v, renamings_); }
-  Ref intern_sums(const CanonicalBase& v) const {
-    Combiner h(kPrimarySeed);
-    for (const std::uint64_t x : v) h.add(x);
-    return sums_deltas_.intern(
-        h.value(), v, [](const CanonicalBase& a, const CanonicalBase& b) { return a == b; }, [&] { return v; });
-  }
 
   // The network's canonical order: by message hash, then content.
   bool add_message(State& s, Ref m) const {
@@ -694,7 +688,7 @@ class RaftModel {
         sums.sub(CanonicalSums::hashes(disks_, s.disks[i]));
         sums.add(CanonicalSums::hashes(disks_, result.disk));
       }
-      result.sums_delta = intern_sums(sums.sum.value());
+      result.sums_delta = sums_deltas_.intern(sums.sum.value());
     }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
@@ -714,7 +708,7 @@ class RaftModel {
     if constexpr (kCached > 1) {
       CanonicalSums sums{*this, {}};
       sums.node(i, kNoRef, result.node);
-      result.sums_delta = intern_sums(sums.sum.value());
+      result.sums_delta = sums_deltas_.intern(sums.sum.value());
     }
     steps_.insert(h, key, result);
     return *steps_.lookup(h, key);
@@ -785,15 +779,7 @@ class RaftModel {
   // its finish: a function of the state's orbit, whatever the renaming).
   // With fewer renamings than kCached, the sums past the last one are
   // masked to the maximum (unused_).
-  std::uint64_t min_sum(const CanonicalBase& sums) const {
-    std::uint64_t best = sums[0];
-    if (renamings_.size() >= kCached) [[likely]] {
-      for (std::size_t r = 1; r < kCached; ++r) best = std::min(best, sums[r]);
-    } else {
-      for (std::size_t r = 1; r < kCached; ++r) best = std::min(best, sums[r] | unused_[r]);
-    }
-    return best;
-  }
+  std::uint64_t min_sum(const CanonicalBase& sums) const { return sum_hash::min_sum(sums, unused_); }
 
   // next_state(s, a)'s fingerprint sum(s), accumulated in `sum` (PrimarySum
   // or CanonicalSums), and its boundary check, without building it.
@@ -891,35 +877,17 @@ class RaftModel {
   // message in flight (cached), for the ghost history (cached), one per
   // restarted node (kRestartTerms[slot]) and one for the budgets and the
   // violation. No term but the budgets' is mixed on the search's hot paths.
-  static constexpr auto kNodeSalts = [] {
-    std::array<std::uint64_t, MaxNodes> a{};
-    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(0, i);
-    return a;
-  }();
-  static constexpr auto kDiskSalts = [] {
-    std::array<std::uint64_t, MaxNodes> a{};
-    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::salt(1, i);
-    return a;
-  }();
-  static constexpr auto kDownTerms = [] {
-    std::array<std::uint64_t, MaxNodes> a{};
-    for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::term(0, kNodeSalts[i]);
-    return a;
-  }();
+  using Terms = sum_hash::Terms<MaxNodes>;
+  static constexpr auto kDownTerms = Terms::kDown;
   static constexpr auto kRestartTerms = [] {
     std::array<std::uint64_t, MaxNodes> a{};
     for (std::size_t i = 0; i < MaxNodes; ++i) a[i] = sum_hash::term(0, sum_hash::salt(5, i));
     return a;
   }();
-  static std::uint64_t node_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kNodeSalts[slot]); }
-  static std::uint64_t disk_term(std::size_t slot, std::uint64_t h) { return sum_hash::term(h, kDiskSalts[slot]); }
-  static std::uint64_t message_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(2, 0)); }
-  static std::uint64_t history_term(std::uint64_t h) { return sum_hash::term(h, sum_hash::salt(3, 0)); }
-  static std::uint64_t misc_term(std::uint64_t word) { return sum_hash::term(word, sum_hash::salt(4, 0)); }
   // The budgets' and the violation's term (the number in flight is the
   // network's: not here).
   static std::uint64_t budget_term(const Small& f) {
-    return misc_term(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
+    return Terms::budgets(std::uint64_t{f.drops} | std::uint64_t{f.dups} << 8 | std::uint64_t{f.crashes} << 16 |
                      std::uint64_t{f.proposals} << 24 | static_cast<std::uint64_t>(f.violation) << 48);
   }
   static Small small_of(const State& s) {
@@ -1044,7 +1012,7 @@ class RaftModel {
   mutable ComponentPool<Message, kCached, MessageTraits> messages_;
   mutable ComponentPool<History, kCached, HistoryTraits> histories_;
   // What memoised steps add to the sums of the renamings (StepResult::sums_delta).
-  mutable InternPool<CanonicalBase> sums_deltas_;
+  mutable SumsDeltas<kCached> sums_deltas_;
   mutable Memo<StepKey, StepResult> steps_;
   mutable Memo<RecordKey, GhostResult> records_;
   mutable InternPool<Log> logs_;

@@ -120,7 +120,63 @@ class SumLanes {
   detail::Lanes pair_[kPairs == 0 ? 1 : kPairs] = {};
   std::uint64_t tail_ = 0;
 };
+
+// The terms the protocol models share. Kinds of salt: 0 node slots, 1 disk
+// slots, 2 messages, 3 ghost histories, 4 the budgets' word, 5 per-slot
+// flags (model-defined). A node or disk term is salted by the slot its node
+// takes (under a renaming, the slot of the id it is renamed to); a message
+// or history term is the same in every slot.
+template <std::size_t Slots>
+struct Terms {
+  static constexpr std::array<std::uint64_t, Slots> kNodeSalts = [] {
+    std::array<std::uint64_t, Slots> a{};
+    for (std::size_t i = 0; i < Slots; ++i) a[i] = salt(0, i);
+    return a;
+  }();
+  static constexpr std::array<std::uint64_t, Slots> kDiskSalts = [] {
+    std::array<std::uint64_t, Slots> a{};
+    for (std::size_t i = 0; i < Slots; ++i) a[i] = salt(1, i);
+    return a;
+  }();
+  // A down node's term in each slot.
+  static constexpr std::array<std::uint64_t, Slots> kDown = [] {
+    std::array<std::uint64_t, Slots> a{};
+    for (std::size_t i = 0; i < Slots; ++i) a[i] = term(0, kNodeSalts[i]);
+    return a;
+  }();
+  static std::uint64_t node(std::size_t slot, std::uint64_t h) { return term(h, kNodeSalts[slot]); }
+  static std::uint64_t disk(std::size_t slot, std::uint64_t h) { return term(h, kDiskSalts[slot]); }
+  static std::uint64_t message(std::uint64_t h) { return term(h, salt(2, 0)); }
+  static std::uint64_t history(std::uint64_t h) { return term(h, salt(3, 0)); }
+  static std::uint64_t budgets(std::uint64_t word) { return term(word, salt(4, 0)); }
+};
+
+// The smallest of a symmetric model's sums, one per renaming; `unused` has
+// all ones in the lanes past the model's last renaming (never the minimum).
+template <std::size_t N>
+std::uint64_t min_sum(const Sums<N>& sums, const Sums<N>& unused) {
+  std::uint64_t best = sums[0];
+  for (std::size_t r = 1; r < N; ++r) best = std::min(best, sums[r] | unused[r]);
+  return best;
+}
 }  // namespace sum_hash
+
+// What memoised steps add to a symmetric model's sums (one per renaming),
+// interned: a step result keeps a 32-bit reference (NodeStepResult::sums_delta).
+template <std::size_t N>
+class SumsDeltas {
+ public:
+  Ref intern(const sum_hash::Sums<N>& v) {
+    Combiner h(kPrimarySeed);
+    for (const std::uint64_t x : v) h.add(x);
+    return pool_.intern(
+        h.value(), v, [](const sum_hash::Sums<N>& a, const sum_hash::Sums<N>& b) { return a == b; }, [&] { return v; });
+  }
+  const sum_hash::Sums<N>& operator[](Ref ref) const { return pool_[ref]; }
+
+ private:
+  InternPool<sum_hash::Sums<N>> pool_;
+};
 
 // The hash of a memo key made of two 64-bit words (pack references and small
 // enums into them). It only places keys in memo tables (equal keys are then
