@@ -416,10 +416,7 @@ class PaxosModel {
     const unsigned flags_before = flags_of(s.proposed, s.started, s.restarted, i);
     const unsigned flags_after = flags_of(proposed, started, restarted, i);
     if (flags_after != flags_before) sum.flags(i, flags_before, flags_after);
-    const Small before = small_of(s);
-    if (small.drops != before.drops || small.dups != before.dups || small.crashes != before.crashes ||
-        small.violation != before.violation)
-      sum.small(before, small);
+    if (const Small before = small_of(s); !(small == before)) sum.small(before, small);
     if (history != s.history) sum.history(s.history, history);
     return Successor{sum.fingerprint(), in_flight <= bounds_.max_msgs && round_ok};
   }
@@ -803,6 +800,7 @@ class PaxosModel {
   struct Small {
     std::uint8_t drops, dups, crashes;
     Violation violation;
+    friend bool operator==(const Small&, const Small&) = default;
   };
   static Small small_of(const State& s) { return Small{s.drops_left, s.dups_left, s.crashes_left, s.violation}; }
   static std::uint64_t budget_term(const Small& f) {

@@ -375,6 +375,65 @@ TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
   EXPECT_GT(restarted, 100u);   // states whose renamings move restart flags
 }
 
+// The soundness condition of --symmetry for Paxos (as for Raft): states
+// with equal canonical fingerprints (renamings of each other's acceptors)
+// have the same canonical successor fingerprints.
+//
+// DISABLED: a known bug, found 2026-11-29 and not fixed yet. It fails on
+// the first pair it compares (acceptor 1 down vs acceptor 2 down): a
+// proposer's held prepares to acceptors 1, 2, 3 are hashed by
+// paxos::Node::hash_append in queue order, so the renamed twin (same
+// messages, held in another order relative to the renamed ids) hashes
+// differently. The Raft kernel hashes its outbox and held queue as
+// multisets (raft::Node::hash_queue); the Paxos kernel needs the same.
+// Until then Paxos --symmetry is not exact: its count depends on which
+// member of an orbit is found first (paxos --symmetry --drops 1 gave
+// 458,974 states at 7a15197 and 459,038 after the network order changed).
+// Enable this test with the fix.
+TEST(CheckPaxosModel, DISABLED_RenamedStatesHaveRenamedSuccessors) {
+  PaxosBounds b;
+  b.max_msgs = 3;
+  b.max_round = 1;
+  b.drops = 1;
+  b.crashes = 1;
+  const PaxosModel model(b);
+  using State = PaxosModel::State;
+  constexpr auto kSeed = synod::check::kPrimarySeed;
+  std::vector<State> states;
+  std::set<std::uint64_t> seen;
+  model.init_states([&](const State& s) {
+    states.push_back(s);
+    seen.insert(model.fingerprint(s, kSeed));
+  });
+  for (std::size_t k = 0; k < states.size() && states.size() < 200000; ++k) {
+    const State s = states[k];
+    model.actions(s, [&](const PaxosModel::Action& a) {
+      auto t = model.next_state(s, a);
+      if (t && model.within_boundary(*t) && seen.insert(model.fingerprint(*t, kSeed)).second) states.push_back(*t);
+    });
+  }
+  auto successors = [&](const State& s) {
+    std::set<std::uint64_t> out;
+    model.actions(s, [&](const PaxosModel::Action& a) {
+      if (auto t = model.next_state(s, a); t && model.within_boundary(*t))
+        out.insert(model.canonical_fingerprint(*t, kSeed));
+    });
+    return out;
+  };
+  std::map<std::uint64_t, std::size_t> first;
+  std::size_t compared = 0;
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    const auto [it, fresh] = first.emplace(model.canonical_fingerprint(states[k], kSeed), k);
+    if (fresh) continue;
+    ++compared;
+    ASSERT_EQ(successors(states[it->second]), successors(states[k]))
+        << "renamed states with different successors:\n"
+        << model.format_state(states[it->second]) << "and\n"
+        << model.format_state(states[k]);
+  }
+  EXPECT_GT(compared, 10000u);
+}
+
 TEST(CheckPaxosModel, QuickBoundsReachEveryGoal) {
   PaxosBounds b;
   b.max_msgs = 3;
