@@ -378,19 +378,10 @@ TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
 // The soundness condition of --symmetry for Paxos (as for Raft): states
 // with equal canonical fingerprints (renamings of each other's acceptors)
 // have the same canonical successor fingerprints.
-//
-// DISABLED: a known bug, found 2026-11-29 and not fixed yet. It fails on
-// the first pair it compares (acceptor 1 down vs acceptor 2 down): a
-// proposer's held prepares to acceptors 1, 2, 3 are hashed by
-// paxos::Node::hash_append in queue order, so the renamed twin (same
-// messages, held in another order relative to the renamed ids) hashes
-// differently. The Raft kernel hashes its outbox and held queue as
-// multisets (raft::Node::hash_queue); the Paxos kernel needs the same.
-// Until then Paxos --symmetry is not exact: its count depends on which
-// member of an orbit is found first (paxos --symmetry --drops 1 gave
-// 458,974 states at 7a15197 and 459,038 after the network order changed).
-// Enable this test with the fix.
-TEST(CheckPaxosModel, DISABLED_RenamedStatesHaveRenamedSuccessors) {
+// It caught the Paxos kernel hashing its outbox and held queue in queue
+// order (a proposer's held prepares to acceptors 1, 2, 3 told acceptor 1
+// down from acceptor 2 down); they are multisets now, as in Raft.
+TEST(CheckPaxosModel, RenamedStatesHaveRenamedSuccessors) {
   PaxosBounds b;
   b.max_msgs = 3;
   b.max_round = 1;

@@ -5,7 +5,10 @@
 // into a fingerprint. The mix is deterministic across runs and platforms.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -48,6 +51,24 @@ constexpr void hash_append(Hasher& h, const T& v) {
   } else {
     h.add(static_cast<std::uint64_t>(hash_value(v)));
   }
+}
+
+// Adds a bounded collection whose order carries no meaning (a queue that
+// leaves as a whole into a network that keeps no order) as a multiset: the
+// count, then each item's own hash, sorted. hash_item(Hasher&, item) hashes
+// one item; at most Capacity items.
+template <std::size_t Capacity, class Range, class HashItem>
+constexpr void hash_multiset(Hasher& h, const Range& items, HashItem&& hash_item) {
+  std::array<std::uint64_t, Capacity> hashes{};
+  std::size_t n = 0;
+  for (const auto& item : items) {
+    Hasher ih;
+    hash_item(ih, item);
+    hashes[n++] = ih.value();
+  }
+  std::sort(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(n));
+  h.add(std::uint64_t{n});
+  for (std::size_t k = 0; k < n; ++k) h.add(hashes[k]);
 }
 
 }  // namespace synod

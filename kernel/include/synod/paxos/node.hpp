@@ -193,15 +193,19 @@ class Node {
     proposer_.hash_append(h, r);
     learner_.hash_append(h, r);
     durable_.hash_append(h, r);
-    h.add(std::uint64_t{outbox_.size()});
-    for (const MessageT& m : outbox_) m.hash_append(h, r);
-    h.add(std::uint64_t{held_.size()});
-    for (const Held& held : held_) {
-      held.message.hash_append(h, r);
-      held.mark.promised.hash_append(h, r);
-      held.mark.accepted_ballot.hash_append(h, r);
-      h.add(held.mark.proposer_round);
-    }
+    // Both queues leave into a network that keeps no order (the outbox when
+    // drained, held messages when release_held lets them through, a filter
+    // that does not reorder what it keeps), so they are multisets: hashed in
+    // queue order, a broadcast's peer order would tell a node from its
+    // renamed twin.
+    hash_multiset<Config::outbox_capacity>(h, outbox_,
+                                           [&r](Hasher& mh, const MessageT& m) { m.hash_append(mh, r); });
+    hash_multiset<Config::held_capacity>(h, held_, [&r](Hasher& mh, const Held& held) {
+      held.message.hash_append(mh, r);
+      held.mark.promised.hash_append(mh, r);
+      held.mark.accepted_ballot.hash_append(mh, r);
+      mh.add(held.mark.proposer_round);
+    });
     h.add(newly_learned_);
   }
 

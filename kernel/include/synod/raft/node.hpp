@@ -256,17 +256,10 @@ class Node {
   // broadcast (peers in id order), which the renaming does not change.
   template <class Queue>
   static void hash_queue(Hasher& h, const Queue& queue, const Renaming& r) {
-    std::array<std::uint64_t, Config::outbox_capacity> hashes{};
-    std::size_t n = 0;
-    for (const auto& m : queue) {
-      Hasher mh;
-      m.hash_append(mh, r);
-      hashes[n++] = mh.value();
-    }
-    std::sort(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(n));
-    h.add(std::uint64_t{n});
-    for (std::size_t k = 0; k < n; ++k) h.add(hashes[k]);
+    hash_multiset<Config::outbox_capacity>(h, queue,
+                                           [&r](Hasher& mh, const auto& m) { m.hash_append(mh, r); });
   }
+
 
   // == without the timers (see hash_append).
   bool protocol_equal(const Node& o) const {
