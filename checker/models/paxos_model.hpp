@@ -857,7 +857,7 @@ class PaxosModel {
       sub(m.histories_[before].hash);
       add(m.histories_[after].hash);
     }
-    std::uint64_t fingerprint() const { return m.canonical_from_base(sum.value()); }
+    std::uint64_t fingerprint() const { return sum_hash::finish(sum.min(m.unused_), kPrimarySeed); }
   };
 
   // The sum under renamings_[ri] with `seed` (cached: the pools' cached

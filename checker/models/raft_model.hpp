@@ -772,7 +772,7 @@ class RaftModel {
       sub(hashes(m.histories_, before));
       add(hashes(m.histories_, after));
     }
-    std::uint64_t fingerprint() const { return m.canonical_from_base(sum.value()); }
+    std::uint64_t fingerprint() const { return sum_hash::finish(sum.min(m.unused_), kPrimarySeed); }
   };
 
   // The smallest of the sums of the renamings (the canonical fingerprint is

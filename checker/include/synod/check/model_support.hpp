@@ -103,6 +103,19 @@ class SumLanes {
     for (std::size_t k = 0; k < kPairs; ++k) pair_[k] += x;
     if constexpr (N % 2 == 1) tail_ += x;
   }
+  // The smallest sum, lanes past the model's last renaming masked by
+  // `unused` (sum_hash::min_sum), read straight from the registers.
+  std::uint64_t min(const Sums<N>& unused) const {
+    std::uint64_t best = pair_[0][0];
+    auto take = [&best](std::uint64_t x) { best = x < best ? x : best; };
+    if constexpr (kPairs > 0) take(pair_[0][1] | unused[1]);
+    for (std::size_t k = 1; k < kPairs; ++k) {
+      take(pair_[k][0] | unused[2 * k]);
+      take(pair_[k][1] | unused[2 * k + 1]);
+    }
+    if constexpr (N % 2 == 1 && N > 1) take(tail_ | unused[N - 1]);
+    return best;
+  }
   Sums<N> value() const {
     Sums<N> s{};
     for (std::size_t k = 0; k < kPairs; ++k) std::memcpy(&s[2 * k], &pair_[k], sizeof pair_[k]);
