@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "synod/assert.hpp"
+
 namespace synod {
 
 class Hasher {
@@ -56,9 +58,10 @@ constexpr void hash_append(Hasher& h, const T& v) {
 // Adds a bounded collection whose order carries no meaning (a queue that
 // leaves as a whole into a network that keeps no order) as a multiset: the
 // count, then each item's own hash, sorted. hash_item(Hasher&, item) hashes
-// one item; at most Capacity items.
+// one item; at most Capacity items (the container's capacity).
 template <std::size_t Capacity, class Range, class HashItem>
 constexpr void hash_multiset(Hasher& h, const Range& items, HashItem&& hash_item) {
+  SYNOD_ASSERT(items.size() <= Capacity);
   std::array<std::uint64_t, Capacity> hashes{};
   std::size_t n = 0;
   for (const auto& item : items) {

@@ -260,7 +260,6 @@ class Node {
                                            [&r](Hasher& mh, const auto& m) { m.hash_append(mh, r); });
   }
 
-
   // == without the timers (see hash_append).
   bool protocol_equal(const Node& o) const {
     return options_.id == o.options_.id && options_.cluster_size == o.options_.cluster_size &&
