@@ -64,6 +64,51 @@ void expect_same_run(const synod::check::Report<M>& a, const synod::check::Repor
   for (std::size_t i = 0; i < a.trace.size(); ++i) EXPECT_EQ(a.trace[i].action_index, b.trace[i].action_index) << i;
 }
 
+// The soundness condition of --symmetry: states with equal canonical
+// fingerprints (renamings of each other) have renamings of each other as
+// successors, i.e. the same canonical fingerprints. Explores concrete states
+// breadth-first up to `cap`, then compares each state's canonical successors
+// with those of the first state of its canonical class.
+template <class M>
+void expect_renamed_states_have_renamed_successors(const M& model, std::size_t cap) {
+  using State = typename M::State;
+  using Action = typename M::Action;
+  constexpr auto kSeed = synod::check::kPrimarySeed;
+  std::vector<State> states;
+  std::set<std::uint64_t> seen;
+  model.init_states([&](const State& s) {
+    states.push_back(s);
+    seen.insert(model.fingerprint(s, kSeed));
+  });
+  for (std::size_t k = 0; k < states.size() && states.size() < cap; ++k) {
+    const State s = states[k];
+    model.actions(s, [&](const Action& a) {
+      auto t = model.next_state(s, a);
+      if (t && model.within_boundary(*t) && seen.insert(model.fingerprint(*t, kSeed)).second) states.push_back(*t);
+    });
+  }
+  auto successors = [&](const State& s) {
+    std::set<std::uint64_t> out;
+    model.actions(s, [&](const Action& a) {
+      if (auto t = model.next_state(s, a); t && model.within_boundary(*t))
+        out.insert(model.canonical_fingerprint(*t, kSeed));
+    });
+    return out;
+  };
+  std::map<std::uint64_t, std::size_t> first;
+  std::size_t compared = 0;
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    const auto [it, fresh] = first.emplace(model.canonical_fingerprint(states[k], kSeed), k);
+    if (fresh) continue;
+    ++compared;
+    ASSERT_EQ(successors(states[it->second]), successors(states[k]))
+        << "renamed states with different successors:\n"
+        << model.format_state(states[it->second]) << "and\n"
+        << model.format_state(states[k]);
+  }
+  EXPECT_GT(compared, 10000u);
+}
+
 // Replays a synod-check-trace/1 object against `model`: each recorded action must be
 // enabled (matched by its JSON encoding, at the recorded index) and lead to
 // the recorded state summary. Returns the final state.
@@ -200,51 +245,12 @@ TEST(CheckRaftModel, FastFingerprintEqualsGeneralHash) {
   EXPECT_GT(restarted, 100u);
 }
 
-// Symmetry reduction is sound only if states with equal canonical
-// fingerprints (renamings of each other) have renamings of each other as
-// successors: the same canonical fingerprints. Any kernel behaviour that
+// Symmetry's soundness condition for Raft. Any kernel behaviour that
 // depends on ids beyond their renaming shows up here as two renamed states
 // whose successors differ: a broadcast that fit the outbox only partly once
 // always reached the lower ids (now it goes out whole or not at all).
 TEST(CheckRaftModel, RenamedStatesHaveRenamedSuccessors) {
-  const RaftModel<3> model(faulty_raft(2));
-  using State = RaftModel<3>::State;
-  constexpr auto kSeed = synod::check::kPrimarySeed;
-  // Concrete states, breadth-first, up to a cap.
-  std::vector<State> states;
-  std::set<std::uint64_t> seen;
-  model.init_states([&](const State& s) {
-    states.push_back(s);
-    seen.insert(model.fingerprint(s, kSeed));
-  });
-  for (std::size_t k = 0; k < states.size() && states.size() < 60000; ++k) {
-    const State s = states[k];
-    model.actions(s, [&](const RaftModel<3>::Action& a) {
-      auto t = model.next_state(s, a);
-      if (t && model.within_boundary(*t) && seen.insert(model.fingerprint(*t, kSeed)).second) states.push_back(*t);
-    });
-  }
-  auto successors = [&](const State& s) {
-    std::set<std::uint64_t> out;
-    model.actions(s, [&](const RaftModel<3>::Action& a) {
-      if (auto t = model.next_state(s, a); t && model.within_boundary(*t))
-        out.insert(model.canonical_fingerprint(*t, kSeed));
-    });
-    return out;
-  };
-  // The first state of each canonical class; every other member must match it.
-  std::map<std::uint64_t, std::size_t> first;
-  std::size_t compared = 0;
-  for (std::size_t k = 0; k < states.size(); ++k) {
-    const auto [it, fresh] = first.emplace(model.canonical_fingerprint(states[k], kSeed), k);
-    if (fresh) continue;
-    ++compared;
-    ASSERT_EQ(successors(states[it->second]), successors(states[k]))
-        << "renamed states with different successors:\n"
-        << model.format_state(states[it->second]) << "and\n"
-        << model.format_state(states[k]);
-  }
-  EXPECT_GT(compared, 10000u);
+  expect_renamed_states_have_renamed_successors(RaftModel<3>(faulty_raft(2)), 60000);
 }
 
 TEST(CheckRaftModel, LossyDiskBreaksElectionSafetyWithAReplayableTrace) {
@@ -375,9 +381,7 @@ TEST(CheckPaxosModel, FastFingerprintEqualsGeneralHash) {
   EXPECT_GT(restarted, 100u);   // states whose renamings move restart flags
 }
 
-// The soundness condition of --symmetry for Paxos (as for Raft): states
-// with equal canonical fingerprints (renamings of each other's acceptors)
-// have the same canonical successor fingerprints.
+// Symmetry's soundness condition for Paxos (renamings of the acceptors).
 // It caught the Paxos kernel hashing its outbox and held queue in queue
 // order (a proposer's held prepares to acceptors 1, 2, 3 told acceptor 1
 // down from acceptor 2 down); they are multisets now, as in Raft.
@@ -387,42 +391,7 @@ TEST(CheckPaxosModel, RenamedStatesHaveRenamedSuccessors) {
   b.max_round = 1;
   b.drops = 1;
   b.crashes = 1;
-  const PaxosModel model(b);
-  using State = PaxosModel::State;
-  constexpr auto kSeed = synod::check::kPrimarySeed;
-  std::vector<State> states;
-  std::set<std::uint64_t> seen;
-  model.init_states([&](const State& s) {
-    states.push_back(s);
-    seen.insert(model.fingerprint(s, kSeed));
-  });
-  for (std::size_t k = 0; k < states.size() && states.size() < 200000; ++k) {
-    const State s = states[k];
-    model.actions(s, [&](const PaxosModel::Action& a) {
-      auto t = model.next_state(s, a);
-      if (t && model.within_boundary(*t) && seen.insert(model.fingerprint(*t, kSeed)).second) states.push_back(*t);
-    });
-  }
-  auto successors = [&](const State& s) {
-    std::set<std::uint64_t> out;
-    model.actions(s, [&](const PaxosModel::Action& a) {
-      if (auto t = model.next_state(s, a); t && model.within_boundary(*t))
-        out.insert(model.canonical_fingerprint(*t, kSeed));
-    });
-    return out;
-  };
-  std::map<std::uint64_t, std::size_t> first;
-  std::size_t compared = 0;
-  for (std::size_t k = 0; k < states.size(); ++k) {
-    const auto [it, fresh] = first.emplace(model.canonical_fingerprint(states[k], kSeed), k);
-    if (fresh) continue;
-    ++compared;
-    ASSERT_EQ(successors(states[it->second]), successors(states[k]))
-        << "renamed states with different successors:\n"
-        << model.format_state(states[it->second]) << "and\n"
-        << model.format_state(states[k]);
-  }
-  EXPECT_GT(compared, 10000u);
+  expect_renamed_states_have_renamed_successors(PaxosModel(b), 200000);
 }
 
 TEST(CheckPaxosModel, QuickBoundsReachEveryGoal) {
