@@ -103,18 +103,22 @@ class SumLanes {
     for (std::size_t k = 0; k < kPairs; ++k) pair_[k] += x;
     if constexpr (N % 2 == 1) tail_ += x;
   }
-  // The smallest sum, lanes past the model's last renaming masked by
-  // `unused` (sum_hash::min_sum), read straight from the registers.
+  // The smallest sum; `unused` has all ones in the lanes past the model's
+  // last renaming (never the minimum). Read straight from the registers.
   std::uint64_t min(const Sums<N>& unused) const {
-    std::uint64_t best = pair_[0][0];
-    auto take = [&best](std::uint64_t x) { best = x < best ? x : best; };
-    if constexpr (kPairs > 0) take(pair_[0][1] | unused[1]);
-    for (std::size_t k = 1; k < kPairs; ++k) {
-      take(pair_[k][0] | unused[2 * k]);
-      take(pair_[k][1] | unused[2 * k + 1]);
+    if constexpr (kPairs == 0) {
+      return tail_;  // one sum
+    } else {
+      std::uint64_t best = pair_[0][0];
+      auto take = [&best](std::uint64_t x) { best = x < best ? x : best; };
+      take(pair_[0][1] | unused[1]);
+      for (std::size_t k = 1; k < kPairs; ++k) {
+        take(pair_[k][0] | unused[2 * k]);
+        take(pair_[k][1] | unused[2 * k + 1]);
+      }
+      if constexpr (N % 2 == 1) take(tail_ | unused[N - 1]);
+      return best;
     }
-    if constexpr (N % 2 == 1 && N > 1) take(tail_ | unused[N - 1]);
-    return best;
   }
   Sums<N> value() const {
     Sums<N> s{};
@@ -164,13 +168,11 @@ struct Terms {
   static std::uint64_t budgets(std::uint64_t word) { return term(word, salt(4, 0)); }
 };
 
-// The smallest of a symmetric model's sums, one per renaming; `unused` has
-// all ones in the lanes past the model's last renaming (never the minimum).
+// The smallest of a symmetric model's sums, one per renaming, from an
+// array (SumLanes::min's rule).
 template <std::size_t N>
 std::uint64_t min_sum(const Sums<N>& sums, const Sums<N>& unused) {
-  std::uint64_t best = sums[0];
-  for (std::size_t r = 1; r < N; ++r) best = std::min(best, sums[r] | unused[r]);
-  return best;
+  return SumLanes<N>(sums).min(unused);
 }
 }  // namespace sum_hash
 
