@@ -156,8 +156,9 @@ struct HugePageAllocator {
 // table that grows is not zeroed a second time; on a virtual machine
 // first-touching fresh memory is already the slow part of a rebuild), and
 // unmapped when freed; small ones from calloc. With `populate`, arrays of
-// kMapPage or more are mapped and faulted in writable at once (see
-// map_huge: a table's slots are read before they are written).
+// kMapPage or more are mapped and faulted in writable at once, and smaller
+// ones are zeroed by writing (see map_huge: a table's slots are read before
+// they are written).
 template <class T>
 class ZeroedArray {
  public:
@@ -174,6 +175,15 @@ class ZeroedArray {
     if (populate && bytes >= detail::kMapPage) {  // calloc could hand out untouched pages: fault them in
       mapped_ = detail::page_round(bytes);
       data_ = static_cast<T*>(detail::map_zeroed(mapped_, true));
+      return;
+    }
+    if (populate) {
+      // Written, not calloc'd: calloc may hand out fresh heap pages
+      // untouched, and those would map the zero page when first read and
+      // fault again, flushing the other threads' TLBs, when first written.
+      data_ = static_cast<T*>(std::malloc(bytes == 0 ? 1 : bytes));
+      if (data_ == nullptr) throw std::bad_alloc();
+      std::memset(static_cast<void*>(data_), 0, bytes);
       return;
     }
     data_ = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
