@@ -4,6 +4,7 @@
 #include <array>
 #include <deque>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -221,6 +222,41 @@ TEST(CheckEngine, CollisionProbabilityAndSeenSetSize) {
   EXPECT_LE(static_cast<double>(report.seen_set_bytes) / n, 16.0 * 1.5);  // small tables: 64 shards of >= 16 slots
   const auto wide = Checker(model).fp128().run();
   EXPECT_NEAR(wide.collision_probability, n * n / std::ldexp(1.0, 129), 1e-40);
+}
+
+TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
+  synod::check::detail::ChunkRanges claims;
+  for (unsigned threads : {1u, 2u, 3u, 4u}) {
+    for (std::size_t chunks : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{7}, std::size_t{64}}) {
+      // One thread alone takes its own range first, then the later ones,
+      // wrapping round, each in order: every chunk exactly once.
+      for (unsigned t = 0; t < threads; ++t) {
+        claims.reset(chunks, threads);
+        std::vector<std::size_t> taken;
+        unsigned range = t;
+        for (std::size_t c; (c = claims.next(t, range)) != claims.kNone;) taken.push_back(c);
+        std::vector<std::size_t> expected;
+        for (std::size_t i = 0; i < chunks; ++i) expected.push_back((chunks * t / threads + i) % chunks);
+        EXPECT_EQ(taken, expected) << threads << " threads, " << chunks << " chunks, thread " << t;
+      }
+      // All threads at once: still every chunk exactly once.
+      claims.reset(chunks, threads);
+      std::vector<std::vector<std::size_t>> taken(threads);
+      std::vector<std::thread> workers;
+      for (unsigned t = 0; t < threads; ++t)
+        workers.emplace_back([&, t] {
+          unsigned range = t;
+          for (std::size_t c; (c = claims.next(t, range)) != claims.kNone;) taken[t].push_back(c);
+        });
+      for (auto& w : workers) w.join();
+      std::vector<std::size_t> all;
+      for (const auto& v : taken) all.insert(all.end(), v.begin(), v.end());
+      std::sort(all.begin(), all.end());
+      std::vector<std::size_t> every(chunks);
+      for (std::size_t i = 0; i < chunks; ++i) every[i] = i;
+      EXPECT_EQ(all, every) << threads << " threads, " << chunks << " chunks";
+    }
+  }
 }
 
 }  // namespace

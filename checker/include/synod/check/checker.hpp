@@ -10,7 +10,8 @@
 //     walk from one path it extends at random.
 //
 // Determinism of the parallel BFS. A level is expanded by T threads in chunks
-// of up to kChunk frontier states; each chunk writes its unseen successors, in
+// of up to kChunk frontier states (each thread first takes the chunks of its
+// own contiguous part of the level); each chunk writes its unseen successors, in
 // (parent position, action index) order, to its own buffer. The merge then
 // inserts candidates into the seen set in chunk order, each shard by one
 // owning thread, so the first candidate of a fingerprint in that order wins:
@@ -316,6 +317,51 @@ class WorkerPool {
   std::atomic<bool> stop_{false};  // written under mutex_
 };
 
+// Hands out a BFS level's chunks to its threads. The chunks are split into
+// one contiguous range per thread; each thread takes its own range's chunks
+// in order, then helps with the others' (from their fronts, in order). So a
+// thread mostly works on neighbouring states: the sibling states of a
+// diamond mostly fall to one thread, whose recent-fingerprint filter then
+// drops the duplicate, and the states a thread builds at the end of a
+// level are mostly the ones it expands in the next (in its own core's
+// cache). Which thread takes which chunk never changes the result.
+class ChunkRanges {
+ public:
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  void reset(std::size_t chunks, unsigned threads) {
+    if (threads_ < threads) {
+      ranges_ = std::make_unique<Range[]>(threads);
+      threads_ = threads;
+    }
+    used_ = threads;
+    for (unsigned t = 0; t < threads; ++t) {
+      ranges_[t].next.store(chunks * t / threads, std::memory_order_relaxed);
+      ranges_[t].end = chunks * (t + 1) / threads;
+    }
+  }
+  // The next chunk for thread t, or kNone when all are taken. `range` is the
+  // thread's position: set it to t before its first call.
+  std::size_t next(unsigned t, unsigned& range) {
+    for (;;) {
+      Range& r = ranges_[range];
+      if (r.next.load(std::memory_order_relaxed) < r.end) {
+        const std::size_t c = r.next.fetch_add(1, std::memory_order_relaxed);
+        if (c < r.end) return c;
+      }
+      range = range + 1 == used_ ? 0 : range + 1;
+      if (range == t) return kNone;
+    }
+  }
+
+ private:
+  struct alignas(64) Range {  // each on its own cache line
+    std::atomic<std::size_t> next{0};
+    std::size_t end = 0;
+  };
+  std::unique_ptr<Range[]> ranges_;
+  unsigned threads_ = 0, used_ = 0;
+};
+
 inline double collision_probability(std::uint64_t n, unsigned bits) {
   const double dn = static_cast<double>(n);
   return std::min(1.0, dn * dn / std::ldexp(1.0, static_cast<int>(bits) + 1));
@@ -509,7 +555,8 @@ class Engine {
   // fingerprints this thread recently found in the seen set or emitted as
   // candidates. Either way the fingerprint is in the seen set by the end of
   // the level's merge, and an emitted one came earlier in (chunk, position)
-  // order (a thread takes chunks in increasing order), so dropping a later
+  // order (a thread takes chunks in increasing order, and clears its filter
+  // when it moves back to an earlier one: see ChunkRanges), so dropping a later
   // duplicate never changes which candidate wins: the search stays
   // deterministic. Most duplicates are local (the two paths of a diamond
   // start from sibling states in one chunk), so this saves a seen-set miss,
@@ -614,6 +661,7 @@ class Engine {
       return;
 
     std::vector<ChunkOutput> chunks;                              // per chunk, reused across levels
+    detail::ChunkRanges claims;                                   // who expands / builds which chunk
     std::vector<PerThread> per_thread(options_.threads);  // reused across levels
     std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
@@ -660,14 +708,21 @@ class Engine {
       // Which thread merges each seen-set shard.
       std::array<std::uint32_t, SeenSet<Fp>::kShards> owner_of{};
       for (std::size_t shard = 0; shard < owner_of.size(); ++shard) owner_of[shard] = static_cast<std::uint32_t>(shard % threads);
-      std::atomic<std::size_t> next_chunk{0};
+      claims.reset(nchunks, threads);
       pool.run(threads, [&](unsigned t) {
         PerThread& pt = per_thread[t];
         pt.fill.resize(threads);
         detail::ActionList<Action>& acts = pt.actions;
+        unsigned range = t;
+        std::size_t last = 0;
         for (;;) {
-          const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
-          if (c >= nchunks) break;
+          const std::size_t c = claims.next(t, range);
+          if (c == detail::ChunkRanges::kNone) break;
+          // The recent filter's argument needs this thread's chunks in
+          // increasing order: moving back to an earlier chunk (helping an
+          // earlier range) starts it afresh.
+          if (c < last) std::fill(pt.recent.begin(), pt.recent.end(), Key{});
+          last = c;
           ChunkOutput& out = chunks[c];
           std::uint64_t made = 0;
           const std::size_t end = std::min(n, (c + 1) * chunk);
@@ -831,12 +886,13 @@ class Engine {
         pt.reached = reached_;
         pt.diverged = false;
       }
-      next_chunk = 0;
+      claims.reset(nchunks, threads);
       pool.run(threads, [&](unsigned t) {
         detail::ActionList<Action>& acts = per_thread[t].actions;
+        unsigned range = t;
         for (;;) {
-          const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
-          if (c >= nchunks) break;
+          const std::size_t c = claims.next(t, range);
+          if (c == detail::ChunkRanges::kNone) break;
           std::uint64_t pos = offsets[c];
           std::uint32_t expanded = std::numeric_limits<std::uint32_t>::max();
           const std::size_t words = word_offsets[c + 1] - word_offsets[c];
