@@ -542,8 +542,14 @@ class Engine {
     std::vector<Action> actions;  // incremental models: the candidates' actions
     // With T > 1 merging threads: the positions of the candidates whose
     // seen-set shard thread t owns, in order, are
-    // owned[owned_begin[t] .. owned_begin[t + 1]) (a counting sort by owner).
-    std::vector<std::uint32_t> owned;
+    // owned[owned_begin[t] .. owned_begin[t + 1]) (a counting sort by owner),
+    // each with its key: the merging thread reads them in order, not
+    // gathered from the candidates, which another core wrote.
+    struct Owned {
+      Key key;
+      std::uint32_t index;
+    };
+    std::vector<Owned> owned;
     std::vector<std::uint32_t> owned_begin;
     void clear() {
       candidates.clear();
@@ -807,8 +813,10 @@ class Engine {
             if (out.owned.size() < kept) out.owned.resize(kept);
             std::uint32_t* const fill = pt.fill.data();
             std::copy(begin.begin(), begin.end() - 1, fill);
-            for (std::size_t k = 0; k < kept; ++k)
-              out.owned[fill[owner_of[SeenSet<Fp>::shard_of(out.candidates[k].key)]]++] = static_cast<std::uint32_t>(k);
+            for (std::size_t k = 0; k < kept; ++k) {
+              const Key& key = out.candidates[k].key;
+              out.owned[fill[owner_of[SeenSet<Fp>::shard_of(key)]]++] = {key, static_cast<std::uint32_t>(k)};
+            }
           }
           const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
           if (t == 0) progress(total, n - std::min(n, end), depth);
@@ -834,8 +842,8 @@ class Engine {
         for (std::size_t c = 0; c < nchunks; ++c) {
           std::vector<Candidate>& cands = chunks[c].candidates;
           std::uint64_t* const bits = &won[word_offsets[c]];
-          auto insert = [&](std::size_t k) {
-            if (seen_.insert_key(cands[k].key)) {
+          auto insert = [&](const Key& key, std::size_t k) {
+            if (seen_.insert_key(key)) {
               bits[k / 64] |= std::uint64_t{1} << (k % 64);
               ++wins[c];
             }
@@ -844,16 +852,16 @@ class Engine {
             for (std::size_t k = 0; k < std::min(kAhead, cands.size()); ++k) seen_.prefetch_key(cands[k].key);
             for (std::size_t k = 0; k < cands.size(); ++k) {
               if (k + kAhead < cands.size()) seen_.prefetch_key(cands[k + kAhead].key);
-              insert(k);
+              insert(cands[k].key, k);
             }
             continue;
           }
-          const std::uint32_t* const own = chunks[c].owned.data() + chunks[c].owned_begin[t];
+          const typename ChunkOutput::Owned* const own = chunks[c].owned.data() + chunks[c].owned_begin[t];
           const std::size_t count = chunks[c].owned_begin[t + 1] - chunks[c].owned_begin[t];
-          for (std::size_t j = 0; j < std::min(kAhead, count); ++j) seen_.prefetch_key(cands[own[j]].key);
+          for (std::size_t j = 0; j < std::min(kAhead, count); ++j) seen_.prefetch_key(own[j].key);
           for (std::size_t j = 0; j < count; ++j) {
-            if (j + kAhead < count) seen_.prefetch_key(cands[own[j + kAhead]].key);
-            insert(own[j]);
+            if (j + kAhead < count) seen_.prefetch_key(own[j + kAhead].key);
+            insert(own[j].key, own[j].index);
           }
         }
       });
