@@ -282,6 +282,9 @@ class RaftModel {
     return successor_of(s, sum, a);
   }
 
+  // Each BFS worker thread allocates its memo caches when it starts.
+  void prepare_thread() const { steps_.prepare_thread(); records_.prepare_thread(); }
+
   // The same under --symmetry (IncrementalSymmetricModel): one sum per
   // renaming (renamed_sum's), the canonical fingerprint the finish of the
   // smallest (as canonical_fingerprint's). Terms come from the pools' cached

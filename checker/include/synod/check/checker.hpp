@@ -212,13 +212,25 @@ class LinkArray {
 // A BFS level has three phases, and a short search has hundreds of them,
 // some lasting well under a millisecond; waking a thread blocked on a
 // condition variable takes tens of microseconds on a virtual machine. So
-// both sides first spin briefly (when there are no more threads than
-// hardware threads: spinning must not take a core from a thread that
-// works), then block.
+// both sides first spin (when there are no more threads than hardware
+// threads: spinning must not take a core from a thread that works), then
+// block. The spin is long (kSpin, 20 ms), so that during a search the
+// threads practically never block: Linux often woke a blocked thread on the
+// waker's own CPU, and the two then took turns on it. With a 100 us spin,
+// paxos-quick at 2 threads had the worker on the caller's CPU in up to 52
+// of its 258 phases, which made the threads wait 3-21 ms for each other in
+// a 70 ms run; with 20 ms, in 0 of 258 in 7 of 8 runs.
+//
+// Each worker first runs `on_start` (e.g. allocating its thread-local
+// caches), while the caller goes on alone: a BFS's first levels are too
+// small to share, so a worker's set-up overlaps them instead of delaying
+// the first level it shares (by 1.5 ms on paxos-quick, 2% of its run).
 class WorkerPool {
  public:
-  explicit WorkerPool(unsigned threads)
-      : threads_(threads == 0 ? 1 : threads), spin_(threads_ <= std::max(1u, std::thread::hardware_concurrency())) {
+  explicit WorkerPool(unsigned threads, std::function<void()> on_start = {})
+      : threads_(threads == 0 ? 1 : threads),
+        spin_(threads_ <= std::max(1u, std::thread::hardware_concurrency())),
+        on_start_(std::move(on_start)) {
     for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
   }
   WorkerPool(const WorkerPool&) = delete;
@@ -272,13 +284,21 @@ class WorkerPool {
     const auto deadline = std::chrono::steady_clock::now() + kSpin;
     for (unsigned i = 1;; ++i) {
       if (ready()) return true;
-      pause();
-      if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return false;
+      // PAUSE only once every 64 polls, with a clock read between: under a
+      // hypervisor, a vCPU executing PAUSEs in quick succession is taken
+      // for one spinning on a lock and may be descheduled (AMD's pause
+      // filter, Intel's pause-loop exiting), which delays this thread's
+      // next phase by far more than the polls cost.
+      if (i % 64 == 0) {
+        pause();
+        if (std::chrono::steady_clock::now() > deadline) return false;
+      }
     }
   }
-  static constexpr std::chrono::microseconds kSpin{100};
+  static constexpr std::chrono::microseconds kSpin{20000};
 
   void work(unsigned t) {
+    if (on_start_) on_start_();
     std::uint64_t seen = 0;
     for (;;) {
       spin_until([&] {
@@ -307,6 +327,7 @@ class WorkerPool {
 
   unsigned threads_;
   bool spin_;
+  std::function<void()> on_start_;  // set before the workers start, then only read
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable start_, done_;
@@ -634,6 +655,12 @@ class Engine {
     return true;
   }
 
+  // A model's optional prepare_thread(): each worker thread calls it once,
+  // when it starts (see WorkerPool).
+  void prepare_thread() const {
+    if constexpr (requires(const M& m) { m.prepare_thread(); }) model_.prepare_thread();
+  }
+
   void run_bfs_dispatch() {
     if constexpr (std::is_same_v<Fp, std::uint64_t>) {
       if constexpr (IncrementalSymmetricModel<M>) {
@@ -648,7 +675,7 @@ class Engine {
 
   template <class Inc>
   void run_bfs() {
-    detail::WorkerPool pool(options_.threads);
+    detail::WorkerPool pool(options_.threads, [this] { prepare_thread(); });
     // Levels are the search's biggest arrays after the seen set: huge pages
     // spare them a page fault every 4 KiB as they grow. They only grow: a
     // level is its first level_size entries (the rest are stale states that

@@ -203,6 +203,10 @@ class Memo {
     }
   }
 
+  // Allocates the calling thread's cache now rather than at its first
+  // look-up (a model's prepare_thread(): see Model in model.hpp).
+  void prepare_thread() const { (void)cache_slot(0); }
+
   void insert(std::uint64_t hash, const Key& key, const Value& value) {
     CacheSlot& c = cache_slot(hash);
     c.tag = tag(hash);
