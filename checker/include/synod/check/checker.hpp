@@ -212,15 +212,18 @@ class LinkArray {
 // A BFS level has three phases, and a short search has hundreds of them,
 // some lasting well under a millisecond; waking a thread blocked on a
 // condition variable takes tens of microseconds on a virtual machine. So
-// both sides first spin (when there are no more threads than hardware
-// threads: spinning must not take a core from a thread that works), then
-// block. The spin is long (kSpin, 20 ms), so that during a search the
-// threads practically never block: Linux often woke a blocked thread on the
-// waker's own CPU, and the two then took turns on it. With a 100 us spin,
-// paxos-quick at 2 threads had the worker on the caller's CPU in 0-53 of
-// its 258 phases (10 runs), and the threads waited 0.4-31 ms for each other
-// in a 70 ms run; with 20 ms (and PAUSE every 64 polls, see spin_until),
-// in 0-1 phases, waiting 0.0-5.2 ms.
+// both sides first spin briefly (kSpin, when there are no more threads than
+// hardware threads: spinning must not take a core from a thread that
+// works), then block.
+//
+// Round 10 tried a long spin (20 ms, so that threads practically never
+// block: Linux sometimes wakes a blocked worker on the caller's CPU, where
+// the two then take turns; paxos-quick at 2 threads had it in 0-53 of 258
+// phases). On an idle machine it did not pay clearly, and with one CPU hog
+// running, paxos-quick at 2 threads took 256 ms against 151 ms with the
+// short spin (a spinning thread holds the CPU that the thread it waits for
+// needs). Spinning with yield() after 100 us matched the short spin with
+// one hog but lost with two (231 against 171 ms).
 //
 // Each worker first runs `on_start` (e.g. allocating its thread-local
 // caches), while the caller goes on alone: a BFS's first levels are too
@@ -286,18 +289,11 @@ class WorkerPool {
     const auto deadline = std::chrono::steady_clock::now() + kSpin;
     for (unsigned i = 1;; ++i) {
       if (ready()) return true;
-      // PAUSE only once every 64 polls, with a clock read between: under a
-      // hypervisor, a vCPU executing PAUSEs in quick succession is taken
-      // for one spinning on a lock and may be descheduled (AMD's pause
-      // filter, Intel's pause-loop exiting), which delays this thread's
-      // next phase by far more than the polls cost.
-      if (i % 64 == 0) {
-        pause();
-        if (std::chrono::steady_clock::now() > deadline) return false;
-      }
+      pause();
+      if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return false;
     }
   }
-  static constexpr std::chrono::microseconds kSpin{20000};
+  static constexpr std::chrono::microseconds kSpin{100};
 
   void work(unsigned t) {
     if (on_start_) on_start_();
