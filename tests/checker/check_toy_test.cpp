@@ -2,6 +2,7 @@
 // computes independently: BFS, DFS, parallel BFS and symmetry-on runs agree.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <deque>
 #include <set>
 #include <thread>
@@ -10,6 +11,11 @@
 
 #include <gtest/gtest.h>
 #include <synod/check/checker.hpp>
+
+#if defined(__linux__)
+#include <sched.h>
+#include <time.h>
+#endif
 
 #include "toy/two_phase_commit.hpp"
 #include "toy/water_jug.hpp"
@@ -258,5 +264,63 @@ TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
     }
   }
 }
+
+#if defined(__linux__)
+// The pool's caller, done with its share of a phase while a worker that
+// last ran on the caller's CPU is still busy, moves itself to another CPU
+// (WorkerPool::separate), and is not left pinned. The worker here pins
+// itself to the caller's CPU, so the two share it for sure.
+TEST(CheckEngine, WorkerPoolCallerLeavesABusyWorkersCpu) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  if (CPU_COUNT(&allowed) < 2 || std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs two CPUs";
+  const int cpu = sched_getcpu();
+  ASSERT_GE(cpu, 0);
+  cpu_set_t only;
+  CPU_ZERO(&only);
+  CPU_SET(cpu, &only);
+  synod::check::detail::WorkerPool pool(2);
+  // Phase 1: the worker pins itself to the caller's CPU.
+  int worker_cpu = -1;
+  pool.run(2, [&](unsigned t) {
+    if (t == 1) {
+      sched_setaffinity(0, sizeof only, &only);
+      worker_cpu = sched_getcpu();
+    }
+  });
+  ASSERT_EQ(worker_cpu, cpu);
+  // The caller goes back to that CPU (and is then free again, but stays).
+  ASSERT_EQ(sched_setaffinity(0, sizeof only, &only), 0);
+  ASSERT_EQ(sched_setaffinity(0, sizeof allowed, &allowed), 0);
+  const unsigned before = pool.nudges();
+  // Phase 2: the worker needs 20 ms of CPU time; the caller's share is nothing.
+  bool worked = false;
+  pool.run(2, [&](unsigned t) {
+    if (t != 1) return;
+    auto cpu_ms = [] {
+      timespec ts{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return static_cast<double>(ts.tv_sec) * 1000.0 + static_cast<double>(ts.tv_nsec) / 1e6;
+    };
+    const double start = cpu_ms();
+    while (cpu_ms() - start < 20) {
+    }
+    worked = true;
+  });
+  EXPECT_TRUE(worked);
+  EXPECT_EQ(pool.nudges(), before + 1);
+  cpu_set_t now;
+  CPU_ZERO(&now);
+  ASSERT_EQ(sched_getaffinity(0, sizeof now, &now), 0);
+  EXPECT_TRUE(CPU_EQUAL(&now, &allowed)) << "the caller was left pinned";
+  // Nothing to move when the worker is done first: the caller's share is longer.
+  const unsigned after = pool.nudges();
+  pool.run(2, [&](unsigned t) {
+    if (t == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  EXPECT_EQ(pool.nudges(), after);
+}
+#endif
 
 }  // namespace

@@ -52,6 +52,10 @@
 #include <synod/check/seen_set.hpp>
 #include <synod/random.hpp>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace synod::check {
 
 enum class Search : std::uint8_t { bfs, dfs, random };
@@ -223,7 +227,8 @@ class LinkArray {
 // running, paxos-quick at 2 threads took 256 ms against 151 ms with the
 // short spin (a spinning thread holds the CPU that the thread it waits for
 // needs). Spinning with yield() after 100 us matched the short spin with
-// one hog but lost with two (231 against 171 ms).
+// one hog but lost with two (231 against 171 ms). Round 11 deals with the
+// co-location itself instead: see separate().
 //
 // Each worker first runs `on_start` (e.g. allocating its thread-local
 // caches), while the caller goes on alone: a BFS's first levels are too
@@ -235,7 +240,12 @@ class WorkerPool {
   explicit WorkerPool(unsigned threads, std::function<void()> on_start = {})
       : threads_(threads == 0 ? 1 : threads),
         spin_(threads_ <= std::max(1u, std::thread::hardware_concurrency())),
-        on_start_(std::move(on_start)) {
+        on_start_(std::move(on_start)),
+        cpus_(std::make_unique<Cpu[]>(threads_)) {
+#if defined(__linux__)
+    // Moving the caller (separate) needs a second CPU it may run on.
+    nudge_ = threads_ > 1 && spin_ && sched_getaffinity(0, sizeof allowed_, &allowed_) == 0 && CPU_COUNT(&allowed_) > 1;
+#endif
     for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
   }
   WorkerPool(const WorkerPool&) = delete;
@@ -250,6 +260,8 @@ class WorkerPool {
   }
 
   unsigned size() const { return threads_; }
+  // How often the caller moved itself off a worker's CPU (see separate).
+  unsigned nudges() const { return nudges_; }
 
   // Runs body(t) for t in [0, threads): 0 on the calling thread, the rest on
   // workers 1..threads-1; returns when all are done. threads <= size().
@@ -269,6 +281,7 @@ class WorkerPool {
     }
     start_.notify_all();
     body(0u);
+    separate(threads);
     if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
       std::unique_lock<std::mutex> lock(mutex_);
       done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
@@ -280,6 +293,43 @@ class WorkerPool {
   static void pause() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
+#endif
+  }
+  // The CPU a thread is on, or -1 where that cannot be asked.
+  static int current_cpu() {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+  }
+  // Linux sometimes wakes a blocked worker on the caller's CPU, and the
+  // two then take turns on that CPU while the other one idles: the caller
+  // spins out kSpin waiting for a worker that cannot run until it stops,
+  // and the load balancer does not step in (only one of the two is runnable
+  // at a time). paxos-quick at 2 threads had it in 0-43 of its 129 parallel
+  // phases, and runs that had it took 73-90 ms against 62-80 ms. So the
+  // caller, once its own share of a phase is done and a worker's is not,
+  // compares its CPU with the one that worker last ran on (when it started
+  // or finished a job, or started up): if they are the same, the caller
+  // forbids itself that CPU, which makes the kernel move it at once, and
+  // allows it again, so it is never pinned. Which CPU runs what never
+  // changes a result.
+  void separate(unsigned threads) {
+#if defined(__linux__)
+    if (!nudge_) return;
+    const int here = sched_getcpu();
+    if (here < 0 || !CPU_ISSET(here, &allowed_)) return;
+    if (pending_.load(std::memory_order_acquire) == 0) return;  // the workers are done
+    bool shared = false;
+    for (unsigned t = 1; t < threads; ++t) shared = shared || cpus_[t].last.load(std::memory_order_relaxed) == here;
+    if (!shared) return;
+    cpu_set_t away = allowed_;
+    CPU_CLR(here, &away);
+    if (sched_setaffinity(0, sizeof away, &away) == 0) sched_setaffinity(0, sizeof allowed_, &allowed_);
+    ++nudges_;
+#else
+    (void)threads;
 #endif
   }
   // Spins up to kSpin for `ready`; false if it never was.
@@ -297,6 +347,7 @@ class WorkerPool {
 
   void work(unsigned t) {
     if (on_start_) on_start_();
+    cpus_[t].last.store(current_cpu(), std::memory_order_relaxed);
     std::uint64_t seen = 0;
     for (;;) {
       spin_until([&] {
@@ -313,7 +364,9 @@ class WorkerPool {
         if (t >= active_) continue;
         job = job_;
       }
+      cpus_[t].last.store(current_cpu(), std::memory_order_relaxed);
       (*job)(t);
+      cpus_[t].last.store(current_cpu(), std::memory_order_relaxed);
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         // Under the mutex: the caller checks pending_ and blocks while
         // holding it, so this notification cannot fall between the two.
@@ -326,6 +379,15 @@ class WorkerPool {
   unsigned threads_;
   bool spin_;
   std::function<void()> on_start_;  // set before the workers start, then only read
+  struct alignas(64) Cpu {  // each on its own cache line
+    std::atomic<int> last{-1};  // the CPU a worker was last seen on (see separate); -1: not known
+  };
+  std::unique_ptr<Cpu[]> cpus_;
+  bool nudge_ = false;
+#if defined(__linux__)
+  cpu_set_t allowed_{};
+#endif
+  unsigned nudges_ = 0;  // how often the caller moved itself (separate)
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable start_, done_;
