@@ -326,8 +326,12 @@ class WorkerPool {
     if (!shared) return;
     cpu_set_t away = allowed_;
     CPU_CLR(here, &away);
-    if (sched_setaffinity(0, sizeof away, &away) == 0) sched_setaffinity(0, sizeof allowed_, &allowed_);
+    if (sched_setaffinity(0, sizeof away, &away) != 0) return;
     ++nudges_;
+    // Allowed again at once. Should that fail (the CPUs the process may use
+    // changed since the pool started), the caller keeps every CPU but one,
+    // and is not moved again.
+    if (sched_setaffinity(0, sizeof allowed_, &allowed_) != 0) nudge_ = false;
 #else
     (void)threads;
 #endif
