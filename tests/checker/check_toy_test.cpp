@@ -269,7 +269,8 @@ TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
 // The pool's caller, done with its share of a phase while a worker that
 // last ran on the caller's CPU is still busy, moves itself to another CPU
 // (WorkerPool::separate), and is not left pinned. The worker here pins
-// itself to the caller's CPU, so the two share it for sure.
+// itself to the caller's CPU, and so does the caller, so the two share it
+// for sure.
 TEST(CheckEngine, WorkerPoolCallerLeavesABusyWorkersCpu) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
@@ -290,9 +291,8 @@ TEST(CheckEngine, WorkerPoolCallerLeavesABusyWorkersCpu) {
     }
   });
   ASSERT_EQ(worker_cpu, cpu);
-  // The caller goes back to that CPU (and is then free again, but stays).
+  // The caller pins itself to that CPU too; moving it must also unpin it.
   ASSERT_EQ(sched_setaffinity(0, sizeof only, &only), 0);
-  ASSERT_EQ(sched_setaffinity(0, sizeof allowed, &allowed), 0);
   const unsigned before = pool.nudges();
   // Phase 2: the worker needs 20 ms of CPU time; the caller's share is nothing.
   bool worked = false;
@@ -314,6 +314,7 @@ TEST(CheckEngine, WorkerPoolCallerLeavesABusyWorkersCpu) {
   CPU_ZERO(&now);
   ASSERT_EQ(sched_getaffinity(0, sizeof now, &now), 0);
   EXPECT_TRUE(CPU_EQUAL(&now, &allowed)) << "the caller was left pinned";
+  sched_setaffinity(0, sizeof allowed, &allowed);  // for the tests after this one, whatever happened
   // Nothing to move when the worker is done first: the caller's share is longer.
   const unsigned after = pool.nudges();
   pool.run(2, [&](unsigned t) {
