@@ -79,15 +79,10 @@ inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1
 // first writes each page, not all by the caller of allocate().
 inline constexpr std::size_t kMapPage = std::size_t{64} << 10;
 inline std::size_t page_round(std::size_t bytes) { return (bytes + 4095) / 4096 * 4096; }
-inline void* map_zeroed(std::size_t bytes, bool populate = false) {
+inline void* map_zeroed(std::size_t bytes) {
 #if defined(__linux__)
   void* p = ::mmap(nullptr, page_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-#if defined(MADV_POPULATE_WRITE)
-  if (populate) ::madvise(p, page_round(bytes), MADV_POPULATE_WRITE);  // see map_huge
-#else
-  (void)populate;
-#endif
   return p;
 #else
   void* p = std::calloc(1, bytes);
@@ -155,10 +150,10 @@ struct HugePageAllocator {
 // A zero-filled array for a seen-set table: big ones from map_huge (so a
 // table that grows is not zeroed a second time; on a virtual machine
 // first-touching fresh memory is already the slow part of a rebuild), and
-// unmapped when freed; small ones from calloc. With `populate`, arrays of
-// kMapPage or more are mapped and faulted in writable at once, and smaller
-// ones are zeroed by writing (see map_huge: a table's slots are read before
-// they are written).
+// unmapped when freed; small ones from calloc. With `populate`, big arrays
+// are faulted in writable at once, and the others (under 2 MiB) are zeroed
+// by writing (see map_huge: a table's slots are read before they are
+// written).
 template <class T>
 class ZeroedArray {
  public:
@@ -172,15 +167,16 @@ class ZeroedArray {
       data_ = static_cast<T*>(detail::map_huge(mapped_, populate));
       return;
     }
-    if (populate && bytes >= detail::kMapPage) {  // calloc could hand out untouched pages: fault them in
-      mapped_ = detail::page_round(bytes);
-      data_ = static_cast<T*>(detail::map_zeroed(mapped_, true));
-      return;
-    }
     if (populate) {
       // Written, not calloc'd: calloc may hand out fresh heap pages
       // untouched, and those would map the zero page when first read and
       // fault again, flushing the other threads' TLBs, when first written.
+      // Nor mapped (round 11): in a parallel merge both threads rebuild
+      // shards at the same levels, and their mmap/munmap calls take the
+      // process's memory-map lock in turn and interrupt the other core with
+      // TLB flushes; malloc serves these sizes from per-thread arenas that
+      // reuse the retired tables' memory. raft-faults at 2 threads: merge
+      // 66 -> 55 ms (11 alternated runs).
       data_ = static_cast<T*>(std::malloc(bytes == 0 ? 1 : bytes));
       if (data_ == nullptr) throw std::bad_alloc();
       std::memset(static_cast<void*>(data_), 0, bytes);
@@ -222,7 +218,7 @@ class ZeroedArray {
   }
   T* data_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t mapped_ = 0;  // bytes from map_huge or map_zeroed (both freed by munmap); 0: calloc
+  std::size_t mapped_ = 0;  // bytes from map_huge (freed by munmap); 0: malloc or calloc
 };
 
 // Two independent 64-bit hashes of the same state (--fp128).
