@@ -322,6 +322,28 @@ TEST(CheckEngine, WorkerPoolCallerLeavesABusyWorkersCpu) {
   });
   EXPECT_EQ(pool.nudges(), after);
 }
+
+// Threads spin between phases only when each has a CPU of its own among
+// those the process may use: on one allowed CPU a spinning thread would
+// hold the CPU the thread it waits for needs.
+TEST(CheckEngine, WorkerPoolSpinsOnlyWithACpuPerThread) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  const int count = CPU_COUNT(&allowed);
+  if (count < 2 || std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs two CPUs";
+  EXPECT_TRUE(synod::check::detail::WorkerPool(2).spins());
+  EXPECT_FALSE(synod::check::detail::WorkerPool(static_cast<unsigned>(count) + 1).spins());
+  cpu_set_t only;
+  CPU_ZERO(&only);
+  CPU_SET(sched_getcpu(), &only);
+  ASSERT_EQ(sched_setaffinity(0, sizeof only, &only), 0);
+  const bool spins_on_one = synod::check::detail::WorkerPool(2).spins();
+  const bool alone_spins = synod::check::detail::WorkerPool(1).spins();
+  sched_setaffinity(0, sizeof allowed, &allowed);
+  EXPECT_FALSE(spins_on_one) << "2 threads on 1 allowed CPU must not spin";
+  EXPECT_TRUE(alone_spins);
+}
 #endif
 
 }  // namespace
