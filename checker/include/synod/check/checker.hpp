@@ -244,15 +244,15 @@ class WorkerPool {
     // machine's. With one CPU allowed, 2 threads that spun took 155-178 ms
     // on paxos-quick against 121-126 ms for 1 thread.
     unsigned usable = std::thread::hardware_concurrency();
+    bool known = false;  // allowed_ holds the CPUs this process may use
 #if defined(__linux__)
-    if (sched_getaffinity(0, sizeof allowed_, &allowed_) == 0) {
-      usable = static_cast<unsigned>(CPU_COUNT(&allowed_));
-      // Moving the caller (separate) needs a second CPU it may run on.
-      nudge_ = threads_ > 1 && usable > 1;
-    }
+    known = sched_getaffinity(0, sizeof allowed_, &allowed_) == 0;
+    if (known) usable = static_cast<unsigned>(CPU_COUNT(&allowed_));
 #endif
     spin_ = threads_ <= std::max(1u, usable);
-    nudge_ = nudge_ && spin_;
+    // Moving the caller (separate) needs its allowed CPUs, and a CPU per
+    // thread among them (so at least a second one).
+    nudge_ = known && spin_ && threads_ > 1;
     for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
   }
   WorkerPool(const WorkerPool&) = delete;
