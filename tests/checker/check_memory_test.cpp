@@ -1,5 +1,5 @@
 // The checker's memory blocks: every size class of ZeroedArray (calloc, the
-// mid-sized mapped and populated blocks, huge-page mappings), the level
+// mapped 4 KiB-page blocks, the populated ones, huge-page mappings), the level
 // allocator's three paths, and a seen set grown through all of them. A wrong
 // mapping length or a block handed out dirty would show here as a crash
 // (AddressSanitizer, munmap of the wrong range) or a non-zero element.
@@ -13,7 +13,8 @@
 
 namespace {
 
-using synod::check::HugePageAllocator;
+using synod::check::Fill;
+using synod::check::LevelAllocator;
 using synod::check::SeenSet;
 using synod::check::ZeroedArray;
 
@@ -22,19 +23,19 @@ using synod::check::ZeroedArray;
 const std::size_t kCounts[] = {1, 100, 8191, 8192, 40000, 262143, 262144, 400000};
 
 TEST(CheckMemory, ZeroedArraysAreZeroAndWritableInEverySizeClass) {
-  for (bool populate : {false, true}) {
+  for (Fill fill : {Fill::lazy, Fill::populate}) {
     for (std::size_t n : kCounts) {
-      ZeroedArray<std::uint64_t> a(n, populate);
+      ZeroedArray<std::uint64_t> a(n, fill);
       ASSERT_EQ(a.size(), n);
       std::size_t nonzero = 0;
       for (std::size_t i = 0; i < n; ++i) nonzero += a[i] != 0;
-      EXPECT_EQ(nonzero, 0u) << n << " populate " << populate;
+      EXPECT_EQ(nonzero, 0u) << n << " fill " << static_cast<int>(fill);
       for (std::size_t i = 0; i < n; ++i) a[i] = i * 2654435761u + 1;
       ZeroedArray<std::uint64_t> b(std::move(a));  // moving keeps the block
       std::size_t wrong = 0;
       for (std::size_t i = 0; i < n; ++i) wrong += b[i] != i * 2654435761u + 1;
       EXPECT_EQ(wrong, 0u) << n;
-      b = ZeroedArray<std::uint64_t>(n / 2 + 1, !populate);  // frees the old block by its own class
+      b = ZeroedArray<std::uint64_t>(n / 2 + 1, fill == Fill::lazy ? Fill::populate : Fill::lazy);  // frees the old block by its own class
       EXPECT_EQ(b[n / 2], 0u);
     }
   }
@@ -43,7 +44,7 @@ TEST(CheckMemory, ZeroedArraysAreZeroAndWritableInEverySizeClass) {
 TEST(CheckMemory, LevelBuffersStartZeroAndKeepValuesWhenTheyGrow) {
   // Level buffers hold optionals of trivially copyable states: fresh ones
   // must read as disengaged (zero bytes), in every allocation path.
-  std::vector<std::optional<std::uint64_t>, HugePageAllocator<std::optional<std::uint64_t>>> level;
+  std::vector<std::optional<std::uint64_t>, LevelAllocator<std::optional<std::uint64_t>>> level;
   std::size_t filled = 0;
   for (std::size_t n : kCounts) {
     level.resize(n);

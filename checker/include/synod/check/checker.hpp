@@ -180,9 +180,10 @@ class ActionList {
 };
 
 // The parent link of every distinct state, by id: fixed blocks of zeroed
-// memory (seen_set.hpp's ZeroedArray), so growing never copies nor zeroes
-// what is there (a vector's doubling did both, serially, between BFS
-// levels), and fresh pages are first touched by the threads that fill them.
+// memory (seen_set.hpp's ZeroedArray, Fill::lazy), so growing never copies
+// nor zeroes what is there (a vector's doubling did both, serially, between
+// BFS levels), and fresh pages are first touched by the threads that fill
+// them, 4 KiB at a time (see map_zeroed).
 class LinkArray {
  public:
   static constexpr std::size_t kBlockBits = 21;  // 16 MiB blocks
@@ -749,16 +750,16 @@ class Engine {
   template <class Inc>
   void run_bfs() {
     detail::WorkerPool pool(options_.threads, [this] { prepare_thread(); });
-    // Levels are the search's biggest arrays after the seen set: huge pages
-    // spare them a page fault every 4 KiB as they grow. They only grow: a
-    // level is its first level_size entries (the rest are stale states that
-    // the next levels overwrite), so no serial step re-creates them.
-    std::vector<std::optional<State>, HugePageAllocator<std::optional<State>>> level, next_level;
+    // Levels are the search's biggest arrays after the seen set. They only
+    // grow: a level is its first level_size entries (the rest are stale
+    // states that the next levels overwrite), so no serial step re-creates
+    // them.
+    std::vector<std::optional<State>, LevelAllocator<std::optional<State>>> level, next_level;
     std::size_t level_size = 0;
     constexpr bool kIncremental = Inc::enabled;
     // Incremental models: each level state's fingerprint base.
     using Base = typename Inc::Base;
-    std::vector<Base, HugePageAllocator<Base>> sums, next_sums;
+    std::vector<Base, LevelAllocator<Base>> sums, next_sums;
     if (!discover_initial([&](const State& s, std::uint64_t) {
           level.emplace_back(s);
           ++level_size;

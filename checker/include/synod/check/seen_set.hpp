@@ -74,15 +74,26 @@ inline void unmap_huge(void* p, std::size_t bytes) noexcept {
 }
 inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
 
-// Mid-sized blocks (kMapPage .. kHugePage) straight from mmap too, in 4 KiB
-// pages: zero without a pass over them, and faulted in by whichever thread
-// first writes each page, not all by the caller of allocate().
+// Blocks of kMapPage or more that are written in order (BFS levels, parent
+// links) straight from mmap too, in 4 KiB pages: zero without a pass over
+// them, and faulted in by whichever thread first writes each page, not all by
+// the caller of allocate(). Never huge pages, even where the kernel would use
+// them unasked (transparent_hugepage=always): one huge page is faulted in
+// whole by the one thread that first writes into it, while the other threads
+// that write the same 2 MiB wait for it. Where the host backs guest memory
+// lazily (round 12: this VM hands back freed memory to its host), that first
+// touch takes 4.4 ms per huge page against 0.17 ms for recently used memory,
+// and a BFS phase's other thread ran out of chunks and idled meanwhile. In
+// 4 KiB pages the same cost is spread over the chunks, and so over the threads.
 inline constexpr std::size_t kMapPage = std::size_t{64} << 10;
 inline std::size_t page_round(std::size_t bytes) { return (bytes + 4095) / 4096 * 4096; }
 inline void* map_zeroed(std::size_t bytes) {
 #if defined(__linux__)
   void* p = ::mmap(nullptr, page_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
+#if defined(MADV_NOHUGEPAGE)
+  if (bytes >= kHugePage) ::madvise(p, page_round(bytes), MADV_NOHUGEPAGE);  // a hint; failure only costs speed
+#endif
   return p;
 #else
   void* p = std::calloc(1, bytes);
@@ -94,26 +105,26 @@ inline void unmap_zeroed(void* p, std::size_t bytes) noexcept { unmap_huge(p, pa
 }  // namespace detail
 
 // An allocator for the BFS's level buffers (states, fingerprint bases):
-// blocks of 2 MiB or more are 2 MiB-aligned and, on Linux, marked for
-// transparent huge pages; with 4 KiB pages every access to an array of
-// hundreds of megabytes also misses the TLB. Blocks of 64 KiB to 2 MiB are
-// mapped too (map_zeroed), smaller ones come from std::allocator.
+// blocks of 64 KiB or more are mapped (map_zeroed: 4 KiB pages, first
+// touched by the threads that build the states), smaller ones come from
+// std::allocator. A level is read and written in order, so huge pages would
+// spare it few TLB misses (round 12 measured them against 4 KiB pages: see
+// map_zeroed).
 //
 // Elements that a vector value-initialises (resize) are left as they are
 // when they are trivially copyable and destructible: a level buffer's every
 // element is written before it is read, so a serial pass over fresh memory
 // (hundreds of megabytes, faulted in one page at a time, between two
 // parallel phases) would be pure cost. Fresh memory is all zero bytes
-// (map_huge's pages, or zeroed here), so such an element holds either
+// (mapped pages, or zeroed here), so such an element holds either
 // zeros or an earlier value, never garbage. Other types are
 // value-initialised.
 template <class T>
-struct HugePageAllocator {
+struct LevelAllocator {
   using value_type = T;
-  static constexpr std::size_t kHuge = detail::kHugePage;
-  HugePageAllocator() = default;
+  LevelAllocator() = default;
   template <class U>
-  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+  LevelAllocator(const LevelAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
     if (bytes < detail::kMapPage) {  // zeroed too, like mapped pages (see construct)
@@ -121,8 +132,7 @@ struct HugePageAllocator {
       std::memset(static_cast<void*>(p), 0, bytes);
       return p;
     }
-    if (bytes < kHuge) return static_cast<T*>(detail::map_zeroed(bytes));
-    return static_cast<T*>(detail::map_huge(detail::huge_round(bytes)));
+    return static_cast<T*>(detail::map_zeroed(bytes));
   }
   template <class U>
   void construct(U* p) {
@@ -135,55 +145,64 @@ struct HugePageAllocator {
   void deallocate(T* p, std::size_t n) noexcept {
     if (n * sizeof(T) < detail::kMapPage) {
       std::allocator<T>{}.deallocate(p, n);
-    } else if (n * sizeof(T) < kHuge) {
-      detail::unmap_zeroed(p, n * sizeof(T));
     } else {
-      detail::unmap_huge(p, detail::huge_round(n * sizeof(T)));
+      detail::unmap_zeroed(p, n * sizeof(T));
     }
   }
   template <class U>
-  friend bool operator==(const HugePageAllocator&, const HugePageAllocator<U>&) noexcept {
+  friend bool operator==(const LevelAllocator&, const LevelAllocator<U>&) noexcept {
     return true;
   }
 };
 
-// A zero-filled array for a seen-set table: big ones from map_huge (so a
-// table that grows is not zeroed a second time; on a virtual machine
-// first-touching fresh memory is already the slow part of a rebuild), and
-// unmapped when freed; small ones from calloc. With `populate`, big arrays
-// are faulted in writable at once, and the others (under 2 MiB) are zeroed
-// by writing (see map_huge: a table's slots are read before they are
-// written).
+// How a ZeroedArray is used, which decides where its memory comes from.
+enum class Fill : std::uint8_t {
+  // Written in order before it is read (parent links): 64 KiB or more in
+  // mapped 4 KiB pages, first touched by the threads that write them (see
+  // map_zeroed); smaller from calloc.
+  lazy,
+  // Read before it is written, at random (a seen-set table): 2 MiB or more
+  // from map_huge, huge pages faulted in writable at once by the thread
+  // that makes the table (its random look-ups would otherwise miss the TLB);
+  // smaller ones zeroed by writing.
+  populate,
+};
+
+// A zero-filled array: mapped ones (so a table that grows is not zeroed a
+// second time) are unmapped when freed; see Fill for which memory.
 template <class T>
 class ZeroedArray {
  public:
   ZeroedArray() = default;
-  // populate: fault big arrays in at once (see map_huge), for arrays read
-  // before they are written.
-  explicit ZeroedArray(std::size_t n, bool populate = false) : size_(n) {
+  explicit ZeroedArray(std::size_t n, Fill fill = Fill::lazy) : size_(n) {
     const std::size_t bytes = n * sizeof(T);
+    if (fill == Fill::lazy) {
+      if (bytes >= detail::kMapPage) {
+        mapped_ = detail::page_round(bytes);
+        data_ = static_cast<T*>(detail::map_zeroed(bytes));
+      } else {
+        data_ = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
+        if (data_ == nullptr) throw std::bad_alloc();
+      }
+      return;
+    }
     if (bytes >= detail::kHugePage) {
       mapped_ = detail::huge_round(bytes);
-      data_ = static_cast<T*>(detail::map_huge(mapped_, populate));
+      data_ = static_cast<T*>(detail::map_huge(mapped_, /*populate=*/true));
       return;
     }
-    if (populate) {
-      // Written, not calloc'd: calloc may hand out fresh heap pages
-      // untouched, and those would map the zero page when first read and
-      // fault again, flushing the other threads' TLBs, when first written.
-      // Nor mapped (round 11): in a parallel merge both threads rebuild
-      // shards at the same levels, and their mmap/munmap calls take the
-      // process's memory-map lock in turn and interrupt the other core with
-      // TLB flushes; malloc serves these sizes from per-thread arenas that
-      // reuse the retired tables' memory. raft-faults at 2 threads: merge
-      // 66 -> 55 ms (11 alternated runs).
-      data_ = static_cast<T*>(std::malloc(bytes == 0 ? 1 : bytes));
-      if (data_ == nullptr) throw std::bad_alloc();
-      std::memset(static_cast<void*>(data_), 0, bytes);
-      return;
-    }
-    data_ = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
+    // Under 2 MiB: written, not calloc'd: calloc may hand out fresh heap pages
+    // untouched, and those would map the zero page when first read and
+    // fault again, flushing the other threads' TLBs, when first written.
+    // Nor mapped (round 11): in a parallel merge both threads rebuild
+    // shards at the same levels, and their mmap/munmap calls take the
+    // process's memory-map lock in turn and interrupt the other core with
+    // TLB flushes; malloc serves these sizes from per-thread arenas that
+    // reuse the retired tables' memory. raft-faults at 2 threads: merge
+    // 66 -> 55 ms (11 alternated runs).
+    data_ = static_cast<T*>(std::malloc(bytes == 0 ? 1 : bytes));
     if (data_ == nullptr) throw std::bad_alloc();
+    std::memset(static_cast<void*>(data_), 0, bytes);
   }
   ZeroedArray(const ZeroedArray&) = delete;
   ZeroedArray& operator=(const ZeroedArray&) = delete;
@@ -218,7 +237,7 @@ class ZeroedArray {
   }
   T* data_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t mapped_ = 0;  // bytes from map_huge (freed by munmap); 0: malloc or calloc
+  std::size_t mapped_ = 0;  // bytes from map_huge or map_zeroed (freed by munmap); 0: malloc or calloc
 };
 
 // Two independent 64-bit hashes of the same state (--fp128).
@@ -343,7 +362,7 @@ class alignas(64) FlatFingerprintTable {
   // monotone map of the same bits (fast range), so walking the old table in
   // order writes the new one nearly in order too.
   void rebuild(std::size_t capacity) {
-    ZeroedArray<Key> fresh(capacity < 16 ? 16 : capacity, /*populate=*/true);
+    ZeroedArray<Key> fresh(capacity < 16 ? 16 : capacity, Fill::populate);
     const std::size_t n = fresh.size();
     for (std::size_t j = 0; j < slots_.size(); ++j) {
       const Key k = slots_[j];
