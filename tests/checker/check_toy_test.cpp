@@ -2,6 +2,7 @@
 // computes independently: BFS, DFS, parallel BFS and symmetry-on runs agree.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <set>
@@ -263,6 +264,98 @@ TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
       EXPECT_EQ(all, every) << threads << " threads, " << chunks << " chunks";
     }
   }
+}
+
+// A worker is ready once its on_start is done, and a pool without workers
+// at once.
+TEST(CheckEngine, WorkerPoolIsReadyWhenEveryWorkerHasStarted) {
+  EXPECT_TRUE(synod::check::detail::WorkerPool(1).ready());
+  std::atomic<bool> release{false};
+  synod::check::detail::WorkerPool pool(2, [&] {
+    while (!release.load()) std::this_thread::yield();
+  });
+  EXPECT_FALSE(pool.ready());
+  int alone = 0;
+  pool.run(1, [&](unsigned t) { alone += static_cast<int>(t) + 1; });  // the caller alone needs no worker
+  EXPECT_EQ(alone, 1);
+  EXPECT_FALSE(pool.ready());
+  release = true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pool.ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_TRUE(pool.ready());
+  std::atomic<int> both{0};
+  pool.run(2, [&](unsigned t) { both += static_cast<int>(t) + 1; });
+  EXPECT_EQ(both.load(), 3);
+}
+
+// A walk on a 41 x 41 grid (each step adds 1 to x or to y), whose worker
+// threads finish prepare_thread() only once the search has reached the
+// anti-diagonal x + y = 36. Levels of 33 states or more are split into
+// chunks for two threads from level 32 on, so the BFS must run them alone
+// until the worker is ready (waiting for it would wait for its own
+// progress), and the results must be those of one thread.
+struct SlowWorkerGrid {
+  struct State {
+    int x = 0, y = 0;
+    friend bool operator==(const State&, const State&) = default;
+  };
+  using Action = int;  // 0: x + 1, 1: y + 1
+  struct Shared {
+    std::thread::id caller = std::this_thread::get_id();
+    std::atomic<bool> reached{false};   // a state with x + y >= 36 was built
+    std::atomic<bool> timed_out{false};  // a worker gave up waiting for it
+  };
+  Shared* shared = nullptr;
+
+  template <class F>
+  void init_states(F&& f) const { f(State{}); }
+  template <class F>
+  void actions(const State& s, F&& f) const {
+    if (s.x < 40) f(0);
+    if (s.y < 40) f(1);
+  }
+  std::optional<State> next_state(const State& s, int a) const {
+    const State n{s.x + (a == 0), s.y + (a == 1)};
+    if (n.x + n.y >= 36) shared->reached.store(true);
+    return n;
+  }
+  bool within_boundary(const State&) const { return true; }
+  std::uint64_t fingerprint(const State& s, std::uint64_t seed) const {
+    synod::Hasher h(seed);
+    h.add(static_cast<std::uint64_t>(s.x));
+    h.add(static_cast<std::uint64_t>(s.y));
+    return h.value();
+  }
+  void prepare_thread() const {
+    if (std::this_thread::get_id() == shared->caller) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!shared->reached.load()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        shared->timed_out.store(true);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  static bool below(const SlowWorkerGrid&, const State& s) { return s.x + s.y < 70 || s.x != s.y; }
+  static constexpr std::array<synod::check::Property<SlowWorkerGrid>, 1> kProps{
+      synod::check::Property<SlowWorkerGrid>::always("not on the diagonal past 70", &below)};
+  std::span<const synod::check::Property<SlowWorkerGrid>> properties() const { return kProps; }
+};
+
+TEST(CheckEngine, LevelsRunAloneUntilTheWorkersAreReady) {
+  SlowWorkerGrid::Shared one_shared, two_shared;
+  const auto one = Checker(SlowWorkerGrid{&one_shared}).run();
+  const auto two = Checker(SlowWorkerGrid{&two_shared}).threads(2).run();
+  EXPECT_FALSE(two_shared.timed_out.load()) << "the search waited for a worker that waited for the search";
+  ASSERT_EQ(one.verdict, Verdict::violation);
+  EXPECT_EQ(two.verdict, Verdict::violation);
+  EXPECT_EQ(two.distinct_states, one.distinct_states);
+  EXPECT_EQ(two.states_generated, one.states_generated);
+  EXPECT_EQ(two.max_depth, one.max_depth);
+  ASSERT_EQ(two.trace.size(), one.trace.size());
+  EXPECT_EQ(one.trace.size(), 71u);  // the initial state and 70 steps to (35, 35)
+  for (std::size_t i = 0; i < one.trace.size(); ++i) EXPECT_EQ(two.trace[i].state, one.trace[i].state);
 }
 
 #if defined(__linux__)

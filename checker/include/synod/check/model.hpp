@@ -89,10 +89,10 @@ concept Model = requires(const M& m, const typename M::State& s, const typename 
   { m.properties() } -> std::convertible_to<std::span<const Property<M>>>;
 };
 
-// Optional, for any model: prepare_thread() const, which the BFS's worker
-// threads each call once when they start, while the first levels run on
-// the calling thread alone; a model that keeps per-thread caches (Memo's)
-// allocates them there.
+// Optional, for any model: prepare_thread() const, which a BFS calls once
+// on its calling thread before it starts, and once on each worker thread
+// when that starts, while the levels go on without it on the calling thread
+// alone; a model that keeps per-thread caches (Memo's) allocates them there.
 
 template <class M>
 concept SymmetricModel = Model<M> && requires(const M& m, const typename M::State& s, std::uint64_t seed) {
