@@ -757,8 +757,8 @@ class Engine {
   void run_bfs() {
     // This thread's caches first, then the workers': each is megabytes of
     // fresh pages, and two threads faulting theirs in at once slowed each
-    // other (paxos-quick at 2 threads reached level 3 at 2.9-5.5 ms when
-    // they overlapped, 2.6-3.0 ms when not; 2.4-2.5 ms with one thread).
+    // other (paxos-quick at 2 threads reached level 3 at 2.8-5.7 ms when
+    // they overlapped, 2.6-3.0 ms when not; 2.4-3.2 ms with one thread).
     prepare_thread();
     detail::WorkerPool pool(options_.threads, [this] { prepare_thread(); });
     // Levels are the search's biggest arrays after the seen set. They only
