@@ -32,10 +32,12 @@ namespace detail {
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 // A zero-filled block of `bytes` (a multiple of kHugePage), kHugePage-aligned
-// and, on Linux, marked for transparent huge pages: straight from mmap (the
-// kernel's zero pages, so nothing is zeroed twice), over-mapped by one huge
-// page and trimmed to alignment. Freed with unmap_huge(p, bytes).
-inline void* map_huge(std::size_t bytes, bool populate = false) {
+// and, on Linux, marked for transparent huge pages and faulted in writable at
+// once: straight from mmap (the kernel's zero pages, so nothing is zeroed
+// twice), over-mapped by one huge page and trimmed to alignment. For arrays
+// read at random before they are written (Fill::populate). Freed with
+// unmap_huge(p, bytes).
+inline void* map_huge(std::size_t bytes) {
 #if defined(__linux__)
   void* p = ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
@@ -53,9 +55,7 @@ inline void* map_huge(std::size_t bytes, bool populate = false) {
   // first and faults again on the first write, and that second fault must
   // flush the other threads' TLBs (an interrupt to each of their cores).
   // Linux 5.14 and later; elsewhere a no-op (EINVAL), costing only speed.
-  if (populate) ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_POPULATE_WRITE);
-#else
-  (void)populate;
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_POPULATE_WRITE);
 #endif
   return reinterpret_cast<void*>(aligned);
 #else
@@ -188,7 +188,7 @@ class ZeroedArray {
     }
     if (bytes >= detail::kHugePage) {
       mapped_ = detail::huge_round(bytes);
-      data_ = static_cast<T*>(detail::map_huge(mapped_, /*populate=*/true));
+      data_ = static_cast<T*>(detail::map_huge(mapped_));
       return;
     }
     // Under 2 MiB: written, not calloc'd: calloc may hand out fresh heap pages
