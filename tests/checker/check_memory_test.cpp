@@ -1,20 +1,27 @@
 // The checker's memory blocks: every size class of ZeroedArray (calloc, the
-// mapped 4 KiB-page blocks, the populated ones, huge-page mappings), the level
-// allocator's three paths, and a seen set grown through all of them. A wrong
-// mapping length or a block handed out dirty would show here as a crash
-// (AddressSanitizer, munmap of the wrong range) or a non-zero element.
+// mapped 4 KiB-page blocks, the populated ones, huge-page mappings), level
+// buffers (mapped and grown by mremap, or a vector), a seen set grown through
+// all of them, and the memo tables' per-thread caches (mapped, handed from
+// thread to thread). A wrong mapping length or a block handed out dirty would
+// show here as a crash (AddressSanitizer, munmap of the wrong range) or a
+// non-zero element.
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <latch>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <synod/check/intern.hpp>
 #include <synod/check/seen_set.hpp>
 
 namespace {
 
 using synod::check::Fill;
-using synod::check::LevelAllocator;
+using synod::check::LevelBuffer;
+using synod::check::Memo;
 using synod::check::SeenSet;
 using synod::check::ZeroedArray;
 
@@ -43,20 +50,49 @@ TEST(CheckMemory, ZeroedArraysAreZeroAndWritableInEverySizeClass) {
 
 TEST(CheckMemory, LevelBuffersStartZeroAndKeepValuesWhenTheyGrow) {
   // Level buffers hold optionals of trivially copyable states: fresh ones
-  // must read as disengaged (zero bytes), in every allocation path.
-  std::vector<std::optional<std::uint64_t>, LevelAllocator<std::optional<std::uint64_t>>> level;
+  // must read as disengaged (zero bytes), and growing (past the first
+  // reservation of 64 MiB too: 2^23 16-byte elements is 128 MiB) keeps what
+  // was written.
+  LevelBuffer<std::optional<std::uint64_t>> level;
   std::size_t filled = 0;
-  for (std::size_t n : kCounts) {
-    level.resize(n);
+  for (std::size_t n : {std::size_t{1}, std::size_t{100}, std::size_t{8192}, std::size_t{400000},
+                        std::size_t{1} << 23}) {
+    level.reserve(n);
+    ASSERT_GE(level.capacity(), n);
+    // Every 97th element (every page, at shifting offsets).
+    const std::size_t from = (filled + 96) / 97 * 97;
     std::size_t engaged = 0;
-    for (std::size_t i = filled; i < n; ++i) engaged += level[i].has_value();
+    for (std::size_t i = from; i < n; i += 97) engaged += level[i].has_value();
     EXPECT_EQ(engaged, 0u) << n;
     std::size_t lost = 0;
-    for (std::size_t i = 0; i < filled; ++i) lost += level[i] != std::optional<std::uint64_t>(i);
+    for (std::size_t i = 0; i < filled; i += 97) lost += level[i] != std::optional<std::uint64_t>(i);
     EXPECT_EQ(lost, 0u) << n;
-    for (std::size_t i = filled; i < n; ++i) level[i] = i;
+    for (std::size_t i = from; i < n; i += 97) level[i] = i;
     filled = n;
   }
+  LevelBuffer<std::optional<std::uint64_t>> other;
+  other.swap(level);  // a level and the next trade buffers
+  EXPECT_EQ(level.capacity(), 0u);
+  EXPECT_EQ(other[97 * 1000], std::optional<std::uint64_t>(97 * 1000));
+}
+
+TEST(CheckMemory, LevelBuffersOfOtherTypesAreValueInitialised) {
+  // Elements that are not trivially copyable live in a vector.
+  LevelBuffer<std::vector<int>> level;
+  level.reserve(10);
+  for (std::size_t i = 0; i < 10; ++i) level[i].assign(i, 1);
+  level.reserve(1000);
+  ASSERT_GE(level.capacity(), 1000u);
+  std::size_t kept = 0, empty = 0;
+  for (std::size_t i = 0; i < 10; ++i) kept += level[i].size() == i;
+  for (std::size_t i = 10; i < 1000; ++i) empty += level[i].empty();
+  EXPECT_EQ(kept, 10u);
+  EXPECT_EQ(empty, 990u);
+  level.reserve(5000, false);  // a next level's stale states may go
+  ASSERT_GE(level.capacity(), 5000u);
+  std::size_t fresh = 0;
+  for (std::size_t i = 1000; i < 5000; ++i) fresh += level[i].empty();
+  EXPECT_EQ(fresh, 4000u);
 }
 
 TEST(CheckMemory, SeenSetGrowsThroughEveryTableSize) {
@@ -78,6 +114,67 @@ TEST(CheckMemory, SeenSetGrowsThroughEveryTableSize) {
   EXPECT_EQ(found, n);
   EXPECT_EQ(absent, 0u);
   EXPECT_LE(static_cast<double>(seen.bytes()) / static_cast<double>(n), 16.0);
+}
+
+// A memo value of 64 bytes: with its key and tag, a cache slot of 80 bytes,
+// which straddles cache lines and 4 KiB pages.
+using Wide = std::array<std::uint64_t, 8>;
+Wide wide(std::uint64_t i) {
+  Wide w;
+  for (std::size_t j = 0; j < w.size(); ++j) w[j] = (i + 1) * 0x0101010101010101ull + j;  // no zero byte
+  return w;
+}
+std::uint64_t spread(std::uint64_t i) { return (i + 1) * 0x9E3779B97F4A7C15ull; }
+
+TEST(CheckMemory, MemoCacheKeepsWideSlotsWhole) {
+  // Keys for an eighth of the cache's slots, in random slot order, each read
+  // back (from the thread's cache, or the shared table when evicted).
+  Memo<std::uint64_t, Wide> memo;  // a Memo type no other test uses: a fresh cache
+  constexpr std::uint64_t kKeys = 1u << 12;
+  for (std::uint64_t i = 0; i < kKeys; ++i) memo.insert(spread(i), i, wide(i));
+  std::uint64_t wrong = 0, missing = 0;
+  for (std::uint64_t i = 0; i < kKeys; ++i) {
+    Wide w{};
+    if (!memo.find(spread(i), i, w)) {
+      ++missing;
+    } else {
+      wrong += w != wide(i);
+    }
+  }
+  EXPECT_EQ(missing, 0u);
+  EXPECT_EQ(wrong, 0u);
+}
+
+TEST(CheckMemory, MemoCachesPassFromThreadToThreadWithoutStaleHits) {
+  using Small = Memo<std::uint32_t, std::uint32_t>;  // used by no other test
+  const std::size_t before = Small::thread_caches();
+  // Threads one after another: the first maps a cache, the others take it
+  // over, slots and all, from Memos that are gone.
+  for (std::uint32_t round = 0; round < 4; ++round) {
+    Small memo;
+    std::thread([&] {
+      std::uint32_t v = 0;
+      std::uint32_t stale = 0;
+      for (std::uint32_t k = 0; k < 1000; ++k) stale += memo.find(spread(k), k, v);
+      EXPECT_EQ(stale, 0u) << "round " << round;  // the earlier rounds' entries are not this Memo's
+      for (std::uint32_t k = 0; k < 1000; ++k) memo.insert(spread(k), k, k * 7 + round);
+      std::uint32_t wrong = 0;
+      for (std::uint32_t k = 0; k < 1000; ++k) wrong += !memo.find(spread(k), k, v) || v != k * 7 + round;
+      EXPECT_EQ(wrong, 0u) << "round " << round;
+    }).join();
+  }
+  EXPECT_EQ(Small::thread_caches(), before + 1);
+  // Two threads at once need two caches.
+  Small memo;
+  std::latch both(2);
+  auto hold = [&] {
+    memo.prepare_thread();
+    both.arrive_and_wait();
+  };
+  std::thread a(hold), b(hold);
+  a.join();
+  b.join();
+  EXPECT_EQ(Small::thread_caches(), before + 2);
 }
 
 }  // namespace

@@ -762,19 +762,23 @@ class Engine {
     prepare_thread();
     detail::WorkerPool pool(options_.threads, [this] { prepare_thread(); });
     // Levels are the search's biggest arrays after the seen set. They only
-    // grow: a level is its first level_size entries (the rest are stale
-    // states that the next levels overwrite), so no serial step re-creates
-    // them.
-    std::vector<std::optional<State>, LevelAllocator<std::optional<State>>> level, next_level;
+    // grow (LevelBuffer): a level is its first level_size entries (the rest
+    // are stale states that the next levels overwrite), so no serial step
+    // re-creates them.
+    LevelBuffer<std::optional<State>> level, next_level;
     std::size_t level_size = 0;
     constexpr bool kIncremental = Inc::enabled;
     // Incremental models: each level state's fingerprint base.
     using Base = typename Inc::Base;
-    std::vector<Base, LevelAllocator<Base>> sums, next_sums;
+    LevelBuffer<Base> sums, next_sums;
     if (!discover_initial([&](const State& s, std::uint64_t) {
-          level.emplace_back(s);
+          level.reserve(level_size + 1);
+          put(level[level_size], std::optional<State>(s));
+          if constexpr (kIncremental) {
+            sums.reserve(level_size + 1);
+            sums[level_size] = Inc::base(model_, s);
+          }
           ++level_size;
-          if constexpr (kIncremental) sums.push_back(Inc::base(model_, s));
         }))
       return;
 
@@ -987,16 +991,10 @@ class Engine {
       }
       const std::size_t total = offsets[nchunks];
       const std::uint64_t next_base = base + n;
-      // The next level's buffers hold stale states only: when one must grow,
-      // it is emptied first, so nothing stale is copied.
-      auto make_room = [total](auto& v) {
-        if (v.size() >= total) return;
-        const std::size_t capacity = v.capacity();
-        v.clear();
-        v.resize(total <= capacity ? capacity : std::max(total, capacity + capacity / 2));
-      };
-      make_room(next_level);
-      if (kIncremental) make_room(next_sums);
+      // The next level's buffers hold stale states only: nothing in them
+      // need be kept.
+      next_level.reserve(total, false);
+      if (kIncremental) next_sums.reserve(total, false);
       parents_.resize(next_base + total);
 
       // 3. materialise winners in order, record parent links, check properties.

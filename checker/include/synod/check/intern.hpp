@@ -24,7 +24,10 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
+
+#include <synod/check/memory.hpp>
 
 namespace synod::check {
 
@@ -203,9 +206,9 @@ class Memo {
     }
   }
 
-  // Allocates the calling thread's cache now rather than at its first
-  // look-up (a model's prepare_thread(): see Model in model.hpp).
-  void prepare_thread() const { (void)cache_slot(0); }
+  // Takes the calling thread's cache now rather than at its first look-up
+  // (a model's prepare_thread(): see Model in model.hpp).
+  void prepare_thread() const { (void)ThreadCache::mine(); }
 
   void insert(std::uint64_t hash, const Key& key, const Value& value) {
     CacheSlot& c = cache_slot(hash);
@@ -229,6 +232,11 @@ class Memo {
     slot.used.store(true, std::memory_order_release);
     ++shard.size;
   }
+
+  // How many per-thread caches Memos of this type have mapped so far (in
+  // use or free): threads that end hand theirs on, so a run of threads one
+  // after another needs one.
+  static std::size_t thread_caches() { return ThreadCache::made.load(std::memory_order_relaxed); }
 
   std::size_t size() const {
     std::size_t n = 0;
@@ -312,10 +320,75 @@ class Memo {
     return next.fetch_add(1, std::memory_order_relaxed);
   }
   // One cache per thread and Memo type, shared by that type's instances.
-  static CacheSlot& cache_slot(std::uint64_t hash) {
-    thread_local std::unique_ptr<CacheSlot[]> cache(new CacheSlot[kCacheSlots]);
-    return cache[(hash >> 17) & (kCacheSlots - 1)];
-  }
+  //
+  // Its memory is mapped and faulted in writable at once (detail::map_written),
+  // which took 1.4-1.6 ms for paxos-quick's three caches (4.5 MiB) against
+  // 1.7-1.9 ms for new[] and a constructor pass (round 13 of
+  // docs/checker.md). Not page by page as look-ups first land in them: the
+  // faults then fell inside the search, where they cost more (paxos-quick
+  // 2-5% slower at one thread and at two); and never first read, which maps
+  // the shared zero page that each thread's first write then replaces,
+  // interrupting the other cores to flush their TLBs (paxos-quick at two
+  // threads 17% slower).
+  //
+  // A thread that ends gives its cache back to a free list, and the next
+  // thread to start takes it, pages and all: stale slots belong to Memos
+  // that are gone, whose ids are never reused, so they match no tag. Caches
+  // on the free list are unmapped when the program ends. So a search's worker
+  // does not unmap megabytes as it exits (joining it took 0.36-0.52 ms of a
+  // 60 ms paxos-quick run, now 0.08-0.10 ms), and a program that runs many
+  // searches faults its caches in once.
+  class ThreadCache {
+   public:
+    static ThreadCache& mine() {
+      thread_local Lease lease;
+      return *lease.cache;
+    }
+    CacheSlot& slot(std::uint64_t hash) { return slots_[(hash >> 17) & (kCacheSlots - 1)]; }
+    ~ThreadCache() { detail::unmap_zeroed(slots_, kBytes); }
+    static inline std::atomic<std::size_t> made{0};
+
+   private:
+    static constexpr std::size_t kBytes = kCacheSlots * sizeof(CacheSlot);
+    // Zero bytes are empty slots (tag 0), so the mapped block needs no
+    // constructor pass; the slots' objects begin there implicitly.
+    static_assert(std::is_trivially_copyable_v<CacheSlot> && std::is_trivially_destructible_v<CacheSlot>);
+    ThreadCache() : slots_(static_cast<CacheSlot*>(detail::map_written(kBytes))) {
+      made.fetch_add(1, std::memory_order_relaxed);
+    }
+    struct FreeList {
+      std::mutex mutex;
+      std::vector<std::unique_ptr<ThreadCache>> caches;
+    };
+    static FreeList& free_list() {
+      static FreeList list;
+      return list;
+    }
+    // A thread's hold on one cache, from its first look-up to its end.
+    struct Lease {
+      FreeList& list = free_list();  // constructed first, so it outlives every lease
+      std::unique_ptr<ThreadCache> cache;
+      Lease() {
+        {
+          std::lock_guard<std::mutex> lock(list.mutex);
+          if (!list.caches.empty()) {
+            cache = std::move(list.caches.back());
+            list.caches.pop_back();
+          }
+        }
+        if (!cache) cache.reset(new ThreadCache());
+      }
+      ~Lease() {
+        std::lock_guard<std::mutex> lock(list.mutex);
+        list.caches.push_back(std::move(cache));
+      }
+      Lease(const Lease&) = delete;
+      Lease& operator=(const Lease&) = delete;
+    };
+
+    CacheSlot* slots_;
+  };
+  static CacheSlot& cache_slot(std::uint64_t hash) { return ThreadCache::mine().slot(hash); }
 
   std::uint64_t id_;
   std::array<Shard, kShards> shards_;
