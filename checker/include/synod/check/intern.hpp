@@ -25,6 +25,7 @@
 #include <new>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <synod/check/memory.hpp>
@@ -346,6 +347,8 @@ class Memo {
     }
     CacheSlot& slot(std::uint64_t hash) { return slots_[(hash >> 17) & (kCacheSlots - 1)]; }
     ~ThreadCache() { detail::unmap_zeroed(slots_, kBytes); }
+    ThreadCache(const ThreadCache&) = delete;
+    ThreadCache& operator=(const ThreadCache&) = delete;
     static inline std::atomic<std::size_t> made{0};
 
    private:
@@ -356,9 +359,14 @@ class Memo {
     ThreadCache() : slots_(static_cast<CacheSlot*>(detail::map_written(kBytes))) {
       made.fetch_add(1, std::memory_order_relaxed);
     }
+    // Caches no thread holds, linked through `next_` (so handing one back
+    // allocates nothing and cannot fail).
     struct FreeList {
       std::mutex mutex;
-      std::vector<std::unique_ptr<ThreadCache>> caches;
+      ThreadCache* head = nullptr;
+      ~FreeList() {
+        while (head != nullptr) delete std::exchange(head, head->next_);
+      }
     };
     static FreeList& free_list() {
       static FreeList list;
@@ -367,26 +375,24 @@ class Memo {
     // A thread's hold on one cache, from its first look-up to its end.
     struct Lease {
       FreeList& list = free_list();  // constructed first, so it outlives every lease
-      std::unique_ptr<ThreadCache> cache;
+      ThreadCache* cache = nullptr;
       Lease() {
         {
           std::lock_guard<std::mutex> lock(list.mutex);
-          if (!list.caches.empty()) {
-            cache = std::move(list.caches.back());
-            list.caches.pop_back();
-          }
+          if (list.head != nullptr) cache = std::exchange(list.head, list.head->next_);
         }
-        if (!cache) cache.reset(new ThreadCache());
+        if (cache == nullptr) cache = new ThreadCache();
       }
       ~Lease() {
         std::lock_guard<std::mutex> lock(list.mutex);
-        list.caches.push_back(std::move(cache));
+        cache->next_ = std::exchange(list.head, cache);
       }
       Lease(const Lease&) = delete;
       Lease& operator=(const Lease&) = delete;
     };
 
     CacheSlot* slots_;
+    ThreadCache* next_ = nullptr;  // on the free list
   };
   static CacheSlot& cache_slot(std::uint64_t hash) { return ThreadCache::mine().slot(hash); }
 
