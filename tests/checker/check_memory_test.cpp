@@ -121,7 +121,7 @@ TEST(CheckMemory, SeenSetGrowsThroughEveryTableSize) {
 using Wide = std::array<std::uint64_t, 8>;
 Wide wide(std::uint64_t i) {
   Wide w;
-  for (std::size_t j = 0; j < w.size(); ++j) w[j] = (i + 1) * 0x0101010101010101ull + j;  // no zero byte
+  for (std::size_t j = 0; j < w.size(); ++j) w[j] = (i + 1) * 0x0101010101010101ull + j;
   return w;
 }
 std::uint64_t spread(std::uint64_t i) { return (i + 1) * 0x9E3779B97F4A7C15ull; }

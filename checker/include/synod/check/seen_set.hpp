@@ -15,12 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <new>
-#include <type_traits>
 #include <utility>
-#include <vector>
 
 #include <synod/check/memory.hpp>
 
