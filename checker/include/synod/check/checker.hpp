@@ -180,7 +180,7 @@ class ActionList {
 };
 
 // The parent link of every distinct state, by id: fixed blocks of zeroed
-// memory (seen_set.hpp's ZeroedArray, Fill::lazy), so growing never copies
+// memory (memory.hpp's ZeroedArray, Fill::lazy), so growing never copies
 // nor zeroes what is there (a vector's doubling did both, serially, between
 // BFS levels), and fresh pages are first touched by the threads that fill
 // them, 4 KiB at a time (see map_zeroed).

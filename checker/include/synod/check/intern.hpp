@@ -327,8 +327,8 @@ class Memo {
   // 1.7-1.9 ms for new[] and a constructor pass (round 13 of
   // docs/checker.md). Not page by page as look-ups first land in them: the
   // faults then fell inside the search, where they cost more (paxos-quick
-  // 2-5% slower at one thread and at two); and never first read, which maps
-  // the shared zero page that each thread's first write then replaces,
+  // 2.4% slower at one thread, 1.5-4% at two); and never first read, which
+  // maps the shared zero page that each thread's first write then replaces,
   // interrupting the other cores to flush their TLBs (paxos-quick at two
   // threads 17% slower).
   //

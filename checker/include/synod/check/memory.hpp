@@ -4,7 +4,8 @@
 // by page by whichever thread first writes it: BFS levels and parent links
 // (LevelBuffer, Fill::lazy), seen-set tables (Fill::populate, huge pages
 // faulted in at once), and the memo tables' per-thread caches (intern.hpp).
-// Round 12 of docs/checker.md measured what each kind of page costs here.
+// Rounds 12 and 13 of docs/checker.md measured what each kind of page costs
+// here.
 #pragma once
 
 #include <algorithm>
