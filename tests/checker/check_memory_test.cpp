@@ -15,7 +15,12 @@
 
 #include <gtest/gtest.h>
 #include <synod/check/intern.hpp>
+#include <synod/check/memory.hpp>
 #include <synod/check/seen_set.hpp>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace {
 
@@ -47,6 +52,31 @@ TEST(CheckMemory, ZeroedArraysAreZeroAndWritableInEverySizeClass) {
     }
   }
 }
+
+#if defined(__linux__)
+// map_written faults its block in slice by slice (kPopulateSlice): every
+// page, the last partial slice's included, must be resident before the
+// first access, and read as zero.
+TEST(CheckMemory, WrittenMappingsAreResidentInEveryPage) {
+  using synod::check::detail::kPopulateSlice;
+  const std::size_t sizes[] = {4096, kPopulateSlice - 4096, kPopulateSlice, kPopulateSlice + 4096,
+                               3 * kPopulateSlice + 12288, (std::size_t{5} << 20) / 2};
+  for (std::size_t bytes : sizes) {
+    void* p = synod::check::detail::map_written(bytes);
+    const std::size_t pages = (bytes + 4095) / 4096;
+    std::vector<unsigned char> resident(pages);
+    ASSERT_EQ(::mincore(p, bytes, resident.data()), 0) << bytes;
+    std::size_t missing = 0;
+    for (unsigned char r : resident) missing += (r & 1) == 0;
+    EXPECT_EQ(missing, 0u) << bytes << " bytes";
+    const auto* b = static_cast<const unsigned char*>(p);
+    std::size_t nonzero = 0;
+    for (std::size_t i = 0; i < bytes; i += 512) nonzero += b[i] != 0;
+    EXPECT_EQ(nonzero, 0u) << bytes;
+    synod::check::detail::unmap_zeroed(p, bytes);
+  }
+}
+#endif
 
 TEST(CheckMemory, LevelBuffersStartZeroAndKeepValuesWhenTheyGrow) {
   // Level buffers hold optionals of trivially copyable states: fresh ones
