@@ -1,9 +1,10 @@
 // The checker's memory blocks: every size class of ZeroedArray (calloc, the
-// mapped 4 KiB-page blocks, the populated ones, huge-page mappings), level
-// buffers (mapped and grown by mremap, or a vector), a seen set grown through
-// all of them, and the memo tables' per-thread caches (mapped, handed from
-// thread to thread). A wrong mapping length or a block handed out dirty would
-// show here as a crash (AddressSanitizer, munmap of the wrong range) or a
+// mapped 4 KiB-page blocks, the populated ones, huge-page mappings), blocks
+// populated slice by slice (map_written), level buffers (mapped and grown by
+// mremap, or a vector), a seen set grown through all of them, and the memo
+// tables' per-thread caches (mapped, handed from thread to thread). A wrong
+// mapping length or a block handed out dirty would show here as a crash
+// (AddressSanitizer, munmap of the wrong range), a page not resident or a
 // non-zero element.
 #include <array>
 #include <cstddef>
