@@ -25,6 +25,13 @@
 # moment (2.0x when the two vCPUs do not slow each other; it has measured
 # 1.4x here, when no program could reach 1.7x).
 #
+# Before each round it also measures how far apart the two CPUs are: the
+# one-way time of a cache line between them (tools/core-latency.cpp, built
+# here with c++). A VM's host may move its vCPUs between cores that share a
+# cache and cores on different dies; on the host of docs/checker.md Round 14
+# that moved between about 30 and 165 ns, and the quick specs' speed-up with
+# it. The last table splits the rounds' speed-ups by that distance.
+#
 # Usage: tools/bench-checker.sh [SPEC...]      (default: raft-quick paxos-quick)
 # Environment: BIN=build/checker/synod-check  REPS=5  PAIR=0
 set -euo pipefail
@@ -40,11 +47,15 @@ out=$(mktemp -d /tmp/synod-bench-checker.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
 echo "host: $(nproc) cpus, load avg $(cut -d' ' -f1-3 /proc/loadavg), $REPS runs per thread count, $(date -u +%FT%TZ)"
+latency() { if [[ -x $out/core-latency ]]; then "$out/core-latency" 2>/dev/null || echo -; else echo -; fi; }
+command -v c++ >/dev/null && c++ -O2 -pthread -std=c++17 tools/core-latency.cpp -o "$out/core-latency" 2>/dev/null ||
+  echo "bench-checker: could not build tools/core-latency.cpp; CPU distances not measured" >&2
 steal_ticks() { awk '/^cpu /{print $9; exit}' /proc/stat 2>/dev/null || echo 0; }
 now_ns() { date +%s%N; }
 ticks_per_s=$(getconf CLK_TCK 2>/dev/null || echo 100)
 for spec in "${specs[@]}"; do
   for r in $(seq 1 "$REPS"); do
+    latency > "$out/$spec-r$r.lat"
     for t in 1 2; do
       s0=$(steal_ticks); w0=$(now_ns)
       "$BIN" "specs/$spec" --threads "$t" --no-progress --json "$out/$spec-t$t-r$r.json" >/dev/null
@@ -103,6 +114,31 @@ if pairs:
             ratios.append(json.load(open(f"{out}/{spec}-t2-r{r}.json"))["states_per_second"] / pair)
             capacity.append(pair / json.load(open(f"{out}/{spec}-t1-r{r}.json"))["states_per_second"])
         print(f"| {spec} | {statistics.median(sums):,.0f} | {statistics.median(capacity):.2f}x | {statistics.median(ratios):.2f} |")
+# The rounds split by how far apart the two CPUs were just before them
+# (one-way cache-line time): near under 80 ns, far from 80 ns on.
+def latency(spec, r):
+    try:
+        return float(open(f"{out}/{spec}-r{r}.lat").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+print()
+print("| spec | CPU to CPU, one way: median (min-max) ns | speed-up, median of near rounds (< 80 ns) | speed-up, median of far rounds |")
+print("|---|---|---|---|")
+for spec in specs:
+    near, far, seen = [], [], []
+    for fa in sorted(glob.glob(f"{out}/{spec}-t1-r*.json")):
+        r = fa[len(f"{out}/{spec}-t1-r"):-len(".json")]
+        lat = latency(spec, r)
+        if lat is None:
+            continue
+        seen.append(lat)
+        ratio = json.load(open(f"{out}/{spec}-t2-r{r}.json"))["states_per_second"] / json.load(open(fa))["states_per_second"]
+        (near if lat < 80 else far).append(ratio)
+    if not seen:
+        print(f"| {spec} | - | - | - |")
+        continue
+    cell = lambda v: f"{statistics.median(v):.2f}x ({len(v)} rounds)" if v else "- (0 rounds)"
+    print(f"| {spec} | {statistics.median(seen):.0f} ({min(seen):.0f}-{max(seen):.0f}) | {cell(near)} | {cell(far)} |")
 # Where the time goes: the BFS's three phases (medians of --json's
 # bfs_phase_seconds), so a speed-up short of 2x can be traced to a phase.
 phases = ("expand", "merge", "build")
