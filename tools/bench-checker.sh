@@ -30,7 +30,9 @@
 # here with c++). A VM's host may move its vCPUs between cores that share a
 # cache and cores on different dies; on the host of docs/checker.md Round 14
 # that moved between about 30 and 165 ns, and the quick specs' speed-up with
-# it. The last table splits the rounds' speed-ups by that distance.
+# it. The last table splits the rounds' speed-ups by that distance. On a
+# busy machine the probe reads high (a thread waits for its CPU), so run
+# the benchmark alone.
 #
 # Usage: tools/bench-checker.sh [SPEC...]      (default: raft-quick paxos-quick)
 # Environment: BIN=build/checker/synod-check  REPS=5  PAIR=0
@@ -100,6 +102,11 @@ for spec in specs:
           f"{med[2]/med[1]:.2f}x | {rounds:.2f}x | {steal[1]:.0%} / {steal[2]:.0%} | {calm_cell} | {d['seen_set_bytes_per_state']:.1f} | {rss:,.0f} |")
     for t in (1, 2):
         print(f"  {spec} threads={t}: " + " ".join(f"{r['states_per_second']:,.0f} ({r['steal']:.0%} steal)" for r in runs[t]), file=sys.stderr)
+def rate(path):
+    return json.load(open(path))["states_per_second"]
+def rounds_of(spec, kind):  # the round numbers r of the files {spec}-{kind}-r{r}.json
+    prefix = f"{out}/{spec}-{kind}-r"
+    return [f[len(prefix):-len(".json")] for f in sorted(glob.glob(prefix + "*.json"))]
 pairs = [s for s in specs if glob.glob(f"{out}/{s}-pair-r*-a.json")]
 if pairs:
     print()
@@ -107,12 +114,11 @@ if pairs:
     print("|---|---|---|---|")
     for spec in pairs:
         sums, ratios, capacity = [], [], []
-        for fa in sorted(glob.glob(f"{out}/{spec}-pair-r*-a.json")):
-            r = fa[len(f"{out}/{spec}-pair-r"):-len("-a.json")]
-            pair = json.load(open(fa))["states_per_second"] + json.load(open(fa[:-6] + "b.json"))["states_per_second"]
+        for r in [x[:-len("-a")] for x in rounds_of(spec, "pair") if x.endswith("-a")]:
+            pair = rate(f"{out}/{spec}-pair-r{r}-a.json") + rate(f"{out}/{spec}-pair-r{r}-b.json")
             sums.append(pair)
-            ratios.append(json.load(open(f"{out}/{spec}-t2-r{r}.json"))["states_per_second"] / pair)
-            capacity.append(pair / json.load(open(f"{out}/{spec}-t1-r{r}.json"))["states_per_second"])
+            ratios.append(rate(f"{out}/{spec}-t2-r{r}.json") / pair)
+            capacity.append(pair / rate(f"{out}/{spec}-t1-r{r}.json"))
         print(f"| {spec} | {statistics.median(sums):,.0f} | {statistics.median(capacity):.2f}x | {statistics.median(ratios):.2f} |")
 # The rounds split by how far apart the two CPUs were just before them
 # (one-way cache-line time): near under 80 ns, far from 80 ns on.
@@ -126,13 +132,12 @@ print("| spec | CPU to CPU, one way: median (min-max) ns | speed-up, median of n
 print("|---|---|---|---|")
 for spec in specs:
     near, far, seen = [], [], []
-    for fa in sorted(glob.glob(f"{out}/{spec}-t1-r*.json")):
-        r = fa[len(f"{out}/{spec}-t1-r"):-len(".json")]
+    for r in rounds_of(spec, "t1"):
         lat = latency(spec, r)
         if lat is None:
             continue
         seen.append(lat)
-        ratio = json.load(open(f"{out}/{spec}-t2-r{r}.json"))["states_per_second"] / json.load(open(fa))["states_per_second"]
+        ratio = rate(f"{out}/{spec}-t2-r{r}.json") / rate(f"{out}/{spec}-t1-r{r}.json")
         (near if lat < 80 else far).append(ratio)
     if not seen:
         print(f"| {spec} | - | - | - |")

@@ -13,6 +13,9 @@
 //
 // Usage: core-latency [ROUND_TRIPS]   prints the median of 7 batches, or
 // "-" when fewer than two CPUs are allowed. Build: c++ -O2 -pthread.
+// Only meaningful on an idle machine: when another program holds one of
+// the two CPUs, each hand-over waits for the scheduler (hundreds of ns to
+// microseconds), which looks like distance.
 #include <pthread.h>
 #include <sched.h>
 
