@@ -222,11 +222,7 @@ class LevelBuffer {
   }
   void release() noexcept {
     if (!kMapped || data_ == nullptr) return;
-#if defined(__linux__)
-    ::munmap(data_, bytes_);
-#else
-    std::free(data_);
-#endif
+    detail::unmap_zeroed(data_, bytes_);  // munmap, or free() where the block came from calloc
     data_ = nullptr;
   }
 
