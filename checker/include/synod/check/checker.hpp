@@ -10,8 +10,8 @@
 //     walk from one path it extends at random.
 //
 // Determinism of the parallel BFS. A level is expanded by T threads in chunks
-// of up to kChunk frontier states (each thread first takes the chunks whose
-// states it built and stored); each chunk writes its unseen successors, in
+// of up to kChunk frontier states (each thread first takes the chunks of its
+// own contiguous part of the level); each chunk writes its unseen successors, in
 // (parent position, action index) order, to its own buffer. The merge then
 // inserts candidates into the seen set in chunk order, each shard by one
 // owning thread, so the first candidate of a fingerprint in that order wins:
@@ -38,7 +38,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -423,36 +422,26 @@ class WorkerPool {
   std::atomic<bool> stop_{false};  // written under mutex_
 };
 
-// Hands out a BFS level's chunks to its threads. Each thread has a range of
-// chunks: a contiguous one, or a list in increasing order (the chunks whose
-// states it stored: see run_bfs). It takes its own range's chunks in order,
-// then helps with the others' (from their fronts, in order). So a thread
-// mostly works on neighbouring states: the sibling states of a diamond
-// mostly fall to one thread, whose recent-fingerprint filter then drops the
-// duplicate, and the states a thread builds are mostly the ones it expands
-// in the next level (in its own core's cache). Which thread takes which
-// chunk never changes the result.
+// Hands out a BFS level's chunks to its threads. The chunks are split into
+// one contiguous range per thread; each thread takes its own range's chunks
+// in order, then helps with the others' (from their fronts, in order). So a
+// thread mostly works on neighbouring states: the sibling states of a
+// diamond mostly fall to one thread, whose recent-fingerprint filter then
+// drops the duplicate, and the states a thread builds at the end of a
+// level are mostly the ones it expands in the next (in its own core's
+// cache). Which thread takes which chunk never changes the result.
 class ChunkRanges {
  public:
   static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
   void reset(std::size_t chunks, unsigned threads) {
-    grow(threads);
-    order_ = nullptr;
+    if (threads_ < threads) {
+      ranges_ = std::make_unique<Range[]>(threads);
+      threads_ = threads;
+    }
+    used_ = threads;
     for (unsigned t = 0; t < threads; ++t) {
       ranges_[t].next.store(chunks * t / threads, std::memory_order_relaxed);
       ranges_[t].end = chunks * (t + 1) / threads;
-    }
-  }
-  // Thread t's range is order[splits[t] .. splits[t + 1]), for
-  // splits.size() - 1 threads: chunks listed by thread, each thread's in
-  // increasing order. Both vectors must outlive the claims.
-  void reset(const std::vector<std::size_t>& splits, const std::vector<std::size_t>& order) {
-    const auto threads = static_cast<unsigned>(splits.size() - 1);
-    grow(threads);
-    order_ = order.data();
-    for (unsigned t = 0; t < threads; ++t) {
-      ranges_[t].next.store(splits[t], std::memory_order_relaxed);
-      ranges_[t].end = splits[t + 1];
     }
   }
   // The next chunk for thread t, or kNone when all are taken. `range` is the
@@ -462,7 +451,7 @@ class ChunkRanges {
       Range& r = ranges_[range];
       if (r.next.load(std::memory_order_relaxed) < r.end) {
         const std::size_t c = r.next.fetch_add(1, std::memory_order_relaxed);
-        if (c < r.end) return order_ == nullptr ? c : order_[c];
+        if (c < r.end) return c;
       }
       range = range + 1 == used_ ? 0 : range + 1;
       if (range == t) return kNone;
@@ -470,19 +459,11 @@ class ChunkRanges {
   }
 
  private:
-  void grow(unsigned threads) {
-    if (threads_ < threads) {
-      ranges_ = std::make_unique<Range[]>(threads);
-      threads_ = threads;
-    }
-    used_ = threads;
-  }
   struct alignas(64) Range {  // each on its own cache line
     std::atomic<std::size_t> next{0};
     std::size_t end = 0;
   };
   std::unique_ptr<Range[]> ranges_;
-  const std::size_t* order_ = nullptr;  // see reset(splits, order)
   unsigned threads_ = 0, used_ = 0;
 };
 
@@ -633,13 +614,10 @@ class Engine {
   }
 
  private:
-  // Whether a progress line is due (at most one a second).
-  bool progress_due() const {
-    return options_.progress && std::chrono::steady_clock::now() - last_progress_ >= std::chrono::seconds(1);
-  }
   void progress(std::uint64_t generated, std::uint64_t queue, std::uint64_t depth) {
-    if (!progress_due()) return;
+    if (!options_.progress) return;
     const auto now = std::chrono::steady_clock::now();
+    if (now - last_progress_ < std::chrono::seconds(1)) return;
     last_progress_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
     const std::uint64_t distinct = parents_.size();
@@ -679,12 +657,13 @@ class Engine {
     // Written past the caches (non-temporal stores) where the instruction
     // set allows (SSE2, 16-byte entries). The other merging thread reads
     // these lines, and a line that both cores' caches hold must be taken
-    // back from the other core before its writer can write it again, at the
-    // next level. With the two CPUs on different dies (as this VM's host
-    // sometimes places its vCPUs), that traffic made paxos-quick's 2-thread
-    // runs 4% slower than with these stores; with the CPUs sharing an L3,
-    // the merge's reads from memory cost about 1% (docs/checker.md, Round
-    // 15). stream_fence() orders them before the merge.
+    // back from the other core before its writer can write it again, at a
+    // later level. With the two CPUs on different dies (as this VM's host
+    // sometimes places its vCPUs) that cost 2-5% at 2 threads (paxos-quick
+    // 2.1%, raft-quick 4.9%); with them sharing an L3, these stores change
+    // nothing measurable (-0.7% and +0.6%, the merge reading the lines
+    // from memory): docs/checker.md, Round 15. stream_fence() orders them
+    // before the merge.
     static void stream(Owned* to, const Key& key, std::uint32_t index) {
 #if defined(__SSE2__)
       if constexpr (sizeof(Key) == 8 && sizeof(Owned) == 16) {
@@ -733,18 +712,7 @@ class Engine {
     int violated_property = -1;
     std::uint64_t reached = 0;
     std::vector<std::uint64_t> won;  // merge: this thread's winners, a bitmap per chunk (word_offsets)
-    std::vector<std::uint64_t> wins;  // merge: this thread's winner count per chunk
     std::vector<std::uint32_t> fill;  // expand: the next free place of each owner's positions
-    // expand: this thread's chunk outputs, the first `used` of them holding
-    // this level's chunks (a deque, so that growing it moves none). A thread
-    // writes only outputs it wrote before: an output indexed by chunk would
-    // pass between the threads as their parts of the levels move, and each
-    // of its lines would then be fetched from the other core's cache first.
-    std::deque<ChunkOutput> outputs;
-    std::size_t used = 0;
-    // Successors this thread computed, summed by the caller (one shared
-    // counter had both threads write one line, once per chunk).
-    std::atomic<std::uint64_t> generated{0};
   };
   // Stores v in a level slot. A trivially destructible slot is constructed
   // over, not assigned: assigning an optional reads its old flag first, and
@@ -824,72 +792,36 @@ class Engine {
     // they overlapped, 2.6-3.0 ms when not; 2.4-3.2 ms with one thread).
     prepare_thread();
     detail::WorkerPool pool(options_.threads, [this] { prepare_thread(); });
+    // Levels are the search's biggest arrays after the seen set. They only
+    // grow (LevelBuffer): a level is its first level_size entries (the rest
+    // are stale states that the next levels overwrite), so no serial step
+    // re-creates them.
+    LevelBuffer<std::optional<State>> level, next_level;
+    std::size_t level_size = 0;
     constexpr bool kIncremental = Inc::enabled;
     // Incremental models: each level state's fingerprint base.
     using Base = typename Inc::Base;
-    // Levels are the search's biggest arrays after the seen set. Each
-    // thread stores the states it builds in its own buffers (one pair, for
-    // this level and the next), from their start: so it writes only lines
-    // it wrote itself two levels before, and then expands those states
-    // first (see Run and ChunkRanges). In one buffer shared by position, a
-    // thread's part moved as the levels grew and shrank: 14% of the build's
-    // writes of level lines (paxos-quick at 2 threads) went to lines the
-    // other thread had written, each first fetched from the other core.
-    // Now none do. The buffers only grow (LevelBuffer): stale states past a
-    // thread's part are overwritten by the next levels.
-    struct alignas(64) Store {
-      LevelBuffer<std::optional<State>> level, next;
-      LevelBuffer<Base> sums, next_sums;
-      std::size_t fill = 0;  // build: how much of `next` this level has written
-    };
-    std::vector<Store> stores(options_.threads);
-    // A level is a list of runs: positions [pos, pos + count) are stored at
-    // [index, index + count) of thread `thread`'s buffers. A thread's
-    // consecutive chunks in the build make one run.
-    struct Run {
-      std::size_t pos, count, index;
-      unsigned thread;
-    };
-    std::vector<Run> runs;
-    std::size_t level_size = 0;
+    LevelBuffer<Base> sums, next_sums;
     if (!discover_initial([&](const State& s, std::uint64_t) {
-          Store& st = stores[0];
-          st.level.reserve(level_size + 1);
-          put(st.level[level_size], std::optional<State>(s));
+          level.reserve(level_size + 1);
+          put(level[level_size], std::optional<State>(s));
           if constexpr (kIncremental) {
-            st.sums.reserve(level_size + 1);
-            st.sums[level_size] = Inc::base(model_, s);
+            sums.reserve(level_size + 1);
+            sums[level_size] = Inc::base(model_, s);
           }
           ++level_size;
         }))
       return;
-    if (level_size > 0) runs.push_back(Run{0, level_size, 0, 0});
-    // Where the builder of each chunk stored its winners (thread, index).
-    std::vector<std::pair<unsigned, std::size_t>> built;
-    // An expansion chunk: positions [pos, pos + count), within one run.
-    struct Span {
-      std::size_t pos, count;
-      const std::optional<State>* states;
-      const Base* sums;
-    };
-    std::vector<Span> spans;
-    // Expansion and build: thread t first takes the chunks it stored,
-    // order[splits[t] .. splits[t + 1]).
-    std::vector<std::size_t> splits, order, scratch;
 
-    std::vector<ChunkOutput*> chunks;  // chunk c's output, one of its expanding thread's PerThread::outputs
-    detail::ChunkRanges claims;        // who expands / builds which chunk
+    std::vector<ChunkOutput> chunks;                              // per chunk, reused across levels
+    detail::ChunkRanges claims;                                   // who expands / builds which chunk
     std::vector<PerThread> per_thread(options_.threads);  // reused across levels
+    std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
     std::vector<std::size_t> word_offsets;  // chunk c's winner bits: words [word_offsets[c], word_offsets[c + 1])
-    std::uint64_t base = 0;   // id of the level's first state
+    std::uint64_t base = 0;   // id of level[0]
     std::uint64_t depth = 0;
-    const std::uint64_t generated_before = report_.states_generated;
-    auto generated = [&] {
-      std::uint64_t sum = generated_before;
-      for (const PerThread& pt : per_thread) sum += pt.generated.load(std::memory_order_relaxed);
-      return sum;
-    };
+    std::atomic<std::uint64_t> generated{report_.states_generated};
     // Incremental models fingerprint successors without building them; the
     // winners are then built from their parents and actions (never carried).
     const bool carry = kCarryStates && !kIncremental;
@@ -907,40 +839,18 @@ class Engine {
       if (level_size > std::numeric_limits<std::uint32_t>::max())
         throw std::length_error("a BFS level holds more than 2^32 states");
       const std::size_t n = level_size;
-      // Each run is cut into chunks of kChunk states, smaller on small
-      // levels so that each thread still claims several (the last claims
-      // even out the threads' finishing times); a level of one chunk runs on
-      // one thread. Neither the chunks nor the thread count change the
-      // result: winners are the first in position order whatever the chunks.
+      // Chunks of kChunk states, smaller on small levels so that each
+      // thread still claims several (the last claims even out the threads'
+      // finishing times); a level of one chunk runs on one thread. Neither
+      // the chunk size nor the thread count changes the result: winners are
+      // the first in position order whatever the chunks.
       std::size_t chunk = kChunk;
       while (chunk > kMinChunk && n < chunk * 8 * options_.threads) chunk /= 2;
-      spans.clear();
-      splits.assign(options_.threads + 1, 0);
-      for (const Run& r : runs) {
-        const Store& st = stores[r.thread];
-        for (std::size_t k = 0; k < r.count; k += chunk) {
-          Span sp{r.pos + k, std::min(chunk, r.count - k), &st.level[r.index + k], nullptr};
-          if constexpr (kIncremental) sp.sums = &st.sums[r.index + k];
-          spans.push_back(sp);
-          ++splits[r.thread + 1];
-        }
-      }
-      const std::size_t nchunks = spans.size();
+      const std::size_t nchunks = (n + chunk - 1) / chunk;
       // Alone until the workers have their caches (see WorkerPool).
       const unsigned threads = nchunks < 2 || !pool.ready() ? 1u : options_.threads;
-      // Thread t first takes the chunks it stored, so that it expands
-      // mostly its own states (and builds their successors, which it then
-      // stores and expands next).
-      for (unsigned t = 0; t < options_.threads; ++t) splits[t + 1] += splits[t];
-      order.resize(nchunks);
-      {
-        std::vector<std::size_t>& place = scratch;
-        place.assign(splits.begin(), splits.end() - 1);
-        std::size_t c = 0;
-        for (const Run& r : runs)
-          for (std::size_t k = 0; k < r.count; k += chunk) order[place[r.thread]++] = c++;
-      }
-      chunks.resize(nchunks);
+      if (chunks.size() < nchunks) chunks.resize(nchunks);
+      for (std::size_t c = 0; c < nchunks; ++c) chunks[c].clear();
 
       // 1. expand: read-only look-ups in the seen set.
       auto phase_start = std::chrono::steady_clock::now();
@@ -952,18 +862,10 @@ class Engine {
       // Which thread merges each seen-set shard.
       std::array<std::uint32_t, SeenSet<Fp>::kShards> owner_of{};
       for (std::size_t shard = 0; shard < owner_of.size(); ++shard) owner_of[shard] = static_cast<std::uint32_t>(shard % threads);
-      auto reset_claims = [&] {
-        if (threads == options_.threads) {
-          claims.reset(splits, order);
-        } else {
-          claims.reset(nchunks, threads);
-        }
-      };
-      reset_claims();
+      claims.reset(nchunks, threads);
       pool.run(threads, [&](unsigned t) {
         PerThread& pt = per_thread[t];
         pt.fill.resize(threads);
-        pt.used = 0;
         detail::ActionList<Action>& acts = pt.actions;
         unsigned range = t;
         std::size_t last = 0;
@@ -975,13 +877,9 @@ class Engine {
           // earlier range) starts it afresh.
           if (c < last) std::fill(pt.recent.begin(), pt.recent.end(), Key{});
           last = c;
-          if (pt.used == pt.outputs.size()) pt.outputs.emplace_back();
-          ChunkOutput& out = pt.outputs[pt.used++];
-          out.clear();
-          chunks[c] = &out;
+          ChunkOutput& out = chunks[c];
           std::uint64_t made = 0;
-          const Span& span = spans[c];
-          const std::size_t end = span.pos + span.count;
+          const std::size_t end = std::min(n, (c + 1) * chunk);
           // When built states are carried, known ones are dropped here:
           // software pipelining, a state's successors are appended with
           // their seen-set slots prefetched, and probed (seen ones removed
@@ -1004,8 +902,8 @@ class Engine {
               ++kept;
             }
           };
-          for (std::size_t p = span.pos; p < end; ++p) {
-            const State& s = *span.states[p - span.pos];
+          for (std::size_t p = c * chunk; p < end; ++p) {
+            const State& s = *level[p];
             collect_actions(s, acts);
             const std::size_t previous = out.candidates.size();
             // A successor within the boundary becomes a candidate unless this
@@ -1026,7 +924,7 @@ class Engine {
               keys.clear();
               if constexpr (kIncremental) {
                 for (std::uint32_t i = 0; i < acts.size(); ++i) {
-                  const std::optional<Successor> succ = Inc::successor(model_, s, span.sums[p - span.pos], acts[i]);
+                  const std::optional<Successor> succ = Inc::successor(model_, s, sums[p], acts[i]);
                   if (!succ) continue;
                   ++made;
                   if (!succ->within_boundary) continue;
@@ -1068,8 +966,8 @@ class Engine {
               ChunkOutput::stream(&out.owned[fill[owner_of[SeenSet<Fp>::shard_of(key)]]++], key, static_cast<std::uint32_t>(k));
             }
           }
-          pt.generated.store(pt.generated.load(std::memory_order_relaxed) + made, std::memory_order_relaxed);
-          if (t == 0 && progress_due()) progress(generated(), n - std::min(n, end), depth);
+          const std::uint64_t total = generated.fetch_add(made, std::memory_order_relaxed) + made;
+          if (t == 0) progress(total, n - std::min(n, end), depth);
         }
         ChunkOutput::stream_fence();  // the streamed entries, before the merge reads them
       });
@@ -1079,19 +977,19 @@ class Engine {
       // A thread marks its winners in its own bitmap (bit k of chunk c's
       // words): candidates are shared by all threads, and setting a flag in
       // them would have the threads write to the same cache lines.
+      winners.assign(static_cast<std::size_t>(threads) * nchunks, 0);
       word_offsets.assign(nchunks + 1, 0);
       for (std::size_t c = 0; c < nchunks; ++c)
-        word_offsets[c + 1] = word_offsets[c] + (chunks[c]->candidates.size() + 63) / 64;
+        word_offsets[c + 1] = word_offsets[c] + (chunks[c].candidates.size() + 63) / 64;
       pool.run(threads, [&](unsigned t) {
         std::vector<std::uint64_t>& won = per_thread[t].won;
         won.assign(word_offsets[nchunks], 0);
-        per_thread[t].wins.assign(nchunks, 0);
-        std::uint64_t* const wins = per_thread[t].wins.data();
+        std::uint64_t* const wins = &winners[static_cast<std::size_t>(t) * nchunks];
         // Prefetch kAhead candidates ahead (a hint: a table that grows
         // meanwhile only makes it miss).
         constexpr std::size_t kAhead = 16;
         for (std::size_t c = 0; c < nchunks; ++c) {
-          std::vector<Candidate>& cands = chunks[c]->candidates;
+          std::vector<Candidate>& cands = chunks[c].candidates;
           std::uint64_t* const bits = &won[word_offsets[c]];
           auto insert = [&](const Key& key, std::size_t k) {
             if (seen_.insert_key(key)) {
@@ -1107,9 +1005,8 @@ class Engine {
             }
             continue;
           }
-          const ChunkOutput& out = *chunks[c];
-          const typename ChunkOutput::Owned* const own = out.owned.data() + out.owned_begin[t];
-          const std::size_t count = out.owned_begin[t + 1] - out.owned_begin[t];
+          const typename ChunkOutput::Owned* const own = chunks[c].owned.data() + chunks[c].owned_begin[t];
+          const std::size_t count = chunks[c].owned_begin[t + 1] - chunks[c].owned_begin[t];
           for (std::size_t j = 0; j < std::min(kAhead, count); ++j) seen_.prefetch_key(own[j].key);
           for (std::size_t j = 0; j < count; ++j) {
             if (j + kAhead < count) seen_.prefetch_key(own[j + kAhead].key);
@@ -1121,13 +1018,16 @@ class Engine {
       offsets.assign(nchunks + 1, 0);
       for (std::size_t c = 0; c < nchunks; ++c) {
         std::uint64_t w = 0;
-        for (unsigned t = 0; t < threads; ++t) w += per_thread[t].wins[c];
+        for (unsigned t = 0; t < threads; ++t) w += winners[t * nchunks + c];
         offsets[c + 1] = offsets[c] + w;
       }
       const std::size_t total = offsets[nchunks];
       const std::uint64_t next_base = base + n;
+      // The next level's buffers hold stale states only: nothing in them
+      // need be kept.
+      next_level.reserve(total, false);
+      if (kIncremental) next_sums.reserve(total, false);
       parents_.resize(next_base + total);
-      built.resize(nchunks);
 
       // 3. materialise winners in order, record parent links, check properties.
       phase_start = std::chrono::steady_clock::now();
@@ -1137,29 +1037,14 @@ class Engine {
         pt.reached = reached_;
         pt.diverged = false;
       }
-      reset_claims();
+      claims.reset(nchunks, threads);
       pool.run(threads, [&](unsigned t) {
         detail::ActionList<Action>& acts = per_thread[t].actions;
-        Store& st = stores[t];
-        st.fill = 0;
         unsigned range = t;
         for (;;) {
           const std::size_t c = claims.next(t, range);
           if (c == detail::ChunkRanges::kNone) break;
           std::uint64_t pos = offsets[c];
-          const Span& span = spans[c];
-          // This chunk's winners go to [fill, fill + count) of this thread's
-          // next buffers.
-          const std::size_t count = offsets[c + 1] - offsets[c];
-          built[c] = {t, st.fill};
-          if (count == 0) continue;
-          st.next.reserve(st.fill + count);
-          if (kIncremental) st.next_sums.reserve(st.fill + count);
-          const std::uint64_t first = pos;
-          std::optional<State>* const into = &st.next[st.fill];
-          Base* into_sums = nullptr;
-          if constexpr (kIncremental) into_sums = &st.next_sums[st.fill];
-          st.fill += count;
           std::uint32_t expanded = std::numeric_limits<std::uint32_t>::max();
           const std::size_t words = word_offsets[c + 1] - word_offsets[c];
           PerThread& pt = per_thread[t];
@@ -1168,41 +1053,41 @@ class Engine {
             for (unsigned u = 0; u < threads; ++u) bits |= per_thread[u].won[word_offsets[c] + w];
             for (; bits != 0; bits &= bits - 1) {
               const std::size_t k = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-              const Candidate& cand = chunks[c]->candidates[k];
+              const Candidate& cand = chunks[c].candidates[k];
               const std::uint32_t a = cand.action;
               if (carry) {
-                put(into[pos - first], std::move(chunks[c]->states[k]));
+                put(next_level[pos], std::move(chunks[c].states[k]));
               } else if (kIncremental) {
-                put(into[pos - first], model_.next_state(*span.states[cand.parent - span.pos], chunks[c]->actions[k]));
+                put(next_level[pos], model_.next_state(*level[cand.parent], chunks[c].actions[k]));
                 // The built state must be the one fingerprinted (a correct
                 // successor()); anything else would make the search unsound.
-                if (!into[pos - first]) {
+                if (!next_level[pos]) {
                   pt.diverged = true;
                   break;
                 }
                 if constexpr (kIncremental) {
-                  into_sums[pos - first] = Inc::base(model_, *into[pos - first]);
-                  if (SeenSet<Fp>::key(Inc::from_base(model_, into_sums[pos - first])) != cand.key) {
+                  next_sums[pos] = Inc::base(model_, *next_level[pos]);
+                  if (SeenSet<Fp>::key(Inc::from_base(model_, next_sums[pos])) != cand.key) {
                     pt.diverged = true;
                     break;
                   }
                 }
               } else {
-                const State& parent = *span.states[cand.parent - span.pos];
+                const State& parent = *level[cand.parent];
                 if (expanded != cand.parent) {
                   collect_actions(parent, acts);
                   expanded = cand.parent;
                 }
-                put(into[pos - first], model_.next_state(parent, acts[a]));
+                put(next_level[pos], model_.next_state(parent, acts[a]));
                 // Rebuilding must give the state that was fingerprinted (a
                 // deterministic model); anything else would make the search unsound.
-                if (!into[pos - first] || SeenSet<Fp>::key(fingerprint(*into[pos - first])) != cand.key) {
+                if (!next_level[pos] || SeenSet<Fp>::key(fingerprint(*next_level[pos])) != cand.key) {
                   pt.diverged = true;
                   break;
                 }
               }
               parents_[next_base + pos] = detail::pack_link(base + cand.parent, a);
-              const int v = evaluate(*into[pos - first], pt.reached);
+              const int v = evaluate(*next_level[pos], pt.reached);
               if (v >= 0 && pos < pt.first_violation) {
                 pt.first_violation = pos;
                 pt.violated_property = v;
@@ -1213,7 +1098,7 @@ class Engine {
         }
       });
       phase_end(report_.build_seconds);
-      report_.states_generated = generated();
+      report_.states_generated = generated.load();
       for (unsigned t = 0; t < threads; ++t)
         if (per_thread[t].diverged)
           throw std::logic_error(kIncremental ? "the model's successor() fingerprint differs from the state next_state() builds"
@@ -1232,22 +1117,9 @@ class Engine {
         violation(property, next_base + worst);
         return;
       }
-      runs.clear();
-      for (std::size_t c = 0; c < nchunks; ++c) {
-        const std::size_t count = offsets[c + 1] - offsets[c];
-        if (count == 0) continue;
-        const auto [t, index] = built[c];
-        if (!runs.empty() && runs.back().thread == t && runs.back().index + runs.back().count == index) {
-          runs.back().count += count;
-        } else {
-          runs.push_back(Run{offsets[c], count, index, t});
-        }
-      }
-      for (Store& st : stores) {
-        st.level.swap(st.next);
-        st.sums.swap(st.next_sums);
-      }
+      level.swap(next_level);
       level_size = total;
+      sums.swap(next_sums);
       base = next_base;
       ++depth;
     }
