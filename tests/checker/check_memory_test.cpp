@@ -2,7 +2,8 @@
 // mapped 4 KiB-page blocks, the populated ones, huge-page mappings), blocks
 // populated slice by slice (map_written), level buffers (mapped and grown by
 // mremap, or a vector), a seen set grown through all of them, and the memo
-// tables' per-thread caches (mapped, handed from thread to thread). A wrong
+// tables' per-thread caches (mapped, handed from thread to thread), and an
+// intern pool filled by four threads at once. A wrong
 // mapping length or a block handed out dirty would show here as a crash
 // (AddressSanitizer, munmap of the wrong range), a page not resident or a
 // non-zero element.
@@ -206,6 +207,46 @@ TEST(CheckMemory, MemoCachesPassFromThreadToThreadWithoutStaleHits) {
   a.join();
   b.join();
   EXPECT_EQ(Small::thread_caches(), before + 2);
+}
+
+// Four threads intern overlapping keys at once, each in its own order,
+// while the shards' tables grow (64 entries each at first, 30,000 keys in
+// all). Every key must get one reference, the same in every thread,
+// holding that key and its hash and tag.
+TEST(CheckMemory, InternPoolGivesOneReferencePerValueAcrossThreads) {
+  synod::check::InternPool<std::uint64_t> pool;
+  constexpr std::uint32_t kKeys = 30000;
+  constexpr unsigned kThreads = 4;
+  std::vector<std::vector<synod::check::Ref>> refs(kThreads, std::vector<synod::check::Ref>(kKeys));
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      // Twice over, in an order of this thread's own (a prime stride, so
+      // every key comes up).
+      constexpr std::array<std::uint64_t, kThreads> kStride{7919, 7933, 7937, 7949};
+      for (std::uint32_t n = 0; n < 2 * kKeys; ++n) {
+        const std::uint64_t key = (n * kStride[t] + t * 101) % kKeys;
+        refs[t][key] = pool.intern(
+            spread(key), key, [](std::uint64_t a, std::uint64_t b) { return a == b; },
+            [key] { return key; }, static_cast<std::uint32_t>(key & 0xff));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(pool.size(), kKeys);
+  std::vector<bool> used(kKeys, false);
+  std::uint32_t wrong = 0;
+  for (std::uint32_t key = 0; key < kKeys; ++key) {
+    const synod::check::Ref r = refs[0][key];
+    for (unsigned t = 1; t < kThreads; ++t) wrong += refs[t][key] != r;
+    ASSERT_LT(r, kKeys);
+    wrong += used[r];
+    used[r] = true;
+    wrong += pool[r] != key || pool.hot(r).hash != spread(key) || pool.hot(r).tag != (key & 0xff);
+  }
+  EXPECT_EQ(wrong, 0u);
 }
 
 }  // namespace
