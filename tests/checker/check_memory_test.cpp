@@ -2,11 +2,11 @@
 // mapped 4 KiB-page blocks, the populated ones, huge-page mappings), blocks
 // populated slice by slice (map_written), level buffers (mapped and grown by
 // mremap, or a vector), a seen set grown through all of them, and the memo
-// tables' per-thread caches (mapped, handed from thread to thread), and an
-// intern pool filled by four threads at once. A wrong
+// tables' per-thread caches (mapped, handed from thread to thread). A wrong
 // mapping length or a block handed out dirty would show here as a crash
 // (AddressSanitizer, munmap of the wrong range), a page not resident or a
-// non-zero element.
+// non-zero element. Last, an intern pool filled by four threads at once,
+// which must give each value one reference.
 #include <array>
 #include <cstddef>
 #include <cstdint>
