@@ -266,6 +266,88 @@ TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
   }
 }
 
+// With ranges that start where the caller says (ChunkRanges::reset's
+// `first`: where each thread built its part of the level), including empty
+// ones: a thread alone takes its own range first, then the later ones,
+// wrapping round, each in order; every chunk exactly once.
+TEST(CheckEngine, ChunkRangesStartWhereTold) {
+  synod::check::detail::ChunkRanges claims;
+  struct Case {
+    std::size_t chunks;
+    std::vector<std::size_t> first;
+  };
+  const Case cases[] = {{10, {0, 7}}, {10, {0, 0}}, {10, {0, 10}}, {9, {0, 2, 2}}, {9, {0, 1, 8}}, {5, {0, 5, 5, 5}}};
+  for (const Case& c : cases) {
+    const auto threads = static_cast<unsigned>(c.first.size());
+    for (unsigned t = 0; t < threads; ++t) {
+      claims.reset(c.chunks, threads, c.first);
+      EXPECT_EQ(claims.begin(t), c.first[t]);
+      std::vector<std::size_t> taken;
+      unsigned range = t;
+      for (std::size_t k; (k = claims.next(t, range)) != claims.kNone;) taken.push_back(k);
+      // Own range, then the ranges after it in thread order, wrapping round.
+      std::vector<std::size_t> expected;
+      for (unsigned u = 0; u < threads; ++u) {
+        const unsigned r = (t + u) % threads;
+        const std::size_t end = r + 1 == threads ? c.chunks : c.first[r + 1];
+        for (std::size_t k = c.first[r]; k < end; ++k) expected.push_back(k);
+      }
+      EXPECT_EQ(taken, expected) << c.chunks << " chunks, thread " << t << " of " << threads;
+    }
+    claims.reset(c.chunks, threads, c.first);
+    std::vector<std::vector<std::size_t>> taken(threads);
+    std::vector<std::thread> workers;
+    for (unsigned t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        unsigned range = t;
+        for (std::size_t k; (k = claims.next(t, range)) != claims.kNone;) taken[t].push_back(k);
+      });
+    for (auto& w : workers) w.join();
+    std::vector<std::size_t> all;
+    for (const auto& v : taken) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end());
+    std::vector<std::size_t> every(c.chunks);
+    for (std::size_t i = 0; i < c.chunks; ++i) every[i] = i;
+    EXPECT_EQ(all, every) << c.chunks << " chunks, " << threads << " threads";
+  }
+}
+
+// A worker sets up (on_start) while the caller may already search, so it
+// faults its pages in by writing them (populate_written), not with madvise,
+// which held up the caller's own mmap calls; the caller's thread is not
+// affected, and the worker's setting ends with its set-up.
+TEST(CheckEngine, WorkerPoolWorkersPopulateByWritingWhileTheySetUp) {
+  std::atomic<int> during{-1};
+  synod::check::detail::WorkerPool pool(2, [&] {
+    during = synod::check::detail::populate_by_writing ? 1 : 0;
+    void* p = synod::check::detail::map_written(std::size_t{1} << 20);  // faulted in by writing: zero, resident
+    const auto* b = static_cast<const unsigned char*>(p);
+    bool zero = true;
+    for (std::size_t i = 0; i < (std::size_t{1} << 20); i += 4096) zero = zero && b[i] == 0;
+    if (!zero) during = 2;
+    synod::check::detail::unmap_zeroed(p, std::size_t{1} << 20);
+  });
+  EXPECT_FALSE(synod::check::detail::populate_by_writing);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pool.ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(pool.ready());
+  EXPECT_EQ(during.load(), 1);
+  std::atomic<int> after{-1};
+  pool.run(2, [&](unsigned t) {
+    if (t == 1) after = synod::check::detail::populate_by_writing ? 1 : 0;
+  });
+  EXPECT_EQ(after.load(), 0);
+  {
+    const synod::check::detail::PopulateByWriting outer;
+    {
+      const synod::check::detail::PopulateByWriting inner;
+      EXPECT_TRUE(synod::check::detail::populate_by_writing);
+    }
+    EXPECT_TRUE(synod::check::detail::populate_by_writing);
+  }
+  EXPECT_FALSE(synod::check::detail::populate_by_writing);
+}
+
 // A worker is ready once its on_start is done, and a pool without workers
 // at once.
 TEST(CheckEngine, WorkerPoolIsReadyWhenEveryWorkerHasStarted) {

@@ -41,6 +41,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -260,6 +261,7 @@ class WorkerPool {
     // Moving the caller (separate) needs its allowed CPUs, and a CPU per
     // thread among them (so at least a second one).
     nudge_ = known && spin_ && threads_ > 1;
+    caller_cpu_ = current_cpu();
     for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
   }
   WorkerPool(const WorkerPool&) = delete;
@@ -341,19 +343,25 @@ class WorkerPool {
     if (pending_.load(std::memory_order_acquire) == 0) return;  // the workers are done
     bool shared = false;
     for (unsigned t = 1; t < threads; ++t) shared = shared || cpus_[t].last.load(std::memory_order_relaxed) == here;
-    if (!shared) return;
-    cpu_set_t away = allowed_;
-    CPU_CLR(here, &away);
-    if (sched_setaffinity(0, sizeof away, &away) != 0) return;
-    ++nudges_;
-    // Allowed again at once. Should that fail (the CPUs the process may use
-    // changed since the pool started), the caller keeps every CPU but one,
-    // and is not moved again.
-    if (sched_setaffinity(0, sizeof allowed_, &allowed_) != 0) nudge_ = false;
+    if (shared && step_off(here)) ++nudges_;
 #else
     (void)threads;
 #endif
   }
+#if defined(__linux__)
+  // Moves the calling thread off CPU `here` (forbidden, so the kernel moves
+  // it at once, then allowed again: never pinned). False if it could not.
+  bool step_off(int here) {
+    cpu_set_t away = allowed_;
+    CPU_CLR(here, &away);
+    if (sched_setaffinity(0, sizeof away, &away) != 0) return false;
+    // Allowed again at once. Should that fail (the CPUs the process may use
+    // changed since the pool started), the thread keeps every CPU but one,
+    // and nobody is moved again.
+    if (sched_setaffinity(0, sizeof allowed_, &allowed_) != 0) nudge_ = false;
+    return true;
+  }
+#endif
   // Spins up to kSpin for `ready`; false if it never was.
   template <class Ready>
   bool spin_until(Ready&& ready) const {
@@ -368,7 +376,20 @@ class WorkerPool {
   static constexpr std::chrono::microseconds kSpin{100};
 
   void work(unsigned t) {
-    if (on_start_) on_start_();
+#if defined(__linux__)
+    // A new thread starts on its creator's CPU, and Linux left it there
+    // while it set up (2 ms of populating memo caches on paxos-quick) and
+    // the caller, runnable meanwhile, waited for the CPU: paxos-quick's
+    // level 0 began 1.6-2.7 ms later at 2 threads than at 1 when the worker
+    // started before it. Which CPU runs what never changes a result.
+    if (nudge_ && caller_cpu_ >= 0 && CPU_ISSET(caller_cpu_, &allowed_) && current_cpu() == caller_cpu_)
+      step_off(caller_cpu_);
+#endif
+    if (on_start_) {
+      // The caller is searching meanwhile (see populate_written).
+      detail::PopulateByWriting quietly;
+      on_start_();
+    }
     started_.fetch_add(1, std::memory_order_release);
     cpus_[t].last.store(current_cpu(), std::memory_order_relaxed);
     std::uint64_t seen = 0;
@@ -407,6 +428,7 @@ class WorkerPool {
   };
   std::unique_ptr<Cpu[]> cpus_;
   bool nudge_ = false;
+  int caller_cpu_ = -1;  // the CPU the pool was made on
 #if defined(__linux__)
   cpu_set_t allowed_{};
 #endif
@@ -433,17 +455,23 @@ class WorkerPool {
 class ChunkRanges {
  public:
   static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
-  void reset(std::size_t chunks, unsigned threads) {
+  // Equal ranges, or (`first` non-empty, one entry per thread, the first 0
+  // and none decreasing nor past `chunks`) thread t's range starting at
+  // chunk first[t].
+  void reset(std::size_t chunks, unsigned threads, std::span<const std::size_t> first = {}) {
     if (threads_ < threads) {
       ranges_ = std::make_unique<Range[]>(threads);
       threads_ = threads;
     }
     used_ = threads;
     for (unsigned t = 0; t < threads; ++t) {
-      ranges_[t].next.store(chunks * t / threads, std::memory_order_relaxed);
-      ranges_[t].end = chunks * (t + 1) / threads;
+      ranges_[t].begin = first.empty() ? chunks * t / threads : first[t];
+      ranges_[t].next.store(ranges_[t].begin, std::memory_order_relaxed);
     }
+    for (unsigned t = 0; t < threads; ++t) ranges_[t].end = t + 1 == threads ? chunks : ranges_[t + 1].begin;
   }
+  // The first chunk of thread t's range.
+  std::size_t begin(unsigned t) const { return ranges_[t].begin; }
   // The next chunk for thread t, or kNone when all are taken. `range` is the
   // thread's position: set it to t before its first call.
   std::size_t next(unsigned t, unsigned& range) {
@@ -461,7 +489,7 @@ class ChunkRanges {
  private:
   struct alignas(64) Range {  // each on its own cache line
     std::atomic<std::size_t> next{0};
-    std::size_t end = 0;
+    std::size_t begin = 0, end = 0;
   };
   std::unique_ptr<Range[]> ranges_;
   unsigned threads_ = 0, used_ = 0;
@@ -819,6 +847,13 @@ class Engine {
     std::vector<std::uint64_t> winners;                 // [thread * chunks + chunk]
     std::vector<std::uint64_t> offsets;
     std::vector<std::size_t> word_offsets;  // chunk c's winner bits: words [word_offsets[c], word_offsets[c + 1])
+    // Where each thread's part of the level starts: the first position it
+    // built (empty: the level was built by one thread). The level's chunks
+    // are split there, so that a thread expands the states it wrote, which
+    // its own core's caches hold; an even split would hand the other
+    // thread the states on one side of it.
+    std::vector<std::size_t> split;
+    std::vector<std::size_t> first_chunk;  // per thread: where its range of the level's chunks starts
     std::uint64_t base = 0;   // id of level[0]
     std::uint64_t depth = 0;
     std::atomic<std::uint64_t> generated{report_.states_generated};
@@ -862,7 +897,14 @@ class Engine {
       // Which thread merges each seen-set shard.
       std::array<std::uint32_t, SeenSet<Fp>::kShards> owner_of{};
       for (std::size_t shard = 0; shard < owner_of.size(); ++shard) owner_of[shard] = static_cast<std::uint32_t>(shard % threads);
-      claims.reset(nchunks, threads);
+      first_chunk.clear();
+      if (threads > 1 && split.size() == threads) {
+        for (unsigned t = 0; t < threads; ++t) {
+          const std::size_t c = std::min(nchunks, (split[t] + chunk / 2) / chunk);
+          first_chunk.push_back(t == 0 ? 0 : std::max(c, first_chunk.back()));
+        }
+      }
+      claims.reset(nchunks, threads, first_chunk);
       pool.run(threads, [&](unsigned t) {
         PerThread& pt = per_thread[t];
         pt.fill.resize(threads);
@@ -1037,7 +1079,19 @@ class Engine {
         pt.reached = reached_;
         pt.diverged = false;
       }
-      claims.reset(nchunks, threads);
+      // Build ranges split by winners, not by chunks: each thread then
+      // builds an equal part of the next level (early chunks win most of
+      // a level's new states: up to three quarters of them fell in the
+      // first half of paxos-quick's chunks).
+      first_chunk.clear();
+      if (threads > 1)
+        for (unsigned t = 0; t < threads; ++t)
+          first_chunk.push_back(static_cast<std::size_t>(
+              std::lower_bound(offsets.begin(), offsets.begin() + static_cast<std::ptrdiff_t>(nchunks), total * t / threads) - offsets.begin()));
+      claims.reset(nchunks, threads, first_chunk);
+      split.clear();
+      if (threads > 1)
+        for (unsigned t = 0; t < threads; ++t) split.push_back(offsets[claims.begin(t)]);
       pool.run(threads, [&](unsigned t) {
         detail::ActionList<Action>& acts = per_thread[t].actions;
         unsigned range = t;

@@ -150,9 +150,11 @@ class InternPool {
     }
   }
 
+  // Read by every look-up (slot, hot), written only here: on a cache line
+  // of their own, apart from the counter that each new value bumps.
   std::unique_ptr<std::atomic<T*>[]> blocks_;
   std::unique_ptr<std::atomic<Hot*>[]> hot_blocks_;
-  std::atomic<std::size_t> next_{0};
+  alignas(64) std::atomic<std::size_t> next_{0};
   std::mutex block_mutex_;
   std::array<Shard, kShards> shards_;
 };

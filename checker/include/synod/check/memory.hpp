@@ -42,13 +42,34 @@ inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // mmap by 0.46 ms (strace, paxos-quick at 2 threads; round 14 of
 // docs/checker.md): level 0 then began up to 1.8 ms later than with one
 // thread. A slice takes about 0.1 ms.
+//
+// Even sliced, a worker's madvise calls held up the searching thread: at 2
+// threads paxos-quick's level 0 waited for the worker's whole set-up
+// (1.6-2.0 ms) whenever the worker started before it. Faulted in page by
+// page instead, the same caches took the worker 0.5 ms longer, and the
+// searching thread did not wait. So a thread that sets up while another
+// searches (WorkerPool's workers) faults its pages in itself, by writing
+// (PopulateByWriting).
 inline constexpr std::size_t kPopulateSlice = std::size_t{256} << 10;
+inline thread_local bool populate_by_writing = false;
+// While one lives, populate_written on this thread writes a byte per page.
+class PopulateByWriting {
+ public:
+  PopulateByWriting() : was_(std::exchange(populate_by_writing, true)) {}
+  ~PopulateByWriting() { populate_by_writing = was_; }
+  PopulateByWriting(const PopulateByWriting&) = delete;
+  PopulateByWriting& operator=(const PopulateByWriting&) = delete;
+
+ private:
+  bool was_;
+};
 inline void populate_written(void* p, std::size_t bytes) {
   auto* const at = static_cast<unsigned char*>(p);
   std::size_t done = 0;
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-  for (; done < bytes; done += kPopulateSlice)
-    if (::madvise(at + done, std::min(kPopulateSlice, bytes - done), MADV_POPULATE_WRITE) != 0) break;
+  if (!populate_by_writing)
+    for (; done < bytes; done += kPopulateSlice)
+      if (::madvise(at + done, std::min(kPopulateSlice, bytes - done), MADV_POPULATE_WRITE) != 0) break;
 #endif
   // Where madvise refused (an older kernel), the rest page by page.
   auto* const bytes_at = static_cast<volatile unsigned char*>(at);
