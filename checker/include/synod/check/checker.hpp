@@ -814,12 +814,17 @@ class Engine {
 
   template <class Inc>
   void run_bfs() {
-    // This thread's caches first, then the workers': each is megabytes of
-    // fresh pages, and two threads faulting theirs in at once slowed each
-    // other (paxos-quick at 2 threads reached level 3 at 2.8-5.7 ms when
-    // they overlapped, 2.6-3.0 ms when not; 2.4-3.2 ms with one thread).
-    prepare_thread();
+    // The workers first, then this thread's caches: each thread's are
+    // megabytes of fresh pages, and the workers fault theirs in by writing
+    // (populate_written), which does not hold up this thread's madvise. At
+    // 2 threads paxos-quick then began level 0 0.07 ms later, and level 14
+    // 0.3 ms sooner, the worker sharing from level 10 instead of 13
+    // (medians of 30 alternated runs; docs/checker.md, Round 16). Before
+    // workers populated by writing, two threads faulting their caches in
+    // at once slowed each other (Round 14: level 3 at 2.8-5.7 ms against
+    // 2.6-3.0 ms one after the other).
     detail::WorkerPool pool(options_.threads, [this] { prepare_thread(); });
+    prepare_thread();
     // Levels are the search's biggest arrays after the seen set. They only
     // grow (LevelBuffer): a level is its first level_size entries (the rest
     // are stale states that the next levels overwrite), so no serial step
