@@ -231,6 +231,23 @@ TEST(CheckEngine, CollisionProbabilityAndSeenSetSize) {
   EXPECT_NEAR(wide.collision_probability, n * n / std::ldexp(1.0, 129), 1e-40);
 }
 
+// Every chunk that `threads` threads claim at once from `claims` (already
+// reset), sorted.
+static std::vector<std::size_t> claimed_at_once(synod::check::detail::ChunkRanges& claims, unsigned threads) {
+  std::vector<std::vector<std::size_t>> taken(threads);
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      unsigned range = t;
+      for (std::size_t c; (c = claims.next(t, range)) != claims.kNone;) taken[t].push_back(c);
+    });
+  for (auto& w : workers) w.join();
+  std::vector<std::size_t> all;
+  for (const auto& v : taken) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
 TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
   synod::check::detail::ChunkRanges claims;
   for (unsigned threads : {1u, 2u, 3u, 4u}) {
@@ -248,17 +265,7 @@ TEST(CheckEngine, ChunkRangesHandOutEveryChunkOnceOwnRangeFirst) {
       }
       // All threads at once: still every chunk exactly once.
       claims.reset(chunks, threads);
-      std::vector<std::vector<std::size_t>> taken(threads);
-      std::vector<std::thread> workers;
-      for (unsigned t = 0; t < threads; ++t)
-        workers.emplace_back([&, t] {
-          unsigned range = t;
-          for (std::size_t c; (c = claims.next(t, range)) != claims.kNone;) taken[t].push_back(c);
-        });
-      for (auto& w : workers) w.join();
-      std::vector<std::size_t> all;
-      for (const auto& v : taken) all.insert(all.end(), v.begin(), v.end());
-      std::sort(all.begin(), all.end());
+      const std::vector<std::size_t> all = claimed_at_once(claims, threads);
       std::vector<std::size_t> every(chunks);
       for (std::size_t i = 0; i < chunks; ++i) every[i] = i;
       EXPECT_EQ(all, every) << threads << " threads, " << chunks << " chunks";
@@ -295,17 +302,7 @@ TEST(CheckEngine, ChunkRangesStartWhereTold) {
       EXPECT_EQ(taken, expected) << c.chunks << " chunks, thread " << t << " of " << threads;
     }
     claims.reset(c.chunks, threads, c.first);
-    std::vector<std::vector<std::size_t>> taken(threads);
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t)
-      workers.emplace_back([&, t] {
-        unsigned range = t;
-        for (std::size_t k; (k = claims.next(t, range)) != claims.kNone;) taken[t].push_back(k);
-      });
-    for (auto& w : workers) w.join();
-    std::vector<std::size_t> all;
-    for (const auto& v : taken) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
+    const std::vector<std::size_t> all = claimed_at_once(claims, threads);
     std::vector<std::size_t> every(c.chunks);
     for (std::size_t i = 0; i < c.chunks; ++i) every[i] = i;
     EXPECT_EQ(all, every) << c.chunks << " chunks, " << threads << " threads";
