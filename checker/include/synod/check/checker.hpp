@@ -377,11 +377,11 @@ class WorkerPool {
 
   void work(unsigned t) {
 #if defined(__linux__)
-    // A new thread starts on its creator's CPU, and Linux left it there
-    // while it set up (2 ms of populating memo caches on paxos-quick) and
-    // the caller, runnable meanwhile, waited for the CPU: paxos-quick's
-    // level 0 began 1.6-2.7 ms later at 2 threads than at 1 when the worker
-    // started before it. Which CPU runs what never changes a result.
+    // A new thread sometimes starts on its creator's CPU (2 of 20
+    // paxos-quick runs at 2 threads), where its set-up (about 2 ms of
+    // faulting memo caches in) would share a CPU with the caller's search
+    // until the scheduler moved one of them: it steps off at once instead.
+    // Which CPU runs what never changes a result.
     if (nudge_ && caller_cpu_ >= 0 && CPU_ISSET(caller_cpu_, &allowed_) && current_cpu() == caller_cpu_)
       step_off(caller_cpu_);
 #endif

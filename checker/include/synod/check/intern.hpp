@@ -152,8 +152,6 @@ class InternPool {
     }
   }
 
-  // Read by every look-up (slot, hot), written only here: on a cache line
-  // of their own, apart from the counter that each new value bumps.
   // kMaxBlocks pointers to blocks, null until a block exists: zero bytes
   // from calloc, which takes blocks this large straight from the kernel
   // (already zero, faulted in only where a pointer is read or written).
@@ -175,6 +173,8 @@ class InternPool {
    private:
     P** at_;
   };
+  // Read by every look-up (slot, hot), written only by ensure_block: on a
+  // cache line apart from the counter that each new value bumps.
   Directory<T> blocks_;
   Directory<Hot> hot_blocks_;
   alignas(64) std::atomic<std::size_t> next_{0};
