@@ -159,10 +159,13 @@ Wide wide(std::uint64_t i) {
 std::uint64_t spread(std::uint64_t i) { return (i + 1) * 0x9E3779B97F4A7C15ull; }
 
 TEST(CheckMemory, MemoCacheKeepsWideSlotsWhole) {
-  // Keys for an eighth of the cache's slots, in random slot order, each read
-  // back (from the thread's cache, or the shared table when evicted).
-  Memo<std::uint64_t, Wide> memo;  // a Memo type no other test uses: a fresh cache
-  constexpr std::uint64_t kKeys = 1u << 12;
+  // Keys for 1.5 times the cache's first size, in random slot order, each
+  // read back (from the thread's cache, or the shared table when evicted):
+  // the first look-up that reaches the table grows the cache, so slots on
+  // both sides of its first size are written and read.
+  using WideMemo = Memo<std::uint64_t, Wide>;  // a Memo type no other test uses: a fresh cache
+  WideMemo memo;
+  constexpr std::uint64_t kKeys = WideMemo::kMinCacheSlots / 2 * 3;
   for (std::uint64_t i = 0; i < kKeys; ++i) memo.insert(spread(i), i, wide(i));
   std::uint64_t wrong = 0, missing = 0;
   for (std::uint64_t i = 0; i < kKeys; ++i) {
@@ -175,6 +178,45 @@ TEST(CheckMemory, MemoCacheKeepsWideSlotsWhole) {
   }
   EXPECT_EQ(missing, 0u);
   EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(WideMemo::thread_cache_slots(), 2 * WideMemo::kMinCacheSlots);
+}
+
+// A thread's cache grows with the shared table, to a slot per entry, and
+// no further than its largest size; entries stay found throughout.
+TEST(CheckMemory, MemoCacheGrowsWithItsTable) {
+  using Grown = Memo<std::uint16_t, std::uint64_t>;  // used by no other test: a fresh cache
+  constexpr std::size_t kMin = Grown::kMinCacheSlots;
+  constexpr std::uint16_t kAbsent = 0xffff;
+  Grown memo;
+  std::thread([&] {
+    memo.prepare_thread();
+    EXPECT_EQ(Grown::thread_cache_slots(), kMin);
+    std::uint64_t v = 0;
+    std::uint16_t stored = 0;
+    auto fill_to = [&](std::size_t n) {
+      for (; stored < n; ++stored) memo.insert(spread(stored), stored, stored * 3u);
+    };
+    auto all_found = [&] {
+      std::size_t wrong = 0;
+      for (std::uint16_t k = 0; k < stored; ++k) wrong += !memo.find(spread(k), k, v) || v != k * 3u;
+      return wrong;
+    };
+    // No more entries than slots: a look-up that reaches the table (a miss)
+    // leaves the cache as it is.
+    fill_to(kMin / 2);
+    EXPECT_FALSE(memo.find(spread(kAbsent), kAbsent, v));
+    EXPECT_EQ(Grown::thread_cache_slots(), kMin);
+    // More: the next such look-up grows it to the power of two above them.
+    fill_to(kMin + kMin / 2);
+    EXPECT_FALSE(memo.find(spread(kAbsent), kAbsent, v));
+    EXPECT_EQ(Grown::thread_cache_slots(), 2 * kMin);
+    EXPECT_EQ(all_found(), 0u);
+    // Past the largest size it stays there.
+    fill_to(Grown::kMaxCacheSlots + kMin);
+    EXPECT_FALSE(memo.find(spread(kAbsent), kAbsent, v));
+    EXPECT_EQ(Grown::thread_cache_slots(), Grown::kMaxCacheSlots);
+    EXPECT_EQ(all_found(), 0u);
+  }).join();
 }
 
 TEST(CheckMemory, MemoCachesPassFromThreadToThreadWithoutStaleHits) {

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -222,8 +223,12 @@ class Memo {
     if (t == nullptr) return nullptr;
     for (std::size_t i = (hash >> 6) & t->mask;; i = (i + 1) & t->mask) {
       const Slot& slot = t->slots[i];
-      if (!slot.used.load(std::memory_order_acquire)) return nullptr;
+      if (!slot.used.load(std::memory_order_acquire)) {
+        ThreadCache::mine().fit(entries_.load(std::memory_order_relaxed));
+        return nullptr;
+      }
       if (slot.hash == hash && slot.key == key) {
+        ThreadCache::mine().fit(entries_.load(std::memory_order_relaxed));
         c.tag = tag(hash);
         c.key = key;
         c.value = slot.value;
@@ -257,12 +262,18 @@ class Memo {
     slot.value = value;
     slot.used.store(true, std::memory_order_release);
     ++shard.size;
+    entries_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // How many per-thread caches Memos of this type have mapped so far (in
   // use or free): threads that end hand theirs on, so a run of threads one
   // after another needs one.
   static std::size_t thread_caches() { return ThreadCache::made.load(std::memory_order_relaxed); }
+  // How many slots the calling thread's cache for Memos of this type has
+  // now, and the bounds of that (see ThreadCache).
+  static std::size_t thread_cache_slots() { return ThreadCache::mine().slots(); }
+  static constexpr std::size_t kMinCacheSlots = std::size_t{1} << 13;
+  static constexpr std::size_t kMaxCacheSlots = std::size_t{1} << 15;
 
   std::size_t size() const {
     std::size_t n = 0;
@@ -283,7 +294,6 @@ class Memo {
 
  private:
   static constexpr std::size_t kShards = 64;
-  static constexpr std::size_t kCacheSlots = std::size_t{1} << 15;
   struct Slot {
     std::atomic<bool> used{false};
     std::uint64_t hash = 0;
@@ -347,9 +357,17 @@ class Memo {
   }
   // One cache per thread and Memo type, shared by that type's instances.
   //
-  // Its memory is mapped and faulted in writable at once (detail::map_written),
-  // which took 1.4-1.6 ms for paxos-quick's three caches (4.5 MiB) against
-  // 1.7-1.9 ms for new[] and a constructor pass (round 13 of
+  // It starts at kMinCacheSlots and grows with the shared table to a slot
+  // per entry (fit). At a fixed 32,768 slots, paxos-quick's three caches
+  // were 4.5 MiB for 8,294 entries in all, and its searches ran 2% (one
+  // thread) and 6-7% (two) faster with 8,192 slots, which cover them: the
+  // same entries on fewer lines and pages, and each thread's set-up 1.1 ms
+  // shorter. raft-large's 2-thread search, whose tables outgrow 32,768
+  // entries, was 10% slower with 16,384 (round 17 of docs/checker.md).
+  //
+  // Its memory is mapped at the largest size and faulted in writable as it
+  // grows (populate_written): at once for paxos-quick's 4.5 MiB, 1.4-1.6 ms
+  // against 1.7-1.9 ms for new[] and a constructor pass (round 13 of
   // docs/checker.md). Not page by page as look-ups first land in them: the
   // faults then fell inside the search, where they cost more (paxos-quick
   // 2.4% slower at one thread, 1.5-4% at two); and never first read, which
@@ -370,18 +388,39 @@ class Memo {
       thread_local Lease lease;
       return *lease.cache;
     }
-    CacheSlot& slot(std::uint64_t hash) { return slots_[(hash >> 17) & (kCacheSlots - 1)]; }
+    CacheSlot& slot(std::uint64_t hash) { return slots_[(hash >> 17) & mask_]; }
+    std::size_t slots() const { return mask_ + 1; }
+    // Grows the cache to a slot per entry of the shared table (a power of
+    // two, from kMinCacheSlots up to kMaxCacheSlots). Slots past the old
+    // size are faulted in now. Entries stay where they are: a look-up
+    // compares the whole hash, so an entry left under the old mask is only
+    // never found again.
+    void fit(std::size_t entries) {
+      if (entries <= mask_) [[likely]] return;
+      const std::size_t want = std::min(kMaxCacheSlots, std::bit_ceil(entries + 1));
+      if (want <= mask_ + 1) return;  // at the largest size already
+      const std::size_t from = std::max(populated_, (mask_ + 1) * sizeof(CacheSlot) / 4096 * 4096);
+      const std::size_t to = detail::page_round(want * sizeof(CacheSlot));
+      if (to > from) detail::populate_written(reinterpret_cast<unsigned char*>(slots_) + from, to - from);
+      populated_ = std::max(populated_, to);
+      mask_ = want - 1;
+    }
     ~ThreadCache() { detail::unmap_zeroed(slots_, kBytes); }
     ThreadCache(const ThreadCache&) = delete;
     ThreadCache& operator=(const ThreadCache&) = delete;
     static inline std::atomic<std::size_t> made{0};
 
    private:
-    static constexpr std::size_t kBytes = kCacheSlots * sizeof(CacheSlot);
+    static constexpr std::size_t kBytes = kMaxCacheSlots * sizeof(CacheSlot);
     // Zero bytes are empty slots (tag 0), so the mapped block needs no
     // constructor pass; the slots' objects begin there implicitly.
     static_assert(std::is_trivially_copyable_v<CacheSlot> && std::is_trivially_destructible_v<CacheSlot>);
-    ThreadCache() : slots_(static_cast<CacheSlot*>(detail::map_written(kBytes))) {
+    // The largest size is mapped (address space only), its first
+    // kMinCacheSlots faulted in.
+    ThreadCache()
+        : slots_(static_cast<CacheSlot*>(detail::map_zeroed(kBytes))),
+          populated_(detail::page_round(kMinCacheSlots * sizeof(CacheSlot))) {
+      detail::populate_written(slots_, populated_);
       made.fetch_add(1, std::memory_order_relaxed);
     }
     // Caches no thread holds, linked through `next_` (so handing one back
@@ -417,11 +456,16 @@ class Memo {
     };
 
     CacheSlot* slots_;
+    std::size_t mask_ = kMinCacheSlots - 1;
+    std::size_t populated_;  // bytes faulted in, from slots_
     ThreadCache* next_ = nullptr;  // on the free list
   };
   static CacheSlot& cache_slot(std::uint64_t hash) { return ThreadCache::mine().slot(hash); }
 
   std::uint64_t id_;
+  // Entries in the shared table (the sum of the shards' sizes), which a
+  // thread's cache grows to fit; on a line of its own.
+  alignas(64) std::atomic<std::size_t> entries_{0};
   std::array<Shard, kShards> shards_;
 };
 
