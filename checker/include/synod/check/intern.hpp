@@ -221,6 +221,8 @@ class Memo {
     if (c.tag == tag(hash) && c.key == key) return &c.value;
     const Table* t = shards_[hash & (kShards - 1)].table.load(std::memory_order_acquire);
     if (t == nullptr) return nullptr;
+    // A miss that reaches the table also lets the cache grow with it (`c`
+    // stays one of its slots).
     for (std::size_t i = (hash >> 6) & t->mask;; i = (i + 1) & t->mask) {
       const Slot& slot = t->slots[i];
       if (!slot.used.load(std::memory_order_acquire)) {
@@ -359,21 +361,22 @@ class Memo {
   //
   // It starts at kMinCacheSlots and grows with the shared table to a slot
   // per entry (fit). At a fixed 32,768 slots, paxos-quick's three caches
-  // were 4.5 MiB for 8,294 entries in all, and its searches ran 2% (one
-  // thread) and 6-7% (two) faster with 8,192 slots, which cover them: the
-  // same entries on fewer lines and pages, and each thread's set-up 1.1 ms
-  // shorter. raft-large's 2-thread search, whose tables outgrow 32,768
-  // entries, was 10% slower with 16,384 (round 17 of docs/checker.md).
+  // were 4.5 MiB for 8,294 entries in all. With 8,192 slots, which cover
+  // them, each thread's set-up is 1.1 ms shorter and its 2-thread search
+  // was faster in 67 of 100 alternated rounds, by 2.7% (one thread: no
+  // change). raft-large's 2-thread search, whose step table outgrows
+  // 32,768 entries, was 10% slower with 16,384 (round 17 of
+  // docs/checker.md).
   //
-  // Its memory is mapped at the largest size and faulted in writable as it
-  // grows (populate_written): at once for paxos-quick's 4.5 MiB, 1.4-1.6 ms
-  // against 1.7-1.9 ms for new[] and a constructor pass (round 13 of
-  // docs/checker.md). Not page by page as look-ups first land in them: the
-  // faults then fell inside the search, where they cost more (paxos-quick
-  // 2.4% slower at one thread, 1.5-4% at two); and never first read, which
-  // maps the shared zero page that each thread's first write then replaces,
-  // interrupting the other cores to flush their TLBs (paxos-quick at two
-  // threads 17% slower).
+  // Its memory is mapped at the largest size and faulted in writable a
+  // block at a time as it grows (populate_written). Faulting paxos-quick's
+  // 4.5 MiB in at once took 1.4-1.6 ms against 1.7-1.9 ms for new[] and a
+  // constructor pass (round 13 of docs/checker.md). Not page by page as
+  // look-ups first land in them: the faults then fell inside the search,
+  // where they cost more (paxos-quick 2.4% slower at one thread, 1.5-4% at
+  // two); and never first read, which maps the shared zero page that each
+  // thread's first write then replaces, interrupting the other cores to
+  // flush their TLBs (paxos-quick at two threads 17% slower).
   //
   // A thread that ends gives its cache back to a free list, and the next
   // thread to start takes it, pages and all: stale slots belong to Memos
@@ -399,10 +402,10 @@ class Memo {
       if (entries <= mask_) [[likely]] return;
       const std::size_t want = std::min(kMaxCacheSlots, std::bit_ceil(entries + 1));
       if (want <= mask_ + 1) return;  // at the largest size already
-      const std::size_t from = std::max(populated_, (mask_ + 1) * sizeof(CacheSlot) / 4096 * 4096);
-      const std::size_t to = detail::page_round(want * sizeof(CacheSlot));
-      if (to > from) detail::populate_written(reinterpret_cast<unsigned char*>(slots_) + from, to - from);
-      populated_ = std::max(populated_, to);
+      if (const std::size_t to = detail::page_round(want * sizeof(CacheSlot)); to > populated_) {
+        detail::populate_written(reinterpret_cast<unsigned char*>(slots_) + populated_, to - populated_);
+        populated_ = to;
+      }
       mask_ = want - 1;
     }
     ~ThreadCache() { detail::unmap_zeroed(slots_, kBytes); }
@@ -457,7 +460,7 @@ class Memo {
 
     CacheSlot* slots_;
     std::size_t mask_ = kMinCacheSlots - 1;
-    std::size_t populated_;  // bytes faulted in, from slots_
+    std::size_t populated_;  // bytes faulted in, from slots_: at least slots() slots
     ThreadCache* next_ = nullptr;  // on the free list
   };
   static CacheSlot& cache_slot(std::uint64_t hash) { return ThreadCache::mine().slot(hash); }
