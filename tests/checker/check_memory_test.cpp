@@ -1,6 +1,6 @@
 // The checker's memory blocks: every size class of ZeroedArray (calloc, the
 // mapped 4 KiB-page blocks, the populated ones, huge-page mappings), blocks
-// populated slice by slice (map_written), level buffers (mapped and grown by
+// populated slice by slice (populate_written), level buffers (mapped and grown by
 // mremap, or a vector), a seen set grown through all of them, and the memo
 // tables' per-thread caches (mapped, handed from thread to thread). A wrong
 // mapping length or a block handed out dirty would show here as a crash
@@ -56,7 +56,7 @@ TEST(CheckMemory, ZeroedArraysAreZeroAndWritableInEverySizeClass) {
 }
 
 #if defined(__linux__)
-// map_written faults its block in slice by slice (kPopulateSlice): every
+// populate_written faults a block in slice by slice (kPopulateSlice): every
 // page, the last partial slice's included, must be resident before the
 // first access, and read as zero.
 TEST(CheckMemory, WrittenMappingsAreResidentInEveryPage) {
@@ -64,7 +64,8 @@ TEST(CheckMemory, WrittenMappingsAreResidentInEveryPage) {
   const std::size_t sizes[] = {4096, kPopulateSlice - 4096, kPopulateSlice, kPopulateSlice + 4096,
                                3 * kPopulateSlice + 12288, (std::size_t{5} << 20) / 2};
   for (std::size_t bytes : sizes) {
-    void* p = synod::check::detail::map_written(bytes);
+    void* p = synod::check::detail::map_zeroed(bytes);
+    synod::check::detail::populate_written(p, synod::check::detail::page_round(bytes));
     const std::size_t pages = (bytes + 4095) / 4096;
     std::vector<unsigned char> resident(pages);
     ASSERT_EQ(::mincore(p, bytes, resident.data()), 0) << bytes;

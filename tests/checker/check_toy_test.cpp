@@ -317,7 +317,8 @@ TEST(CheckEngine, WorkerPoolWorkersPopulateByWritingWhileTheySetUp) {
   std::atomic<int> during{-1};
   synod::check::detail::WorkerPool pool(2, [&] {
     during = synod::check::detail::populate_by_writing ? 1 : 0;
-    void* p = synod::check::detail::map_written(std::size_t{1} << 20);  // faulted in by writing: zero, resident
+    void* p = synod::check::detail::map_zeroed(std::size_t{1} << 20);
+    synod::check::detail::populate_written(p, std::size_t{1} << 20);  // by writing: zero, resident
     const auto* b = static_cast<const unsigned char*>(p);
     bool zero = true;
     for (std::size_t i = 0; i < (std::size_t{1} << 20); i += 4096) zero = zero && b[i] == 0;

@@ -141,15 +141,6 @@ inline void* map_zeroed(std::size_t bytes) {
 }
 inline void unmap_zeroed(void* p, std::size_t bytes) noexcept { unmap_huge(p, page_round(bytes)); }
 
-// A zero-filled block from map_zeroed (4 KiB pages), faulted in writable at
-// once by the caller (see populate_written): for small arrays read at random
-// by one thread, e.g. a memo table's per-thread cache. Freed with
-// unmap_zeroed(p, bytes).
-inline void* map_written(std::size_t bytes) {
-  void* p = map_zeroed(bytes);
-  populate_written(p, page_round(bytes));
-  return p;
-}
 }  // namespace detail
 
 // A BFS level's buffer (states, or their fingerprint bases): an array that
