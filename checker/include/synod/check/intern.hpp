@@ -402,10 +402,9 @@ class Memo {
       if (entries <= mask_) [[likely]] return;
       const std::size_t want = std::min(kMaxCacheSlots, std::bit_ceil(entries + 1));
       if (want <= mask_ + 1) return;  // at the largest size already
-      if (const std::size_t to = detail::page_round(want * sizeof(CacheSlot)); to > populated_) {
-        detail::populate_written(reinterpret_cast<unsigned char*>(slots_) + populated_, to - populated_);
-        populated_ = to;
-      }
+      const std::size_t from = detail::page_round(slots() * sizeof(CacheSlot));  // faulted in so far
+      if (const std::size_t to = detail::page_round(want * sizeof(CacheSlot)); to > from)
+        detail::populate_written(reinterpret_cast<unsigned char*>(slots_) + from, to - from);
       mask_ = want - 1;
     }
     ~ThreadCache() { detail::unmap_zeroed(slots_, kBytes); }
@@ -420,10 +419,8 @@ class Memo {
     static_assert(std::is_trivially_copyable_v<CacheSlot> && std::is_trivially_destructible_v<CacheSlot>);
     // The largest size is mapped (address space only), its first
     // kMinCacheSlots faulted in.
-    ThreadCache()
-        : slots_(static_cast<CacheSlot*>(detail::map_zeroed(kBytes))),
-          populated_(detail::page_round(kMinCacheSlots * sizeof(CacheSlot))) {
-      detail::populate_written(slots_, populated_);
+    ThreadCache() : slots_(static_cast<CacheSlot*>(detail::map_zeroed(kBytes))) {
+      detail::populate_written(slots_, detail::page_round(slots() * sizeof(CacheSlot)));
       made.fetch_add(1, std::memory_order_relaxed);
     }
     // Caches no thread holds, linked through `next_` (so handing one back
@@ -459,8 +456,8 @@ class Memo {
     };
 
     CacheSlot* slots_;
+    // Slots in use; the pages of the first slots() slots are faulted in.
     std::size_t mask_ = kMinCacheSlots - 1;
-    std::size_t populated_;  // bytes faulted in, from slots_: at least slots() slots
     ThreadCache* next_ = nullptr;  // on the free list
   };
   static CacheSlot& cache_slot(std::uint64_t hash) { return ThreadCache::mine().slot(hash); }
