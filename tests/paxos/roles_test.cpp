@@ -7,7 +7,6 @@
 
 #include "synod/paxos/acceptor.hpp"
 #include "synod/paxos/ballot.hpp"
-#include "synod/paxos/invariants.hpp"
 #include "synod/paxos/learner.hpp"
 #include "synod/paxos/proposer.hpp"
 
@@ -312,41 +311,6 @@ TEST(PaxosLearner, HashFollowsRenamedAcceptors) {
   Learner<Config> c;
   (void)c.on_accepted(2, B(1, 2), 5, three);
   EXPECT_EQ(hash_of(a, swap), hash_of(c));
-}
-
-// ------------------------------------------------------------- invariants
-
-// The shared invariants catch what they claim to (they are the checker's
-// properties: a predicate that never fires would pass vacuously).
-TEST(PaxosInvariants, AcceptorPredicatesFireOnBrokenStates) {
-  Acceptor<Config> fresh;
-  Acceptor<Config> promised = fresh;
-  ASSERT_EQ(promised.on_prepare(B(2, 1)), AcceptorDecision::promise);
-  Acceptor<Config> accepted = promised;
-  ASSERT_EQ(accepted.on_accept(B(2, 1), 5), AcceptorDecision::accept);
-  Acceptor<Config> other_value(B(2, 1), B(2, 1), std::optional<V>{6});
-  EXPECT_EQ(invariants::acceptor_state(accepted), nullptr);
-  EXPECT_EQ(invariants::acceptor_step(fresh, promised), nullptr);
-  EXPECT_EQ(invariants::acceptor_step(promised, accepted), nullptr);
-  EXPECT_NE(invariants::acceptor_step(promised, fresh), nullptr);       // promise fell
-  EXPECT_NE(invariants::acceptor_step(accepted, promised), nullptr);    // acceptance fell
-  EXPECT_NE(invariants::acceptor_step(accepted, other_value), nullptr); // value changed
-}
-
-TEST(PaxosInvariants, ProposerAndLearnerPredicates) {
-  Proposer<Config> p(2, 0, proposer_options());
-  EXPECT_EQ(invariants::proposer_state(p), nullptr);
-  ASSERT_EQ(p.set_value(3), ProposeStatus::ok);
-  const Proposer<Config> before = p;
-  (void)p.begin_round();
-  EXPECT_EQ(invariants::proposer_state(p), nullptr);
-  EXPECT_EQ(invariants::proposer_step(before, p), nullptr);
-  EXPECT_NE(invariants::proposer_step(p, before), nullptr);  // round fell
-  Learner<Config> l, learned;
-  const NodeSet one = NodeSet::first(1);
-  ASSERT_TRUE(learned.on_accepted(1, B(1, 1), 4, one));
-  EXPECT_EQ(invariants::learner_step(l, learned), nullptr);
-  EXPECT_NE(invariants::learner_step(learned, l), nullptr);
 }
 
 }  // namespace

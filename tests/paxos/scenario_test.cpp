@@ -36,7 +36,7 @@ TEST_P(PaxosSingleProposer, ValueIsChosenAndEveryoneLearns) {
   ASSERT_EQ(d.propose(1, 77), ProposeStatus::ok);
   // prepare, promise, accept, accepted: everything delivered in order.
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   EXPECT_EQ(d.chosen(), std::optional<V>{77});
   expect_all_learned(d, 77);
   EXPECT_EQ(d.node(1).proposer().phase(), Phase::chosen);
@@ -54,7 +54,7 @@ TEST_P(PaxosSingleProposerCrashes, ValueIsChosenWithAMinorityCrashed) {
   for (int k = 0; k < minority; ++k) d.crash(static_cast<NodeId>(n - k));
   ASSERT_EQ(d.propose(1, 5), ProposeStatus::ok);
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   EXPECT_EQ(d.chosen(), std::optional<V>{5});
   expect_all_learned(d, 5);
   // The crashed ones come back and learn once a round reaches them: a new
@@ -62,7 +62,7 @@ TEST_P(PaxosSingleProposerCrashes, ValueIsChosenWithAMinorityCrashed) {
   for (int k = 0; k < minority; ++k) d.restart(static_cast<NodeId>(n - k));
   ASSERT_EQ(d.propose(static_cast<NodeId>(n), 6), ProposeStatus::ok);
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   expect_all_learned(d, 5);
 }
 
@@ -79,7 +79,7 @@ TEST_P(PaxosSingleProposerCrashes, NoProgressWithoutAMajorityButSafety) {
   EXPECT_FALSE(d.chosen().has_value());
   EXPECT_FALSE(d.node(1).learned().has_value());
   EXPECT_GT(d.node(1).proposer().ballot().round, 1u);  // it kept retrying
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
 }
 
 std::string acceptors_name(const ::testing::TestParamInfo<int>& p) { return std::to_string(p.param) + "acceptors"; }
@@ -107,7 +107,7 @@ TEST(PaxosScenario, LaterProposerAdoptsAMinorityAcceptedValue) {
   // Proposer 2 proposes 222 and hears from 2, 3 and 4: 3 reports (1,1)=111.
   ASSERT_EQ(d.propose(2, 222), ProposeStatus::ok);
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   EXPECT_EQ(d.node(2).proposer().ballot(), (Ballot{1, 2}));
   EXPECT_EQ(d.node(2).proposer().value(), std::optional<V>{111});
   EXPECT_EQ(d.chosen(), std::optional<V>{111});
@@ -152,7 +152,7 @@ TEST(PaxosScenario, MinorityAcceptedValueIsAdoptedAndChosen) {
   EXPECT_EQ(d.message(k).accepted_ballot, (Ballot{1, 1}));
   EXPECT_EQ(d.message(k).value, std::optional<V>{111});
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   EXPECT_EQ(d.node(2).proposer().value(), std::optional<V>{111});
   EXPECT_EQ(d.node(2).proposer().phase(), Phase::chosen);
   EXPECT_EQ(d.chosen(), std::optional<V>{111});
@@ -182,7 +182,7 @@ TEST(PaxosScenario, DuelingProposersWithLossChooseExactlyOneValue) {
     ASSERT_EQ(d.propose(1, 1000), ProposeStatus::ok);
     ASSERT_EQ(d.propose(2, 2000), ProposeStatus::ok);
     const std::size_t steps = d.run_until_decided(rng, faults, 200000);
-    ASSERT_EQ(d.violation(), nullptr) << d.violation();
+    ASSERT_TRUE(d.ok()) << d.detail();
     ASSERT_LT(steps, 200000u) << "no progress";
     ASSERT_TRUE(d.chosen().has_value());
     const V v = *d.chosen();
@@ -223,7 +223,7 @@ TEST(PaxosScenario, DuelingProposersSeparateThroughBackoff) {
       d.tick_all();
       ++ticks;
     }
-    ASSERT_EQ(d.violation(), nullptr) << d.violation();
+    ASSERT_TRUE(d.ok()) << d.detail();
     EXPECT_TRUE(d.all_learned()) << "after " << ticks << " ticks";
   }
 }
@@ -239,7 +239,7 @@ TEST(PaxosScenario, RestartedAcceptorKeepsPromiseAndAcceptance) {
   ASSERT_EQ(before.accepted_value(), std::optional<V>{42});
   d.crash(2);
   d.restart(2);
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   EXPECT_EQ(d.node(2).acceptor(), before);
   EXPECT_FALSE(d.node(2).learned().has_value());  // learning is volatile
   // A new round through the restarted acceptor re-proposes 42 (P2c).
@@ -248,7 +248,7 @@ TEST(PaxosScenario, RestartedAcceptorKeepsPromiseAndAcceptance) {
   d.crash(1);
   ASSERT_EQ(d.propose(2, 43), ProposeStatus::ok);
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
   EXPECT_EQ(d.node(2).proposer().value(), std::optional<V>{42});
   EXPECT_EQ(d.node(2).learned(), std::optional<V>{42});
 }
@@ -266,7 +266,7 @@ TEST(PaxosScenario, RestartedAcceptorRejectsBallotsBelowItsPersistedPromise) {
   const std::size_t k = d.find(MessageType::nack, 2, 1);
   ASSERT_LT(k, d.in_flight());
   EXPECT_EQ(d.message(k).promised, (Ballot{1, 3}));
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
 }
 
 // A crash between deciding and persisting loses the decision, but nobody
@@ -287,7 +287,7 @@ TEST(PaxosScenario, CrashBeforePersistingLosesOnlyWhatNobodySaw) {
   ASSERT_EQ(d.propose(3, 6), ProposeStatus::ok);
   ASSERT_EQ(d.deliver(d.find(MessageType::prepare, 3, 2)), InputResult::ok);
   EXPECT_LT(d.find(MessageType::promise, 2, 3), d.in_flight());
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
 }
 
 TEST(PaxosScenario, ProposerNeverReusesABallotAfterACrash) {
@@ -300,7 +300,7 @@ TEST(PaxosScenario, ProposerNeverReusesABallotAfterACrash) {
   ASSERT_EQ(d.propose(1, 6), ProposeStatus::ok);
   EXPECT_EQ(d.node(1).proposer().ballot(), (Ballot{3, 1}));
   d.deliver_all();
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
 }
 
 // Random schedules with crashes of up to a minority, loss, duplication:
@@ -338,7 +338,7 @@ TEST(PaxosScenario, RandomFaultsKeepSafetyAndMakeProgress) {
             break;
           }
       }
-      ASSERT_EQ(d.violation(), nullptr) << d.violation();
+      ASSERT_TRUE(d.ok()) << d.detail();
     }
     EXPECT_LT(steps, 300000u) << "no progress";
     EXPECT_TRUE(d.chosen().has_value());
@@ -377,7 +377,7 @@ TEST(PaxosScenario, StaleAndDuplicateMessagesChangeNothing) {
     SCOPED_TRACE(int{id});
     EXPECT_TRUE(d.node(id).protocol_equal(before[id - 1u]));
   }
-  EXPECT_EQ(d.violation(), nullptr) << d.violation();
+  EXPECT_TRUE(d.ok()) << d.detail();
 }
 
 }  // namespace

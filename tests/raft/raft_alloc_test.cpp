@@ -28,11 +28,11 @@ TEST(RaftAllocation, FiveNodeClusterWithFaultsNeverAllocates) {
     if (dice < 30) {
       c.tick(id);
     } else if (dice < 75) {
-      if (!c.network().empty()) c.deliver(pick(c.network().size()));
+      if (!c.network().empty()) (void)c.deliver(pick(c.network().size()));
     } else if (dice < 80) {
       if (!c.network().empty()) c.drop(pick(c.network().size()));
     } else if (dice < 82) {
-      if (!c.network().empty() && c.network().size() < 400) c.duplicate(pick(c.network().size()));
+      if (!c.network().empty() && c.network().size() < 400) (void)c.duplicate(pick(c.network().size()));
     } else if (dice < 95) {
       if (auto l = c.leader()) {
         auto r = c.propose(*l, steps);
@@ -61,6 +61,7 @@ TEST(RaftAllocation, FiveNodeClusterWithFaultsNeverAllocates) {
     for (NodeId n = 1; n <= 5; ++n)
       if (c.up(n)) max_commit = std::max<raft::Index>(max_commit, c.node(n).commit_index());
     ASSERT_TRUE(c.committed_prefixes_agree()) << "at step " << steps;
+    ASSERT_TRUE(c.ok()) << c.failure()->detail;
   }
   EXPECT_EQ(c.kernel_allocations, 0u) << "over " << c.kernel_calls << " kernel calls";
   EXPECT_GE(c.kernel_calls, 100000u);

@@ -108,7 +108,7 @@ TEST(RaftElection, VoteOncePerTermAndOnlyForUpToDateLogs) {
 // Figure 2 / DESIGN principle 4: the vote is persisted before it is granted.
 TEST(RaftDurability, VoteIsHeldUntilPersisted) {
   Cluster c(3);
-  c.auto_persist = false;
+  c.set_auto_persist(false);
   c.campaign(1);
   EXPECT_TRUE(c.network().empty()) << "RequestVote left before the candidate's vote was durable";
   c.persist(1);
@@ -155,7 +155,7 @@ TEST(RaftDurability, AppendAckIsHeldUntilEntriesPersisted) {
   Cluster c(3);
   auto l = c.elect();
   ASSERT_EQ(l, c.leader());
-  c.auto_persist = false;
+  c.set_auto_persist(false);
   const NodeId f = *l == 1 ? 2 : 1;
   ASSERT_EQ(c.propose(*l, 5).status, ProposeStatus::ok);
   c.persist(*l);
@@ -304,7 +304,7 @@ TEST(RaftReplication, StaleAppendDoesNotTruncateMatchingEntries) {
   ASSERT_EQ(c.propose(*l, 3).status, ProposeStatus::ok);
   c.deliver_all();
   ASSERT_EQ(c.node(f).log().last_index(), 3u);
-  c.network().push_back(*delayed);
+  c.put(*delayed);
   c.deliver_all();
   EXPECT_EQ(c.node(f).log().last_index(), 3u) << "a stale AppendEntries erased matching entries";
   EXPECT_TRUE(c.node(f).log() == c.node(*l).log());
@@ -441,13 +441,13 @@ TEST(RaftRobustness, MalformedMessagesAreIgnored) {
   m.term = c.node(*l).term();
   m.success = true;
   m.log_index = 1000;
-  c.network().push_back(m);
+  c.put(m);
   m.from = *l;  // from itself
-  c.network().push_back(m);
+  c.put(m);
   m.from = *l == 1 ? 2 : 1;  // a member claiming to match entries the leader never had
-  c.network().push_back(m);
+  c.put(m);
   m.type = MessageType::none;
-  c.network().push_back(m);
+  c.put(m);
   c.deliver_all();
   EXPECT_TRUE(c.node(*l).protocol_equal(before));
 }

@@ -22,6 +22,12 @@
 //   RestartKeepsDurableState      after a restart an acceptor's promise and
 //                                 acceptance are at least what it made durable
 //
+// Node-local checks (check_node, check_step, check_send, check_restart
+// below) need no history: what one node's state, one step of it, one
+// message it sends, or a restart must satisfy (the roles' own invariants and
+// the durability contract). The simulation core (synod/sim/cluster.hpp)
+// runs them after every input in every harness.
+//
 // "Accepted" here means durably accepted (the node's durable_state()): an
 // acceptance lost in a crash before it was persisted was never revealed, so
 // it cannot have helped choose a value. A value is chosen when a majority of
@@ -47,6 +53,8 @@
 #include "synod/hash.hpp"
 #include "synod/ids.hpp"
 #include "synod/paxos/ballot.hpp"
+#include "synod/paxos/messages.hpp"
+#include "synod/paxos/proposer.hpp"
 #include "synod/paxos/types.hpp"
 #include "synod/quorum.hpp"
 
@@ -66,6 +74,17 @@ enum class Violation : std::uint8_t {
   restart_keeps_durable_state,
   accept_respects_promise,
   history_full,  // the ghost's capacity was too small: a harness bug, not a protocol one
+  // Node-local (check_node / check_step / check_send / check_restart):
+  acceptor_state,          // accepted above the promise, or an acceptance without its value
+  proposer_state,          // the proposer's phase disagrees with its fields
+  durable_ahead,           // the durable state is ahead of the state
+  held_needlessly,         // messages held although everything is durable
+  value_changed,           // a ballot's value, a chosen value or a learned value changed
+  round_fell,              // a proposer's round fell (a ballot could be reused)
+  durability_contract,     // a message revealed state that was not yet durable
+  bad_address,             // a message not from its sender, or to itself
+  learner_reported_twice,  // newly_learned() reported one value twice
+  persist_ignored,         // a node ignored its own persist request
 };
 
 constexpr const char* to_string(Violation v) {
@@ -80,9 +99,106 @@ constexpr const char* to_string(Violation v) {
     case Violation::accepted_within_promise: return "AcceptedWithinPromise";
     case Violation::restart_keeps_durable_state: return "RestartKeepsDurableState";
     case Violation::accept_respects_promise: return "AcceptRespectsPromise";
+    case Violation::acceptor_state: return "AcceptorState";
+    case Violation::proposer_state: return "ProposerState";
+    case Violation::durable_ahead: return "DurableNotAhead";
+    case Violation::held_needlessly: return "NothingHeldNeedlessly";
+    case Violation::value_changed: return "ValueNeverChanges";
+    case Violation::round_fell: return "RoundNeverFalls";
+    case Violation::durability_contract: return "DurabilityContract";
+    case Violation::bad_address: return "MessageAddress";
+    case Violation::learner_reported_twice: return "LearnedReportedOnce";
+    case Violation::persist_ignored: return "PersistAccepted";
     case Violation::history_full: return "HistoryCapacity";
   }
   return "?";
+}
+
+// ------------------------------------------------------------ node-local
+
+// What one node's state must satisfy: an acceptor never accepts above its
+// promise and an acceptance carries its value; the proposer's phase agrees
+// with its fields; the durable state is never ahead of the state, and
+// nothing is held once everything is durable.
+template <class Node>
+Violation check_node(const Node& n) {
+  const auto& a = n.acceptor();
+  if (a.accepted_ballot() > a.promised()) return Violation::acceptor_state;
+  if (a.accepted_ballot().is_null() == a.accepted_value().has_value()) return Violation::acceptor_state;
+  const auto& p = n.proposer();
+  switch (p.phase()) {
+    case paxos::Phase::idle:
+      if (p.value()) return Violation::proposer_state;
+      break;
+    case paxos::Phase::preparing:
+      if (p.value() || !p.own_value() || p.ballot().node != p.id()) return Violation::proposer_state;
+      break;
+    case paxos::Phase::accepting:
+      if (!p.value() || p.ballot().node != p.id()) return Violation::proposer_state;
+      break;
+    case paxos::Phase::backoff:
+      if (!p.own_value()) return Violation::proposer_state;
+      break;
+    case paxos::Phase::chosen:
+      if (!p.value()) return Violation::proposer_state;
+      break;
+  }
+  const auto now = n.persistent_state();
+  const auto& durable = n.durable_state();
+  if (durable.promised > now.promised || durable.accepted_ballot > now.accepted_ballot ||
+      durable.proposer_round > now.proposer_round)
+    return Violation::durable_ahead;
+  if (now == durable && n.held_messages() != 0) return Violation::held_needlessly;
+  return Violation::none;
+}
+
+// One step of one node that stayed up (Paxos Made Simple §2.2): promises and
+// acceptances only rise, a ballot's value never changes, a proposer's round
+// never falls, a chosen or learned value stays.
+template <class Node>
+Violation check_step(const Node& before, const Node& after) {
+  const auto &a = after.acceptor(), &b = before.acceptor();
+  if (a.promised() < b.promised() || a.accepted_ballot() < b.accepted_ballot()) return Violation::promise_never_falls;
+  if (a.accepted_ballot() == b.accepted_ballot() && !(a.accepted_value() == b.accepted_value()))
+    return Violation::value_changed;
+  const auto &p = after.proposer(), &q = before.proposer();
+  if (p.ballot().round < q.ballot().round) return Violation::round_fell;
+  if (q.phase() == paxos::Phase::chosen && p.phase() == paxos::Phase::chosen && !(q.value() == p.value()))
+    return Violation::value_changed;
+  if (before.learner().learned() && !(before.learner().learned() == after.learner().learned()))
+    return Violation::value_changed;
+  return Violation::none;
+}
+
+// A restarted acceptor starts from at least what it made durable.
+template <class Node, class Durable>
+Violation check_restart(const Node& n, const Durable& disk) {
+  const auto& a = n.acceptor();
+  if (n.roles().acceptor && (a.promised() != disk.promised || a.accepted_ballot() != disk.accepted_ballot))
+    return Violation::restart_keeps_durable_state;
+  return Violation::none;
+}
+
+// The durability contract: what a message reveals (a prepare's round, a
+// promise, an acceptance) is already on the sender's disk; a message comes
+// from its sender and goes to another node.
+template <class Message, class Durable>
+Violation check_send(NodeId sender, const Message& m, const Durable& disk) {
+  if (m.from != sender || m.to == sender) return Violation::bad_address;
+  switch (m.type) {
+    case paxos::MessageType::prepare:
+      if (disk.proposer_round < m.ballot.round) return Violation::durability_contract;
+      break;
+    case paxos::MessageType::promise:
+      if (disk.promised < m.ballot) return Violation::durability_contract;
+      break;
+    case paxos::MessageType::accepted:
+      if (disk.accepted_ballot < m.ballot) return Violation::durability_contract;
+      break;
+    default:
+      break;
+  }
+  return Violation::none;
 }
 
 template <class Value, std::size_t MaxProposals, std::size_t MaxAcceptances>

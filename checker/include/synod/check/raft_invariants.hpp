@@ -15,6 +15,11 @@
 //   State Machine Safety no two nodes commit different entries at an index
 // plus: a node's commit index never decreases while it is up, and never
 // passes the end of its log.
+//
+// Node-local checks (check_node, check_step, check_send below: LogCabin's
+// checkBasic/checkDelta idea) need no history: what one node's state, one
+// step of it, or one message it sends must satisfy. The simulation core
+// (synod/sim/cluster.hpp) runs them after every input in every harness.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +29,7 @@
 
 #include "synod/hash.hpp"
 #include "synod/ids.hpp"
+#include "synod/raft/messages.hpp"
 #include "synod/raft/types.hpp"
 
 namespace synod::check::raft_invariants {
@@ -41,6 +47,14 @@ enum class Violation : std::uint8_t {
   commit_decreased,
   commit_past_log,
   history_full,  // the ghost's capacity was too small: a harness bug, not a protocol one
+  // Node-local (check_node / check_step / check_send):
+  applied_past_commit,     // applied index > commit index
+  log_terms_decrease,      // log terms not non-decreasing, or past the current term
+  durable_past_log,        // durable index > last index
+  durable_not_on_disk,     // the node's durable prefix differs from its disk
+  term_decreased,          // a node's term fell while it was up
+  vote_changed_in_term,    // a node voted for two candidates in one term
+  durability_contract,     // a message revealed state that was not yet durable
 };
 
 constexpr const char* to_string(Violation v) {
@@ -54,6 +68,13 @@ constexpr const char* to_string(Violation v) {
     case Violation::commit_decreased: return "CommitIndexNeverDecreases";
     case Violation::commit_past_log: return "CommitIndexWithinLog";
     case Violation::history_full: return "HistoryCapacity";
+    case Violation::applied_past_commit: return "AppliedWithinCommit";
+    case Violation::log_terms_decrease: return "LogTermsNonDecreasing";
+    case Violation::durable_past_log: return "DurableWithinLog";
+    case Violation::durable_not_on_disk: return "DurableOnDisk";
+    case Violation::term_decreased: return "TermNeverDecreases";
+    case Violation::vote_changed_in_term: return "OneVotePerTerm";
+    case Violation::durability_contract: return "DurabilityContract";
   }
   return "?";
 }
@@ -77,6 +98,63 @@ bool logs_match(const Log& a, const Log& b) {
   for (Index j = 1; j <= i; ++j)
     if (!(a.at(j) == b.at(j))) return false;
   return true;
+}
+
+// ------------------------------------------------------------ node-local
+
+// What one node's state must satisfy: commit <= last index, applied <=
+// commit, durable <= last index, log terms non-decreasing and never above
+// the node's term.
+template <class Node>
+Violation check_node(const Node& n) {
+  const auto& log = n.log();
+  if (n.commit_index() > log.last_index()) return Violation::commit_past_log;
+  if (n.applied_index() > n.commit_index()) return Violation::applied_past_commit;
+  if (n.durable_index() > log.last_index()) return Violation::durable_past_log;
+  Term previous = 0;
+  for (Index i = 1; i <= log.last_index(); ++i) {
+    const Term t = log.term_at(i);
+    if (t < previous || t > n.term()) return Violation::log_terms_decrease;
+    previous = t;
+  }
+  return Violation::none;
+}
+
+// The node's durable prefix (entries 1..durable_index()) is on its disk, as
+// the disk's log holds it. `disk_log` is what the harness wrote through the
+// node's persist requests.
+template <class Node, class Log>
+Violation check_disk(const Node& n, const Log& disk_log) {
+  if (disk_log.last_index() < n.durable_index()) return Violation::durable_not_on_disk;
+  for (Index i = 1; i <= n.durable_index(); ++i)
+    if (!(disk_log.at(i) == n.log().at(i))) return Violation::durable_not_on_disk;
+  return Violation::none;
+}
+
+// One step of one node that stayed up: its term never falls, it never
+// changes its vote within a term, its commit index never falls.
+template <class Node>
+Violation check_step(const Node& before, const Node& after) {
+  if (after.term() < before.term()) return Violation::term_decreased;
+  if (after.term() == before.term() && before.voted_for() != kNoNode && after.voted_for() != before.voted_for())
+    return Violation::vote_changed_in_term;
+  if (after.commit_index() < before.commit_index()) return Violation::commit_decreased;
+  return Violation::none;
+}
+
+// The durability contract (Figure 2, "persist before responding"): every
+// message leaves with a term that is durable; a granted vote only once the
+// vote is durable; a successful AppendEntries response only for entries
+// that are durable. `hard_state` and `disk_log` are the sender's disk.
+template <class Message, class Log>
+Violation check_send(const Message& m, const raft::HardState& hard_state, const Log& disk_log) {
+  if (m.term > hard_state.term) return Violation::durability_contract;
+  if (m.type == raft::MessageType::request_vote_response && m.success &&
+      (hard_state.term != m.term || hard_state.voted_for != m.to))
+    return Violation::durability_contract;
+  if (m.type == raft::MessageType::append_entries_response && m.success && disk_log.last_index() < m.log_index)
+    return Violation::durability_contract;
+  return Violation::none;
 }
 
 // The ghost history. A value (==, hash) so a checker can keep it in its states.

@@ -1,0 +1,93 @@
+// synod/sim/raft.hpp - Raft's adapter to the simulation core
+// (synod/sim/cluster.hpp): how a node is built and restarted, how its
+// persist requests reach its disk, what the harness does after each input
+// (apply committed entries), and which checks of raft_invariants.hpp run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "synod/check/raft_invariants.hpp"
+#include "synod/raft/node.hpp"
+#include "synod/sim/cluster.hpp"
+
+namespace synod::sim {
+
+// Ghost capacities: leaders (one per term) and committed entries a long
+// schedule can reach.
+template <class Config, std::size_t MaxLeaders = 4096, std::size_t MaxCommitted = 2 * Config::log_capacity>
+struct RaftProtocol {
+  using Node = raft::Node<Config>;
+  using Message = raft::Message<Config>;
+  using Options = raft::Options;
+  using Entry = raft::Entry<typename Config::Payload>;
+  using History = check::raft_invariants::History<typename Config::Payload, MaxLeaders, MaxCommitted>;
+  using Violation = check::raft_invariants::Violation;
+  using Result = bool;  // a step reached the node
+  static constexpr Result lost = false;
+  static constexpr Violation persist_ignored = Violation::history_full;  // the disk is full
+
+  // Stable storage: written only through the node's persist requests.
+  struct Disk {
+    raft::HardState hard_state{};
+    typename Node::LogT log{};
+  };
+  // The entries this node's state machine applied, in order.
+  struct Local {
+    std::vector<Entry> applied;
+  };
+
+  static Node make(const Options& o) { return Node(o); }
+  static Node restart(const Options& o, const Disk& d) { return Node::restart(o, d.hard_state, d.log); }
+  static Result step(Node& n, const Message& m) {
+    (void)n.step(m);
+    return true;
+  }
+  static void tick(Node& n) { (void)n.tick(); }
+
+  static bool needs_persist(const Node& n) { return !n.persist_request().empty() || n.held_messages() != 0; }
+  // The disk drops every entry from the request's first index on, then
+  // writes [first, last]. The seeded lossy-disk fault loses the hard state
+  // (term and vote) while the node is told it is durable.
+  static bool persist(Node& n, Disk& d, bool lossy) {
+    const raft::PersistRequest req = n.persist_request();
+    if (req.hard_state_changed && !lossy) d.hard_state = req.hard_state;
+    d.log.truncate_after(req.first - 1);
+    for (raft::Index k = req.first; k <= req.last; ++k)
+      if (!d.log.append(n.log().at(k))) return false;
+    (void)n.persisted(req);
+    return true;
+  }
+  // The state machine applies what is newly committed, and says so.
+  static Violation collect(const Node& n, Local& l) {
+    for (raft::Index i = n.applied_index() + 1; i <= n.commit_index(); ++i) l.applied.push_back(n.log().at(i));
+    return Violation::none;
+  }
+  static void acknowledge(Node& n) { (void)n.applied(n.commit_index()); }
+
+  static Violation check_node(const Node& n, const Disk& d) {
+    if (const Violation v = check::raft_invariants::check_node(n); v != Violation::none) return v;
+    return check::raft_invariants::check_disk(n, d.log);
+  }
+  static Violation check_step(const Node& before, const Node& after) {
+    return check::raft_invariants::check_step(before, after);
+  }
+  static Violation check_send(NodeId, const Message& m, const Disk& d) {
+    return check::raft_invariants::check_send(m, d.hard_state, d.log);
+  }
+  static Violation check_restart(const Node&, const Disk&) { return Violation::none; }
+  static Violation check_cluster(const History& h, std::span<const Node* const> up) { return h.check_cluster(up); }
+  static const char* name(Violation v) { return check::raft_invariants::to_string(v); }
+};
+
+// Options for node `id` of an n-node cluster, from `base` and a seed.
+inline raft::Options raft_options(raft::Options base, NodeId id, std::size_t n, std::uint64_t seed) {
+  base.id = id;
+  base.cluster_size = static_cast<std::uint8_t>(n);
+  base.seed = seed * 1000003u + id;
+  return base;
+}
+
+}  // namespace synod::sim
