@@ -21,7 +21,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
-#include "schedule.hpp"
+#include <synod/trace/run.hpp>
+#include <synod/trace/trace.hpp>
 
 #ifndef SYNOD_REPLAY_COMMAND
 #define SYNOD_REPLAY_COMMAND "synod-replay"
@@ -29,8 +30,13 @@
 
 namespace synod::props {
 
+using trace::Event;
+using trace::Op;
+using trace::Outcome;
+using trace::Schedule;
+
 // RapidCheck prints a counterexample with showValue: ours is the trace.
-inline void showValue(const Schedule& s, std::ostream& os) { os << to_trace_text(s); }
+inline void showValue(const Schedule& s, std::ostream& os) { os << trace::to_text(s); }
 
 // Weights of the events a generator draws.
 struct Mix {
@@ -89,18 +95,20 @@ inline rc::Gen<Event> gen_event(const Mix& mix) {
 // A cluster of 3 or 5 nodes and up to 20 * scale events (RapidCheck's size
 // grows from 0 to 100 over the cases, so the longest runs are 20 * scale *
 // 100 / 100 events; scale 20 gives up to 2000).
-inline rc::Gen<Schedule> gen_schedule(std::string model, const Mix& mix, int scale, bool liveness) {
+inline rc::Gen<Schedule> gen_schedule(std::string protocol, const Mix& mix, int scale, bool liveness) {
   namespace gen = rc::gen;
   return gen::apply(
-      [model, liveness](std::uint8_t nodes, std::uint32_t seed, std::vector<Event> events) {
+      [protocol, liveness](std::uint8_t nodes, std::uint32_t seed, std::vector<Event> events) {
         Schedule s;
-        s.model = model;
+        s.protocol = protocol;
+        s.kernel = "test";
         s.nodes = nodes;
         s.seed = seed;
         s.liveness = liveness;
         const std::uint32_t all = (1u << (nodes + 1)) - 2u;
         for (Event& e : events) {
           if (e.node != 0) e.node = static_cast<std::uint8_t>((e.node - 1) % nodes + 1);
+          if (e.node == 0 && protocol == "paxos") e.node = 1;  // "the leader" is a Raft notion
           if (e.op == Op::partition) e.arg &= all;
         }
         s.events = std::move(events);
@@ -134,13 +142,15 @@ inline std::string trace_path_for(const std::string& id) {
 // schedule as a trace: during shrinking every failing candidate overwrites
 // it, so what is left at the end is the shrunk counterexample.
 inline void expect_ok(const Schedule& s, const std::string& trace_path) {
-  const Outcome o = run(s);
+  const Outcome o = trace::run(s);
   // The distribution printed on success shows the cases were not vacuous.
   RC_TAG(s.events.size() < 200 ? "<200 events" : s.events.size() < 1000 ? "200-999 events" : ">=1000 events",
          o.leaders == 0 ? "no leader/chosen" : "leader/chosen", o.committed == 0 ? "none committed/learned"
                                                                                 : "committed/learned");
   if (!o.ok) {
-    std::ofstream(trace_path) << to_trace_text(s, &o) << "\n";
+    Schedule failing = trace::expecting(s, o);
+    failing.source = "a failing property case, shrunk by RapidCheck";
+    std::ofstream(trace_path) << trace::to_text(failing) << "\n";
     RC_FAIL(o.property + " violated at step " + std::to_string(o.step) + " of " + std::to_string(s.events.size()) +
             ": " + o.detail);
   }

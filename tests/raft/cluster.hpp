@@ -15,13 +15,7 @@
 
 namespace synod::test {
 
-struct RaftTestConfig {
-  using Payload = std::uint64_t;
-  static constexpr std::size_t max_nodes = 7;
-  static constexpr std::size_t max_entries_per_message = 4;
-  static constexpr std::size_t log_capacity = 512;
-  static constexpr std::size_t outbox_capacity = 32;
-};
+using sim::RaftTestConfig;
 
 template <class Config = RaftTestConfig>
 class RaftCluster : public sim::Cluster<sim::RaftProtocol<Config>> {

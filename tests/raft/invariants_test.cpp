@@ -66,6 +66,7 @@ TEST(RaftInvariants, SendChecks) {
   EXPECT_EQ(inv::check_send(m, HardState{3, 2}, Log{}), Violation::none);
   EXPECT_EQ(inv::check_send(m, HardState{3, kNoNode}, Log{}), Violation::durability_contract);  // vote not durable
   EXPECT_EQ(inv::check_send(m, HardState{2, 2}, Log{}), Violation::durability_contract);        // term not durable
+  EXPECT_EQ(inv::check_send(m, HardState{4, 3}, Log{}), Violation::none);  // superseded by a durable later term
   m.type = MessageType::append_entries_response;
   m.log_index = 2;
   EXPECT_EQ(inv::check_send(m, HardState{3, kNoNode}, log_of({1, 3})), Violation::none);

@@ -144,13 +144,15 @@ Violation check_step(const Node& before, const Node& after) {
 
 // The durability contract (Figure 2, "persist before responding"): every
 // message leaves with a term that is durable; a granted vote only once the
-// vote is durable; a successful AppendEntries response only for entries
-// that are durable. `hard_state` and `disk_log` are the sender's disk.
+// vote is durable (or superseded by a durable later term: a node that
+// restarts from that cannot vote in the vote's term again); a successful
+// AppendEntries response only for entries that are durable. `hard_state`
+// and `disk_log` are the sender's disk.
 template <class Message, class Log>
 Violation check_send(const Message& m, const raft::HardState& hard_state, const Log& disk_log) {
   if (m.term > hard_state.term) return Violation::durability_contract;
-  if (m.type == raft::MessageType::request_vote_response && m.success &&
-      (hard_state.term != m.term || hard_state.voted_for != m.to))
+  if (m.type == raft::MessageType::request_vote_response && m.success && hard_state.term == m.term &&
+      hard_state.voted_for != m.to)
     return Violation::durability_contract;
   if (m.type == raft::MessageType::append_entries_response && m.success && disk_log.last_index() < m.log_index)
     return Violation::durability_contract;

@@ -15,6 +15,16 @@
 
 namespace synod::sim {
 
+// The kernel capacities of the scenario tests, the property tests and
+// "test" traces: room for long schedules on up to 7 nodes.
+struct RaftTestConfig {
+  using Payload = std::uint64_t;
+  static constexpr std::size_t max_nodes = 7;
+  static constexpr std::size_t max_entries_per_message = 4;
+  static constexpr std::size_t log_capacity = 512;
+  static constexpr std::size_t outbox_capacity = 32;
+};
+
 // Ghost capacities: leaders (one per term) and committed entries a long
 // schedule can reach.
 template <class Config, std::size_t MaxLeaders = 4096, std::size_t MaxCommitted = 2 * Config::log_capacity>

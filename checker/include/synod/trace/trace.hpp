@@ -1,0 +1,136 @@
+// synod/trace/trace.hpp - the one trace format ("synod-trace/2") that
+// synod-check writes for a counterexample, a failing property test writes
+// for its shrunk schedule, and synod-replay (or any test) runs again.
+//
+// A trace is a schedule: a cluster (protocol, shape, kernel capacities,
+// seeded faults) and a list of events (ticks, timer firings, client
+// proposals, persists, deliveries, drops and duplicates of messages named by
+// content or by position, partitions, heals, crashes, restarts), plus what
+// running it must end in (`expect`). run() (synod/trace/run.hpp) executes a
+// schedule on the simulation core (synod/sim/cluster.hpp) with the shared
+// invariants checked after every event; docs/testing.md documents the JSON.
+//
+// Network events name an in-flight message either by content (a JSON
+// object; every field it gives must equal the message's: what synod-check
+// writes) or by position in the network (oldest first) taken modulo the
+// number in flight (what the property generators draw, so that any sublist
+// of a schedule is again a schedule RapidCheck can shrink to).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace synod::trace {
+
+inline constexpr const char* kFormat = "synod-trace/2";
+
+enum class Op : std::uint8_t {
+  tick,         // node: one tick of logical time
+  campaign,     // node: Raft election timer fires now
+  heartbeat,    // node: Raft heartbeat timer fires now
+  start_round,  // node: Paxos retry timer fires now
+  deliver,      // message: deliver it (lost if its destination is down or cut off)
+  drop,         // message: lose it
+  duplicate,    // message: copy it (the copy goes to the back)
+  partition,    // mask: nodes whose bit is set form one side, the rest the other
+  heal,         // every link restored
+  crash,        // node: volatile state lost, disk kept (no-op when down)
+  restart,      // node: rebuilt from its disk (no-op when up)
+  persist,      // node: make its pending persist request durable
+  propose,      // node (Raft: 0 = the leader with the highest term), value
+};
+
+const char* to_string(Op op);
+bool parse_op(const std::string& s, Op& out);
+bool is_network(Op op);
+
+struct Event {
+  Op op = Op::tick;
+  std::uint8_t node = 1;    // node events; propose: 0 = the Raft leader
+  std::uint64_t arg = 0;    // network events by position: index; partition: mask; propose: value
+  // Network events by content: the message as JSON text (synod-check's
+  // traces); empty: by position.
+  std::string message;
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+// What running the schedule must end in.
+enum class Expect : std::uint8_t {
+  ok,              // no violation
+  violation,       // the violation of `property`
+  not_reproduced,  // not the violation of `property`: ends ok, or diverges (a
+                   // seeded bug's counterexample kept as a regression test)
+};
+
+struct Schedule {
+  std::string protocol = "raft";  // "raft" or "paxos"
+  // Which kernel capacities run it: "test" (the scenario tests' and property
+  // tests' configurations), or the checker's: "check-3" / "check-5" (Raft,
+  // up to 3 / 5 nodes), "check" (Paxos).
+  std::string kernel = "test";
+  std::uint8_t nodes = 3;         // cluster size (Paxos: acceptors + proposers)
+  // Paxos with the checker's kernel: ids 1..acceptors accept, the rest
+  // propose and learn. 0: every node has every role.
+  std::uint8_t acceptors = 0;
+  std::uint64_t seed = 1;         // the nodes' generators (election / retry timeouts)
+  bool noop_on_election = false;  // Raft option append_noop_on_election
+  bool lossy_disk = false;        // seeded harness fault (see synod/sim/cluster.hpp)
+  bool liveness = false;          // after the events: heal, restart all, good conditions
+  std::vector<Event> events;
+  Expect expect = Expect::ok;
+  std::string property;           // with Expect::violation / not_reproduced
+  std::string source;             // free text: who wrote it and why
+};
+
+// What running a schedule found.
+struct Outcome {
+  bool ok = true;
+  std::string property;        // the violated property's name (empty when ok)
+  std::string detail;          // one line for people
+  std::size_t step = 0;        // 1-based event index; events.size()+1: the liveness phase
+  std::size_t in_flight_max = 0;
+  std::size_t leaders = 0;     // Raft: leaders elected (ghost); Paxos: values chosen
+  std::size_t committed = 0;   // Raft: entries committed (ghost); Paxos: learners that learned
+
+  // Records a violation at `at`; only the first one of a run counts.
+  void fail(std::string violated, std::string why, std::size_t at) {
+    if (!ok) return;
+    ok = false;
+    property = std::move(violated);
+    detail = std::move(why);
+    step = at;
+  }
+};
+
+// The property name of a run that could not follow its trace: a message it
+// names is not in flight.
+inline constexpr const char* kDiverged = "ReplayDiverged";
+
+// Whether `o` is what `s` expects; when not, `why` says what differs.
+bool as_expected(const Schedule& s, const Outcome& o, std::string& why);
+
+// One line for an event, e.g. "deliver #3", "crash n2".
+std::string describe(const Event& e);
+
+// The JSON form. `to_json` adds, when `o` is a failed outcome and the
+// schedule expects nothing yet, the expectation that reproduces it.
+nlohmann::json to_json(const Schedule& s);
+// Compact and still valid JSON: the header one member a line, one step a line.
+std::string to_text(const Schedule& s);
+// Throws BadTrace with a message naming the member at fault.
+struct BadTrace : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+Schedule from_json(const nlohmann::json& j);
+
+// The schedule with the expectation that `o` reproduces (a failing
+// property's counterexample, written for replay).
+Schedule expecting(Schedule s, const Outcome& o);
+
+}  // namespace synod::trace
