@@ -11,71 +11,53 @@
 //                     per state), with the identity and with a renaming
 #include <benchmark/benchmark.h>
 
-#include <array>
 #include <cstddef>
 #include <optional>
+#include <vector>
 
-#include <boost/container/static_vector.hpp>
-#include <synod/paxos/node.hpp>
+#include <synod/sim/paxos.hpp>
 
 namespace {
 
 using namespace synod;
 using Config = paxos::DefaultConfig;
 using Node = paxos::Node<Config>;
-using Message = paxos::Message<Config>;
 
+// The simulation core with its ghost checks off: what is timed is the
+// kernel and the core's delivery loop.
 class Cluster {
  public:
-  explicit Cluster(std::uint8_t n) : n_(n) {
+  explicit Cluster(std::uint8_t n) : core_(options(n)) { core_.observe_steps = false; }
+
+  // One full round; returns the messages delivered.
+  std::size_t round(std::uint64_t value) {
+    core_.reset();
+    (void)core_.input(1, [&](Node& x) { return x.propose(value); });
+    return core_.deliver_all();
+  }
+
+  const Node& node(NodeId id) const { return core_.node(id); }
+
+  bool all_learned(std::uint64_t value) const {
+    for (NodeId id = 1; id <= core_.size(); ++id)
+      if (core_.node(id).learned() != std::optional<std::uint64_t>{value}) return false;
+    return true;
+  }
+
+ private:
+  static std::vector<paxos::Options> options(std::uint8_t n) {
+    std::vector<paxos::Options> all;
     for (NodeId id = 1; id <= n; ++id) {
       paxos::Options o;
       o.id = id;
       o.cluster_size = n;
       o.seed = id;
-      fresh_[id].emplace(o);
+      all.push_back(o);
     }
+    return all;
   }
 
-  // One full round; returns the messages delivered.
-  std::size_t round(std::uint64_t value) {
-    for (NodeId id = 1; id <= n_; ++id) nodes_[id] = fresh_[id];
-    queue_.clear();
-    (void)nodes_[1]->propose(value);
-    drain(1);
-    std::size_t head = 0;
-    while (head < queue_.size()) {
-      const Message m = queue_[head++];
-      (void)nodes_[m.to]->step(m);
-      drain(m.to);
-    }
-    return head;
-  }
-
-  const Node& node(NodeId id) const { return *nodes_[id]; }
-
-  bool all_learned(std::uint64_t value) const {
-    for (NodeId id = 1; id <= n_; ++id)
-      if (nodes_[id]->learned() != std::optional<std::uint64_t>{value}) return false;
-    return true;
-  }
-
- private:
-  void drain(NodeId id) {
-    Node& node = *nodes_[id];
-    for (;;) {
-      for (const Message& m : node.messages()) queue_.push_back(m);
-      node.clear_messages();
-      const auto request = node.persist_request();
-      if (request.empty()) return;
-      (void)node.persisted(request);
-    }
-  }
-
-  std::uint8_t n_;
-  std::array<std::optional<Node>, 8> fresh_{};
-  std::array<std::optional<Node>, 8> nodes_{};
-  boost::container::static_vector<Message, 256> queue_;
+  sim::Cluster<sim::PaxosProtocol<Config>> core_;
 };
 
 void BM_PaxosRound(benchmark::State& state) {
