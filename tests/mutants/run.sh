@@ -235,7 +235,11 @@ run_checks() {
   if ((${#hung[@]} > 0)); then TIMEOUTS+=(properties); fi
   if ((rc == 0)); then
     PROPS="missed $(secs "$t0" "$(now)")s"
-    ((${#hung[@]} == 0)) || PROPS="TIMED OUT ${hung[*]} (${limit}s)"
+    if ((${#cases[@]} == 0 && ${#hung[@]} > 0)); then
+      PROPS="TIMED OUT listing the cases (${limit}s)"
+    elif ((${#hung[@]} > 0)); then
+      PROPS="TIMED OUT ${#hung[@]}/${#cases[@]} cases, ${limit}s each"
+    fi
   else
     file=$(ls "$logs/$tag.traces"/*.trace.json 2>/dev/null | head -1)
     if [[ -n $file ]]; then
