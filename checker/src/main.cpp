@@ -2,7 +2,10 @@
 //
 //   synod-check MODEL [flags]        MODEL: a model name or a spec file in specs/
 //
-// Exit status: 0 ok, 1 violation, 2 bad usage or input, 3 vacuous.
+// Exit status: 0 ok, 1 violation (or a spec's expected result differs), 2 bad
+// usage or input, 3 vacuous, 4 a spec's expected distinct-state count differs.
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,7 +14,11 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -22,6 +29,12 @@
 
 #include "models.hpp"
 #include "run.hpp"
+
+#ifdef SYNOD_SPECS_DIR
+#define SPECS_DIR_TEXT SYNOD_SPECS_DIR
+#else
+#define SPECS_DIR_TEXT "no specs directory (built without SYNOD_SPECS_DIR)"
+#endif
 
 namespace cli = synod::check::cli;
 using synod::check::Search;
@@ -44,12 +57,57 @@ struct SpecError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::optional<std::string> find_spec_file(const std::string& arg) {
-  namespace fs = std::filesystem;
-  for (const std::string& candidate : {arg, arg + ".toml", "specs/" + arg, "specs/" + arg + ".toml"}) {
-    std::error_code ec;
-    if (fs::is_regular_file(candidate, ec)) return candidate;
+// Where a spec name is looked for, in order: as given (relative to the
+// working directory), then in the source tree's specs/ directory, compiled in
+// so that `synod-check raft-quick` works from any directory. A name given as
+// specs/NAME is also looked up there as NAME. (The install rules install
+// neither synod-check nor the specs, so there is no installed specs
+// directory to search.)
+std::vector<std::string> spec_candidates(const std::string& arg) {
+  std::vector<std::string> c{arg, arg + ".toml"};
+#ifdef SYNOD_SPECS_DIR
+  const std::string dir = SYNOD_SPECS_DIR;
+  const std::filesystem::path p(arg);
+  if (!arg.empty() && !p.is_absolute()) {
+    c.push_back(dir + "/" + arg);
+    c.push_back(dir + "/" + arg + ".toml");
+    if (arg.rfind("specs/", 0) == 0 && arg.size() > 6) {
+      c.push_back(dir + "/" + arg.substr(6));
+      c.push_back(dir + "/" + arg.substr(6) + ".toml");
+    }
   }
+#endif
+  return c;
+}
+
+std::optional<std::string> find_spec_file(const std::vector<std::string>& candidates) {
+  for (const std::string& candidate : candidates) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+  }
+  return std::nullopt;
+}
+
+// An output file that cannot be written is bad input: say so before a search
+// that may take hours, not after it. An existing file is opened for append
+// (its contents stay as they are until the run writes it); a new one is
+// created and removed again, so that a run that then fails leaves no empty
+// file behind. Returns the reason it cannot be written, or nothing.
+// O_NONBLOCK: a FIFO nobody reads yet must not block here (ENXIO); the
+// run's own write waits for its reader as it always did.
+std::optional<std::string> unwritable(const std::string& path) {
+  if (path.empty() || path == "-") return std::nullopt;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  if (errno == ENXIO) return std::nullopt;
+  if (errno != ENOENT) return std::string(std::strerror(errno));
+  fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return std::string(std::strerror(errno));
+  ::close(fd);
+  ::unlink(path.c_str());
   return std::nullopt;
 }
 
@@ -176,8 +234,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "synod-check: explores every interleaving of a model's actions within bounds (breadth-first by default),\n"
       "checking its invariants in every reachable state and that each of its goals is reached somewhere.\n"
-      "Exit status: 0 ok, 1 an invariant is violated (a counterexample is printed), 2 bad usage or input,\n"
-      "3 vacuous (a goal, a 'sometimes' property, was never reached)."};
+      "Exit status: 0 ok, 1 an invariant is violated (a counterexample is printed) or a spec's [expect]\n"
+      "names another result, 2 bad usage or input (also an unwritable --json or --trace file, found\n"
+      "before the search), 3 vacuous (a goal, a 'sometimes' property, was never reached), 4 the result\n"
+      "is the one a spec's [expect] names but its distinct_states count is not (--json: expected.mismatch)."};
   app.footer(
       "\nExamples:\n"
       "  synod-check raft                      quick Raft configuration (= specs/raft-quick.toml)\n"
@@ -185,10 +245,14 @@ int main(int argc, char** argv) {
       "  synod-check raft --drops 1 --dups 1 --symmetry --threads 2\n"
       "  synod-check raft --search random --walks 10000 --depth 60 --seed 7\n"
       "  synod-check raft --lossy-disk 1 --max-term 1 --max-msgs 3 --drops 1 --proposals 0 --trace cex.json\n"
+      "A spec is looked for as given, as given + .toml, then in " SPECS_DIR_TEXT ".\n"
       "Bounds left out take the model's defaults (see --list); a spec file's [bounds] and [search]\n"
-      "are overridden by flags. Formats of specs, --json and --trace: docs/checker.md.");
+      "are overridden by flags, and flags that change the explored space (a bound, --symmetry,\n"
+      "--max-depth, --search) turn its [expect] checks off. Formats of specs, --json and --trace:\n"
+      "docs/checker.md.");
   std::string target;
-  app.add_option("model", target, "a model (" + model_names(models) + ") or a spec file (specs/NAME or specs/NAME.toml)");
+  app.add_option("model", target,
+                 "a model (" + model_names(models) + ") or a spec file (NAME, NAME.toml, specs/NAME or a path)");
 
   std::string search;
   unsigned threads = 0;
@@ -247,10 +311,17 @@ int main(int argc, char** argv) {
   Spec spec;
   const cli::ModelEntry* entry = find_model(models, target);
   if (!entry) {
-    const auto file = find_spec_file(target);
+    const std::vector<std::string> candidates = spec_candidates(target);
+    const auto file = find_spec_file(candidates);
     if (!file) {
-      std::fprintf(stderr, "synod-check: '%s' is neither a model (%s) nor a spec file (tried %s, %s.toml, specs/%s, specs/%s.toml)\n",
-                   target.c_str(), model_names(models).c_str(), target.c_str(), target.c_str(), target.c_str(), target.c_str());
+      std::string tried;
+      for (const auto& c : candidates) {
+        std::error_code ec;
+        const auto where = std::filesystem::absolute(c, ec);
+        tried += (tried.empty() ? "" : ", ") + (ec ? c : where.string());
+      }
+      std::fprintf(stderr, "synod-check: '%s' is neither a model (%s) nor a spec file (tried %s)\n", target.c_str(),
+                   model_names(models).c_str(), tried.c_str());
       return cli::kExitUsage;
     }
     try {
@@ -329,11 +400,24 @@ int main(int argc, char** argv) {
   cfg.trace_path = trace_path;
   cfg.spec_path = spec.path;
   // Expectations hold for the spec as written: flags that change the explored
-  // space (bounds, symmetry, depth, search mode) void the count expectation.
+  // space (bounds, symmetry, depth, search mode) void them, count and result
+  // both (a smaller depth can make a run vacuous, another bound can remove
+  // the violation a spec expects). Threads and fingerprint width do not.
   cfg.expected = spec.expected;
   const bool space_changed = std::any_of(bound_flags.begin(), bound_flags.end(), [](const auto& kv) { return kv.second.has_value(); }) ||
                              (symmetry && !spec.symmetry.value_or(false)) || max_depth || !search.empty();
-  if (space_changed) cfg.expected.distinct_states.reset();
+  if (space_changed && (cfg.expected.result || cfg.expected.distinct_states)) {
+    cfg.expected = {};
+    cfg.expectations_voided = true;
+  }
+
+  const std::pair<const char*, const std::string*> outputs[] = {{"--json", &json_path}, {"--trace", &trace_path}};
+  for (const auto& [flag, path] : outputs) {
+    if (const auto why = unwritable(*path)) {
+      std::fprintf(stderr, "synod-check: cannot write %s file %s: %s (nothing was run)\n", flag, path->c_str(), why->c_str());
+      return cli::kExitUsage;
+    }
+  }
 
   try {
     return entry->run(bounds, cfg);

@@ -1,6 +1,7 @@
 // run.hpp - runs one model through the engine and reports the result the way
 // DESIGN.md's contract says: a summary on stdout, `--json` and `--trace`
-// files, and the exit status (0 ok, 1 violation, 2 bad input, 3 vacuous).
+// files, and the exit status (0 ok, 1 violation, 2 bad input, 3 vacuous,
+// 4 a spec's pinned distinct-state count differs; see exit_status below).
 #pragma once
 
 #include <sys/resource.h>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/core.h>
@@ -26,6 +28,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitViolation = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitVacuous = 3;
+// The result is the one the spec's [expect] names, but the distinct-state
+// count is not: the explored space changed (a kernel or model change, or a
+// stale spec). Not 1, so that scripts can tell "the space moved" from "an
+// invariant failed"; a result that differs from the spec's exits 1.
+inline constexpr int kExitCountMismatch = 4;
 
 // Integer bounds, keyed by their JSON/TOML name (max_term); the flag is --max-term.
 using Bounds = std::map<std::string, std::int64_t>;
@@ -43,12 +50,48 @@ struct Expected {
   std::optional<std::uint64_t> distinct_states;
 };
 
+// What differs between a spec's [expect] and the run: the result is checked
+// first, since a different result (a search stopped at a violation, say)
+// makes the count meaningless.
+enum class Mismatch { none, result, distinct_states };
+
+inline Mismatch compare(const Expected& expected, std::string_view result, std::uint64_t distinct_states) {
+  if (expected.result && *expected.result != result) return Mismatch::result;
+  if (expected.distinct_states && *expected.distinct_states != distinct_states) return Mismatch::distinct_states;
+  return Mismatch::none;
+}
+
+inline const char* mismatch_name(Mismatch m) {
+  switch (m) {
+    case Mismatch::none: return "none";
+    case Mismatch::result: return "result";
+    case Mismatch::distinct_states: return "distinct_states";
+  }
+  return "none";
+}
+
+// The exit status: the verdict's (0 ok, 1 violation, 3 vacuous) when the run
+// is what the spec expects; 1 when the spec expects another result (also
+// when it expects a violation and the run is ok: the spec failed); 4 when
+// only the distinct-state count differs.
+inline int exit_status(Verdict verdict, Mismatch mismatch) {
+  if (mismatch == Mismatch::result) return kExitViolation;
+  if (mismatch == Mismatch::distinct_states) return kExitCountMismatch;
+  switch (verdict) {
+    case Verdict::ok: return kExitOk;
+    case Verdict::violation: return kExitViolation;
+    case Verdict::vacuous: return kExitVacuous;
+  }
+  return kExitOk;
+}
+
 struct RunConfig {
   Options options;
   std::string json_path;    // "" none, "-" stdout
   std::string trace_path;   // "" none
   std::string spec_path;    // "" when run by model name
   Expected expected;
+  bool expectations_voided = false;  // the spec has [expect], but flags changed the explored space
   bool quiet = false;
 };
 
@@ -162,18 +205,13 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
   if (report.search == Search::random)
     j["random"] = {{"walks", cfg.options.walks}, {"depth", cfg.options.walk_depth}, {"seed", cfg.options.seed}};
   if (cfg.options.max_depth != 0) j["max_depth_bound"] = cfg.options.max_depth;
-  bool matches = true;
+  const Mismatch mismatch = compare(cfg.expected, to_string(report.verdict), report.distinct_states);
   if (cfg.expected.result || cfg.expected.distinct_states) {
     nlohmann::json e;
-    if (cfg.expected.result) {
-      e["result"] = *cfg.expected.result;
-      matches = matches && *cfg.expected.result == to_string(report.verdict);
-    }
-    if (cfg.expected.distinct_states) {
-      e["distinct_states"] = *cfg.expected.distinct_states;
-      matches = matches && *cfg.expected.distinct_states == report.distinct_states;
-    }
-    e["matches"] = matches;
+    if (cfg.expected.result) e["result"] = *cfg.expected.result;
+    if (cfg.expected.distinct_states) e["distinct_states"] = *cfg.expected.distinct_states;
+    e["matches"] = mismatch == Mismatch::none;
+    e["mismatch"] = mismatch == Mismatch::none ? nlohmann::json(nullptr) : nlohmann::json(mismatch_name(mismatch));
     j["expected"] = e;
   }
   nlohmann::json trace;
@@ -211,8 +249,25 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
       if (!cfg.quiet) fmt::print(out, "  counterexample:\n{}", format_trace(model, report.trace));
       break;
   }
-  if (j.contains("expected"))
-    fmt::print(out, "  expected by spec: {} - {}\n", j["expected"].dump(), matches ? "matches" : "MISMATCH");
+  if (cfg.expected.result || cfg.expected.distinct_states) {
+    std::string expected_line;
+    if (cfg.expected.result) expected_line += "result " + *cfg.expected.result;
+    if (cfg.expected.distinct_states)
+      expected_line += (expected_line.empty() ? "" : ", ") + with_commas(*cfg.expected.distinct_states) + " distinct states";
+    switch (mismatch) {
+      case Mismatch::none: fmt::print(out, "  expected by spec: {} - matches\n", expected_line); break;
+      case Mismatch::result:
+        fmt::print(out, "  expected by spec: {} - MISMATCH: the result is {}, not {}\n", expected_line,
+                   to_string(report.verdict), *cfg.expected.result);
+        break;
+      case Mismatch::distinct_states:
+        fmt::print(out, "  expected by spec: {} - MISMATCH: {} distinct states, not {} (exit {})\n", expected_line,
+                   with_commas(report.distinct_states), with_commas(*cfg.expected.distinct_states), kExitCountMismatch);
+        break;
+    }
+  } else if (cfg.expectations_voided) {
+    fmt::print(out, "  expected by spec: not checked (flags change the explored space)\n");
+  }
   std::fflush(out);
 
   try {
@@ -222,12 +277,7 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
     std::fprintf(stderr, "synod-check: %s\n", e.what());
     return kExitUsage;
   }
-  switch (report.verdict) {
-    case Verdict::ok: return kExitOk;
-    case Verdict::violation: return kExitViolation;
-    case Verdict::vacuous: return kExitVacuous;
-  }
-  return kExitOk;
+  return exit_status(report.verdict, mismatch);
 }
 
 }  // namespace synod::check::cli

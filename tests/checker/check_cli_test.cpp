@@ -21,8 +21,9 @@ struct Run {
   std::string out;
 };
 
-Run run(const std::string& args) {
-  const std::string cmd = "cd " SYNOD_SOURCE_DIR " && " SYNOD_CHECK_BINARY " " + args + " 2>&1";
+// Runs synod-check in DIR (the source root unless given).
+Run run_in(const std::string& dir, const std::string& args) {
+  const std::string cmd = "cd '" + dir + "' && " SYNOD_CHECK_BINARY " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf{};
@@ -30,6 +31,23 @@ Run run(const std::string& args) {
   const int raw = p ? pclose(p) : -1;
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
 }
+
+Run run(const std::string& args) { return run_in(SYNOD_SOURCE_DIR, args); }
+
+// A fresh directory for one test's files, removed with everything in it.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / ("synod_check_test_" + std::to_string(::getpid()) + "_" + name)) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("synod_check_test_" + std::to_string(::getpid()) + "_" + name)).string();
@@ -153,6 +171,7 @@ TEST(CheckCli, QuickSpecsKeepTheirRecordedCounts) {
     ++specs;
     const std::string json = temp_path(name + ".json");
     const auto r = run("specs/" + name + " --quiet --json " + json);
+    EXPECT_EQ(r.status, 0) << name << " does not meet its [expect]: " << r.out;
     const auto j = load(json);
     ASSERT_TRUE(j.contains("expected")) << name << " has no [expect] section";
     EXPECT_TRUE(j["expected"].contains("distinct_states")) << name;
@@ -175,6 +194,123 @@ TEST(CheckCli, DefaultBoundsAreTheQuickSpecs) {
     std::filesystem::remove(a);
     std::filesystem::remove(b);
   }
+}
+
+// A spec whose [expect] the run does not meet fails: a different result
+// exits 1, the same result with another distinct-state count exits 4, and
+// --json says which. two-phase-commit with 3 RMs has 288 distinct states.
+TEST(CheckCli, SpecExpectationMismatchExitsNonZero) {
+  const TempDir dir("expect");
+  const std::string spec = dir.file("tpc.toml"), json = dir.file("out.json");
+  const auto write_spec = [&](int buggy_tm, const std::string& expect) {
+    std::ofstream(spec) << "protocol = \"two-phase-commit\"\n[bounds]\nrms = 3\nbuggy_tm = " << buggy_tm
+                        << "\n[expect]\n" << expect;
+  };
+
+  write_spec(0, "result = \"ok\"\ndistinct_states = 288\n");
+  auto r = run(spec + " --quiet --json " + json);
+  EXPECT_EQ(r.status, 0) << r.out;
+  auto j = load(json);
+  EXPECT_TRUE(j["expected"]["matches"].get<bool>());
+  EXPECT_TRUE(j["expected"]["mismatch"].is_null());
+
+  write_spec(0, "result = \"ok\"\ndistinct_states = 287\n");
+  r = run(spec + " --quiet --json " + json);
+  EXPECT_EQ(r.status, 4) << r.out;
+  EXPECT_NE(r.out.find("MISMATCH: 288 distinct states, not 287"), std::string::npos) << r.out;
+  j = load(json);
+  EXPECT_EQ(j["result"], "ok");
+  EXPECT_EQ(j["expected"]["distinct_states"], 287);
+  EXPECT_FALSE(j["expected"]["matches"].get<bool>());
+  EXPECT_EQ(j["expected"]["mismatch"], "distinct_states");
+
+  // Flags that change the explored space turn the spec's expectations off.
+  r = run(spec + " --quiet --rms 2 --json " + json);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_FALSE(load(json).contains("expected"));
+  EXPECT_NE(r.out.find("not checked"), std::string::npos) << r.out;
+  // Threads do not: the count is the same at any thread count.
+  EXPECT_EQ(run(spec + " --quiet --threads 2").status, 4);
+
+  write_spec(0, "result = \"violation\"\n");
+  r = run(spec + " --quiet --json " + json);
+  EXPECT_EQ(r.status, 1) << r.out;
+  j = load(json);
+  EXPECT_EQ(j["result"], "ok");
+  EXPECT_EQ(j["expected"]["mismatch"], "result");
+
+  write_spec(1, "result = \"ok\"\ndistinct_states = 288\n");
+  r = run(spec + " --quiet --json " + json);
+  EXPECT_EQ(r.status, 1) << r.out;
+  j = load(json);
+  EXPECT_EQ(j["result"], "violation");
+  EXPECT_EQ(j["expected"]["mismatch"], "result") << "a different result is reported before a different count";
+
+  // An expected violation that happens is still exit 1, as without a spec.
+  write_spec(1, "result = \"violation\"\n");
+  r = run(spec + " --quiet --json " + json);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(load(json)["expected"]["matches"].get<bool>());
+}
+
+// Spec names resolve in the working directory first, then in the source
+// tree's specs/, from any working directory.
+TEST(CheckCli, SpecNamesResolveFromAnyDirectory) {
+  const TempDir dir("cwd");
+  const std::string json = dir.file("out.json");
+  const std::string quick = std::string(SYNOD_SOURCE_DIR) + "/specs/raft-quick.toml";
+  // --max-depth keeps the run short (and turns the spec's expectations off).
+  for (const std::string name : {"raft-quick", "raft-quick.toml", "specs/raft-quick"}) {
+    const auto r = run_in(dir.path.string(), name + " --quiet --max-depth 2 --json " + json);
+    EXPECT_NE(r.status, 2) << name << ": " << r.out;
+    EXPECT_EQ(std::filesystem::path(load(json)["spec"].get<std::string>()), std::filesystem::path(quick)) << name;
+    std::filesystem::remove(json);
+  }
+  // A file in the working directory comes first.
+  std::ofstream(dir.file("raft-quick.toml")) << "protocol = \"two-phase-commit\"\n";
+  auto r = run_in(dir.path.string(), "raft-quick --quiet --json " + json);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(load(json)["model"], "two-phase-commit");
+  // Not found: the message names every place looked at.
+  r = run_in(dir.path.string(), "no-such-spec");
+  EXPECT_EQ(r.status, 2);
+  for (const std::string& place : {dir.file("no-such-spec"), dir.file("no-such-spec.toml"),
+                                  std::string(SYNOD_SOURCE_DIR) + "/specs/no-such-spec",
+                                  std::string(SYNOD_SOURCE_DIR) + "/specs/no-such-spec.toml"})
+    EXPECT_NE(r.out.find(place), std::string::npos) << place << " not in: " << r.out;
+}
+
+// An output file that cannot be written is found before the search (no
+// summary is printed), exits 2, and leaves no new empty file behind.
+TEST(CheckCli, UnwritableOutputFailsBeforeTheSearch) {
+  const TempDir dir("unwritable");
+  const std::string missing_dir = dir.file("no-such-dir/out.json");
+  auto r = run("two-phase-commit --json " + missing_dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("cannot write --json file " + missing_dir), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("states:"), std::string::npos) << "searched before failing: " << r.out;
+
+  r = run("two-phase-commit --buggy-tm 1 --trace " + dir.path.string());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("cannot write --trace file"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("states:"), std::string::npos) << r.out;
+
+  // A new --json file is not left behind empty when --trace fails; an
+  // existing one keeps its contents.
+  const std::string fresh = dir.file("fresh.json"), kept = dir.file("kept.json");
+  r = run("two-phase-commit --json " + fresh + " --trace " + missing_dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  std::ofstream(kept) << "{\"earlier\": 1}\n";
+  r = run("two-phase-commit --json " + kept + " --trace " + missing_dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(load(kept)["earlier"], 1);
+
+  // Writable paths still work, and a trace file is written only on a violation.
+  r = run("two-phase-commit --quiet --json " + fresh + " --trace " + dir.file("t.json"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(load(fresh)["result"], "ok");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("t.json")));
 }
 
 }  // namespace

@@ -5,11 +5,34 @@
 # this script applies it to a scratch copy of the repository (never to the
 # real tree), rebuilds only what the checks need, runs them and prints one
 # line: which checks caught the mutant, how long each took, and the length of
-# its counterexample. It exits 1 if any mutant survives every check.
+# its counterexample.
+#
+# Outcomes per mutant: "killed" when at least one check caught it (a test
+# failed on a real violation); "survived" when every check ran to its end and
+# none did; "timed out" when none caught it and at least one check was killed
+# by its time limit. A hang is a defect of the harness or the test, not a
+# catch: it never counts as one, and a timeout in the unmutated baseline stops
+# the run (exit 2).
+#
+# Exit status: 0 every mutant killed; 1 some mutant survived (or its patch no
+# longer applies or compiles); 3 none survived but some timed out; 2 setup
+# failed (configure, the baseline build, or a baseline check that fails or
+# times out).
+#
+# Time limits: every test binary this script runs (synod-check, the property
+# tests, synod-replay, the scenario tests) runs under timeout(1): TERM at the
+# limit, KILL 10 s later. Builds and patch are not limited.
 #
 # Checks (per protocol: raft-* patches run the Raft checks, paxos-* Paxos):
-#   checker     build/checker/synod-check specs/<protocol>-quick.toml, 60 s limit
-#               (column "n/a" until the checker has that spec)
+#   checker     build/checker/synod-check specs/<protocol>-quick.toml
+#               (column "n/a" until the checker has that spec). It catches the
+#               mutant only with a violation (exit 1, "result": "violation" in
+#               its --json). The quick spec pins a result and a distinct-state
+#               count: a mutant that keeps the result but moves the count
+#               (synod-check exit 4) has changed the explored space without
+#               breaking an invariant, so it is "missed" (the cell shows the
+#               count); in the baseline it means the spec's pinned count is
+#               stale, which stops the run (exit 2).
 #   properties  tests/properties properties_<protocol>, the CI case budget and seeds;
 #               the shrunk trace is replayed with synod-replay to show it re-detects
 #   traces      the saved traces tests/replay/traces/<protocol>-*.json, replayed with
@@ -24,6 +47,9 @@
 #   SYNOD_MUTANTS_DIR=DIR   scratch directory (default /tmp/synod-mutants-$UID)
 #   SYNOD_MUTANTS_SCENARIOS=0|1  also run the scenario tests (default 0: slow rebuilds)
 #   SYNOD_MUTANTS_CHECKER=0|1    run the checker's quick spec (default 1; quick mode 0)
+#   SYNOD_MUTANTS_TIMEOUT=S          limit per test binary run, seconds (default 900)
+#   SYNOD_MUTANTS_CHECKER_TIMEOUT=S  limit for synod-check on the quick spec (default 300;
+#                                    the unmutated quick specs take seconds)
 #   JOBS=N                  build parallelism (default 2)
 set -uo pipefail
 
@@ -35,7 +61,11 @@ build=$work/build
 logs=$work/logs
 jobs=${JOBS:-2}
 mode=${SYNOD_MUTANTS:-all}
-checker_limit=60
+limit=${SYNOD_MUTANTS_TIMEOUT:-900}
+checker_limit=${SYNOD_MUTANTS_CHECKER_TIMEOUT:-300}
+for v in "$limit" "$checker_limit"; do
+  [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "mutants: time limits must be positive whole seconds (got '$v')" >&2; exit 2; }
+done
 
 # The CI subset: a Raft election bug, a Raft durability bug, the Figure 8
 # commit bug, a Paxos value-choice bug and a Paxos durability bug.
@@ -61,6 +91,18 @@ done
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# limited SECONDS CMD...: runs CMD under timeout(1); returns its status, or
+# 124 when the limit killed it (also when it ignored TERM and needed KILL:
+# 137 after at least SECONDS).
+limited() {
+  local t=$1 start=$SECONDS rc
+  shift
+  timeout -k 10 "$t" "$@"
+  rc=$?
+  if ((rc == 137 && SECONDS - start >= t)); then rc=124; fi
+  return "$rc"
+}
 
 # ------------------------------------------------------------ scratch copy
 # A copy of what the checks build (no build dirs, no .git, no adapters), with
@@ -116,34 +158,49 @@ build_for() {  # proto logfile
   cmake --build "$build" -j "$jobs" --target $(targets_for "$1") >"$2" 2>&1
 }
 
-# Runs every check for a protocol; sets CHECKER PROPS SCEN (one cell each)
-# and CAUGHT (number of checks that caught it).
+# Runs every check for a protocol; sets CHECKER PROPS SCEN (one cell each),
+# CAUGHT (number of checks that caught it), TIMEOUTS (the checks a time limit
+# killed) and CHECKER_RC (synod-check's status; "" when it did not run).
 run_checks() {
-  local proto=$1 tag=$2 t0 rc cell file
+  local proto=$1 tag=$2 t0 rc cell file result
   CAUGHT=0
+  TIMEOUTS=()
+  CHECKER_RC=""
   # checker
   CHECKER="n/a"
   if [[ $use_checker == 1 && -f $src/specs/$proto-quick.toml && -x $build/checker/synod-check ]]; then
     t0=$(now)
-    (cd "$src" && timeout "$checker_limit" "$build/checker/synod-check" "specs/$proto-quick.toml" \
+    rm -f "$logs/$tag.check.json" "$logs/$tag.check-trace.json"
+    (cd "$src" && limited "$checker_limit" "$build/checker/synod-check" "specs/$proto-quick.toml" \
         --json "$logs/$tag.check.json" --trace "$logs/$tag.check-trace.json") >"$logs/$tag.check.log" 2>&1
     rc=$?
+    CHECKER_RC=$rc
+    # Exit 1 is a violation or a result other than the spec's: only the
+    # first catches the mutant.
+    result=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"])' "$logs/$tag.check.json" 2>/dev/null || echo "?")
     case $rc in
       0) CHECKER="missed $(secs "$t0" "$(now)")s" ;;
-      1) cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[]))-1, j.get("property","?").replace(" ","_"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
-         CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1))
-         # One replay mechanism: the checker's trace re-runs through synod-replay too
-         # (Raft traces as property-runner events, Paxos ones on the model's cluster).
-         if [[ -f $logs/$tag.check-trace.json ]]; then
-           if "$build/tests/replay/synod-replay" --check-expected "$logs/$tag.check-trace.json" \
-                >"$logs/$tag.check-replay.log" 2>&1; then
-             CHECKER+=" (replays)"
-           else
-             CHECKER+=" (replay-missed)"
+      1) if [[ $result == violation ]]; then
+           cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[]))-1, j.get("property","?").replace(" ","_"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
+           CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1))
+           # One replay mechanism: the checker's trace re-runs through synod-replay too
+           # (Raft traces as property-runner events, Paxos ones on the model's cluster).
+           if [[ -f $logs/$tag.check-trace.json ]]; then
+             limited "$limit" "$build/tests/replay/synod-replay" --check-expected "$logs/$tag.check-trace.json" \
+               >"$logs/$tag.check-replay.log" 2>&1
+             case $? in
+               0) CHECKER+=" (replays)" ;;
+               124) CHECKER+=" (replay TIMED OUT)" ;;
+               *) CHECKER+=" (replay-missed)" ;;
+             esac
            fi
+         else
+           CHECKER="missed: result $result, not the spec's"
          fi ;;
-      124) CHECKER="timeout ${checker_limit}s" ;;
-      3) CHECKER="vacuous" ;;
+      3) CHECKER="missed: vacuous" ;;
+      4) cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["distinct_states"], j["expected"]["distinct_states"])' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
+         CHECKER="missed: count ${cell% *}, spec ${cell#* }" ;;
+      124) CHECKER="TIMED OUT ${checker_limit}s"; TIMEOUTS+=(checker) ;;
       *) CHECKER="error rc=$rc" ;;
     esac
   fi
@@ -151,21 +208,48 @@ run_checks() {
   t0=$(now)
   rm -rf "$logs/$tag.traces" "$logs/$tag.props.log" && mkdir -p "$logs/$tag.traces"
   # One property at a time, stopping at the first that catches the mutant.
-  local bin=$build/tests/properties/properties_$proto t
+  # A property killed by the time limit has caught nothing: note it, go on.
+  local bin=$build/tests/properties/properties_$proto t list hung=()
   rc=0
-  for t in $("$bin" --gtest_list_tests | awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }'); do
-    (cd "$logs/$tag.traces" && SYNOD_TRACE_DIR=. timeout 900 "$bin" --gtest_filter="$t") >>"$logs/$tag.props.log" 2>&1
+  list=$(limited "$limit" "$bin" --gtest_list_tests)
+  rc=$?
+  if ((rc != 0)); then
+    echo "mutants: $bin --gtest_list_tests exited $rc" >&2
+    list=""
+    if ((rc == 124)); then hung+=(--gtest_list_tests); fi
+    rc=0
+  fi
+  local cases=()
+  [[ -z $list ]] || mapfile -t cases < <(awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }' <<<"$list")
+  for t in "${cases[@]}"; do
+    (cd "$logs/$tag.traces" && SYNOD_TRACE_DIR=. limited "$limit" "$bin" --gtest_filter="$t") >>"$logs/$tag.props.log" 2>&1
     rc=$?
+    if ((rc == 124)); then
+      echo "== $t TIMED OUT after ${limit}s" >>"$logs/$tag.props.log"
+      hung+=("$t")
+      rc=0
+      continue
+    fi
     ((rc == 0)) || break
   done
+  if ((${#hung[@]} > 0)); then TIMEOUTS+=(properties); fi
   if ((rc == 0)); then
     PROPS="missed $(secs "$t0" "$(now)")s"
+    if ((${#cases[@]} == 0 && ${#hung[@]} > 0)); then
+      PROPS="TIMED OUT listing the cases (${limit}s)"
+    elif ((${#hung[@]} > 0)); then
+      PROPS="TIMED OUT ${#hung[@]}/${#cases[@]} cases, ${limit}s each"
+    fi
   else
     file=$(ls "$logs/$tag.traces"/*.trace.json 2>/dev/null | head -1)
     if [[ -n $file ]]; then
       cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(len(j["steps"])-1, j.get("property","?"))' "$file")
       local replay="replay-missed"
-      "$build/tests/replay/synod-replay" --check-expected "$file" >"$logs/$tag.replay.log" 2>&1 && replay="replays"
+      limited "$limit" "$build/tests/replay/synod-replay" --check-expected "$file" >"$logs/$tag.replay.log" 2>&1
+      case $? in
+        0) replay="replays" ;;
+        124) replay="replay TIMED OUT" ;;
+      esac
       PROPS="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* } ($replay)"
     else
       PROPS="CAUGHT? rc=$rc $(secs "$t0" "$(now)")s (no trace; see $logs/$tag.props.log)"
@@ -174,7 +258,7 @@ run_checks() {
   fi
   # saved traces
   TRACES="-"
-  local tr failed_traces=0 n_traces=0
+  local tr failed_traces=0 n_traces=0 hung_traces=0
   local out
   for tr in "$src"/tests/replay/traces/"$proto"-*.json; do
     [[ -f $tr ]] || continue
@@ -182,16 +266,24 @@ run_checks() {
     # A trace catches the mutant when it no longer ends as expected AND ends
     # in a real violation: a trace the mutated kernel merely cannot follow
     # (ReplayDiverged) has caught nothing.
-    if ! out=$("$build/tests/replay/synod-replay" --check-expected "$tr" 2>&1); then
+    out=$(limited "$limit" "$build/tests/replay/synod-replay" --check-expected "$tr" 2>&1)
+    rc=$?
+    if ((rc == 124)); then
+      hung_traces=$((hung_traces + 1))
+      out+=$'\n'"TIMED OUT after ${limit}s"
+    elif ((rc != 0)); then
       if grep -q 'violation of ' <<<"$out" && ! grep -q 'violation of ReplayDiverged' <<<"$out"; then
         failed_traces=$((failed_traces + 1))
       fi
     fi
     printf '== %s\n%s\n' "$tr" "$out" >>"$logs/$tag.traces.log"
   done
+  if ((hung_traces > 0)); then TIMEOUTS+=(traces); fi
   if ((failed_traces > 0)); then
     TRACES="CAUGHT $failed_traces/$n_traces"
     CAUGHT=$((CAUGHT + 1))
+  elif ((hung_traces > 0)); then
+    TRACES="TIMED OUT $hung_traces/$n_traces"
   elif ((n_traces > 0)); then
     TRACES="missed"
   fi
@@ -199,13 +291,23 @@ run_checks() {
   SCEN="-"
   if [[ $scenarios == 1 ]]; then
     t0=$(now)
-    local failed=0 b
+    local failed=0 hung_bins=0 b
     for b in $(scenario_bins "$proto"); do
-      "$build/$b" >>"$logs/$tag.scenarios.log" 2>&1 || failed=$((failed + 1))
+      limited "$limit" "$build/$b" >>"$logs/$tag.scenarios.log" 2>&1
+      rc=$?
+      if ((rc == 124)); then
+        echo "== $b TIMED OUT after ${limit}s" >>"$logs/$tag.scenarios.log"
+        hung_bins=$((hung_bins + 1))
+      elif ((rc != 0)); then
+        failed=$((failed + 1))
+      fi
     done
+    if ((hung_bins > 0)); then TIMEOUTS+=(scenarios); fi
     if ((failed > 0)); then
       SCEN="CAUGHT $(secs "$t0" "$(now)")s"
       CAUGHT=$((CAUGHT + 1))
+    elif ((hung_bins > 0)); then
+      SCEN="TIMED OUT $hung_bins"
     else
       SCEN="missed"
     fi
@@ -231,11 +333,21 @@ for proto in "${protos[@]}"; do
     echo "mutants: the unmutated kernel fails a check; logs in $logs" >&2
     exit 2
   fi
+  if ((${#TIMEOUTS[@]} > 0)); then
+    echo "mutants: on the unmutated kernel these checks hit their time limit: ${TIMEOUTS[*]}; logs in $logs" >&2
+    exit 2
+  fi
+  if [[ -n $CHECKER_RC && $CHECKER_RC != 0 ]]; then
+    echo "mutants: synod-check specs/$proto-quick.toml does not meet the spec's [expect] on the unmutated kernel" \
+         "(exit $CHECKER_RC: $CHECKER); update the spec or fix the checker; see $logs/baseline-$proto.check.log" >&2
+    exit 2
+  fi
 done
 
 # ----------------------------------------------------------------- mutants
 printf '%-36s %-8s %-44s %-62s %-11s %-14s\n' mutant build checker "properties (CI budget)" traces scenarios
 survivors=()
+timed_out=()
 for n in "${names[@]}"; do
   proto=${n%%-*}
   patch_file=$patches_dir/$n.patch
@@ -253,13 +365,21 @@ for n in "${names[@]}"; do
     bt=$(secs "$t0" "$(now)")s
     run_checks "$proto" "$n"
     printf '%-36s %-8s %-44s %-62s %-11s %-14s\n' "$n" "$bt" "$CHECKER" "$PROPS" "$TRACES" "$SCEN"
-    ((CAUGHT > 0)) || survivors+=("$n")
+    if ((CAUGHT == 0)); then
+      if ((${#TIMEOUTS[@]} > 0)); then timed_out+=("$n"); else survivors+=("$n"); fi
+    fi
   fi
   patch -p1 -R -s -d "$src" <"$patch_file"
 done
 
-echo "mutants: ${#names[@]} run, $((${#names[@]} - ${#survivors[@]})) killed, ${#survivors[@]} survived, $(secs "$start" "$(now)")s total (logs: $logs)"
+killed=$((${#names[@]} - ${#survivors[@]} - ${#timed_out[@]}))
+echo "mutants: ${#names[@]} run, $killed killed, ${#survivors[@]} survived, ${#timed_out[@]} timed out," \
+     "$(secs "$start" "$(now)")s total (logs: $logs)"
+if ((${#timed_out[@]} > 0)); then
+  echo "mutants: TIMED OUT (no check caught it, a check hit its limit; a harness defect to fix): ${timed_out[*]}" >&2
+fi
 if ((${#survivors[@]} > 0)); then
   echo "mutants: SURVIVED: ${survivors[*]}" >&2
   exit 1
 fi
+if ((${#timed_out[@]} > 0)); then exit 3; fi
