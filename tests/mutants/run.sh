@@ -36,7 +36,7 @@
 #   properties  tests/properties properties_<protocol>, the CI case budget and seeds;
 #               the shrunk trace is replayed with synod-replay to show it re-detects
 #   traces      the saved traces tests/replay/traces/<protocol>-*.json, replayed with
-#               synod-replay --check-expected (hand-written or shrunk schedules)
+#               synod-replay (hand-written or shrunk schedules; exit 0: as the trace expects)
 #   scenarios   the protocol's GoogleTest scenario tests (SYNOD_MUTANTS_SCENARIOS=1)
 #
 # Usage: tests/mutants/run.sh [NAME...]          (default: every patch)
@@ -181,12 +181,11 @@ run_checks() {
     case $rc in
       0) CHECKER="missed $(secs "$t0" "$(now)")s" ;;
       1) if [[ $result == violation ]]; then
-           cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[]))-1, j.get("property","?").replace(" ","_"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
+           cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[])), j.get("property","?").replace(" ","_"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
            CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1))
-           # One replay mechanism: the checker's trace re-runs through synod-replay too
-           # (Raft traces as property-runner events, Paxos ones on the model's cluster).
+           # One replay mechanism: the checker's trace re-runs through synod-replay too.
            if [[ -f $logs/$tag.check-trace.json ]]; then
-             limited "$limit" "$build/tests/replay/synod-replay" --check-expected "$logs/$tag.check-trace.json" \
+             limited "$limit" "$build/checker/synod-replay" "$logs/$tag.check-trace.json" \
                >"$logs/$tag.check-replay.log" 2>&1
              case $? in
                0) CHECKER+=" (replays)" ;;
@@ -243,9 +242,9 @@ run_checks() {
   else
     file=$(ls "$logs/$tag.traces"/*.trace.json 2>/dev/null | head -1)
     if [[ -n $file ]]; then
-      cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(len(j["steps"])-1, j.get("property","?"))' "$file")
+      cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(len(j["steps"]), j["expect"].get("property","?"))' "$file")
       local replay="replay-missed"
-      limited "$limit" "$build/tests/replay/synod-replay" --check-expected "$file" >"$logs/$tag.replay.log" 2>&1
+      limited "$limit" "$build/checker/synod-replay" "$file" >"$logs/$tag.replay.log" 2>&1
       case $? in
         0) replay="replays" ;;
         124) replay="replay TIMED OUT" ;;
@@ -266,7 +265,7 @@ run_checks() {
     # A trace catches the mutant when it no longer ends as expected AND ends
     # in a real violation: a trace the mutated kernel merely cannot follow
     # (ReplayDiverged) has caught nothing.
-    out=$(limited "$limit" "$build/tests/replay/synod-replay" --check-expected "$tr" 2>&1)
+    out=$(limited "$limit" "$build/checker/synod-replay" "$tr" 2>&1)
     rc=$?
     if ((rc == 124)); then
       hung_traces=$((hung_traces + 1))
