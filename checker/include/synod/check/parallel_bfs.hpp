@@ -89,6 +89,9 @@ void prepare_thread(const M& model) {
   if constexpr (requires(const M& m) { m.prepare_thread(); }) model.prepare_thread();
 }
 
+// One breadth-first search over `core`'s steps: run() is the level loop,
+// the member functions below it its steps and the phases' per-thread
+// shares. Inc says how successors are fingerprinted (see above).
 template <class M, class Fp, class Inc>
 class ParallelBfs {
  public:
@@ -346,9 +349,11 @@ class ParallelBfs {
     Chunk::stream_fence();  // the streamed entries, before the merge reads them
   }
 
+  // Chunk c's candidates, those that carry states probed against the seen
+  // set, and (with more than one thread) sorted by the thread that merges
+  // them.
   void expand_chunk(const LevelPlan& plan, unsigned t, Scratch& pt, std::size_t c) {
     SeenSet<Fp>& seen = core_.seen();
-    ActionList<Action>& acts = pt.actions;
     Chunk& out = chunks_[c];
     std::uint64_t made = 0;
     const std::size_t end = std::min(plan.size, (c + 1) * plan.chunk);
@@ -375,45 +380,8 @@ class ParallelBfs {
       }
     };
     for (std::size_t p = c * plan.chunk; p < end; ++p) {
-      const State& s = *level_[p];
-      core_.collect_actions(s, acts);
       const std::size_t previous = out.candidates.size();
-      // A successor within the boundary becomes a candidate unless this
-      // thread saw its fingerprint recently.
-      auto offer = [&](const Key& k, std::uint32_t i, std::optional<State>& next) {
-        Key& recent = pt.recent[recent_slot<Fp>(k)];
-        if (recent == k) return;
-        recent = k;
-        if (kProbe) seen.prefetch_key(k);
-        out.candidates.push_back(Candidate<Fp>{k, static_cast<std::uint32_t>(p), i});
-        if (kCarry) out.states.push_back(std::move(next));
-        if (kIncremental) out.actions.push_back(acts[i]);
-      };
-      if constexpr (kIncremental) {
-        // Two passes: all successors' fingerprints (their recent-filter
-        // slots prefetched), then the filter; the misses overlap.
-        auto& keys = pt.keys;
-        keys.clear();
-        for (std::uint32_t i = 0; i < acts.size(); ++i) {
-          const std::optional<Successor> succ = Inc::successor(model_, s, sums_[p], acts[i]);
-          if (!succ) continue;
-          ++made;
-          if (!succ->within_boundary) continue;
-          const Key k = SeenSet<Fp>::key(succ->fingerprint);
-          prefetch(&pt.recent[recent_slot<Fp>(k)]);
-          keys.emplace_back(k, i);
-        }
-        std::optional<State> none;
-        for (const auto& [k, i] : keys) offer(k, i, none);
-      } else {
-        for (std::uint32_t i = 0; i < acts.size(); ++i) {
-          std::optional<State> next = model_.next_state(s, acts[i]);
-          if (!next) continue;
-          ++made;
-          if (!model_.within_boundary(*next)) continue;
-          offer(SeenSet<Fp>::key(core_.fingerprint(*next)), i, next);
-        }
-      }
+      made += offer_successors(pt, out, p);
       probe_until(previous);
     }
     probe_until(out.candidates.size());
@@ -423,6 +391,53 @@ class ParallelBfs {
     if (plan.threads > 1) sort_by_owner(plan, pt, out, kept);
     const std::uint64_t total = generated_.fetch_add(made, std::memory_order_relaxed) + made;
     if (t == 0) core_.progress(total, plan.size - std::min(plan.size, end), depth_);
+  }
+
+  // State p's successors within the boundary become candidates in `out`,
+  // unless this thread saw their fingerprint recently; returns how many
+  // successors it computed. Inlined into expand_chunk, the loop it is
+  // part of (called out of line, it costs a call and reloads per state).
+  [[gnu::always_inline]] std::uint64_t offer_successors(Scratch& pt, Chunk& out, std::size_t p) {
+    SeenSet<Fp>& seen = core_.seen();
+    ActionList<Action>& acts = pt.actions;
+    std::uint64_t made = 0;
+    const State& s = *level_[p];
+    core_.collect_actions(s, acts);
+    auto offer = [&](const Key& k, std::uint32_t i, std::optional<State>& next) {
+      Key& recent = pt.recent[recent_slot<Fp>(k)];
+      if (recent == k) return;
+      recent = k;
+      if (kProbe) seen.prefetch_key(k);
+      out.candidates.push_back(Candidate<Fp>{k, static_cast<std::uint32_t>(p), i});
+      if (kCarry) out.states.push_back(std::move(next));
+      if (kIncremental) out.actions.push_back(acts[i]);
+    };
+    if constexpr (kIncremental) {
+      // Two passes: all successors' fingerprints (their recent-filter
+      // slots prefetched), then the filter; the misses overlap.
+      auto& keys = pt.keys;
+      keys.clear();
+      for (std::uint32_t i = 0; i < acts.size(); ++i) {
+        const std::optional<Successor> succ = Inc::successor(model_, s, sums_[p], acts[i]);
+        if (!succ) continue;
+        ++made;
+        if (!succ->within_boundary) continue;
+        const Key k = SeenSet<Fp>::key(succ->fingerprint);
+        prefetch(&pt.recent[recent_slot<Fp>(k)]);
+        keys.emplace_back(k, i);
+      }
+      std::optional<State> none;
+      for (const auto& [k, i] : keys) offer(k, i, none);
+    } else {
+      for (std::uint32_t i = 0; i < acts.size(); ++i) {
+        std::optional<State> next = model_.next_state(s, acts[i]);
+        if (!next) continue;
+        ++made;
+        if (!model_.within_boundary(*next)) continue;
+        offer(SeenSet<Fp>::key(core_.fingerprint(*next)), i, next);
+      }
+    }
+    return made;
   }
 
   // The chunk's candidates' positions grouped by the thread that merges
