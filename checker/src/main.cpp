@@ -211,13 +211,11 @@ std::string model_names(const std::vector<cli::ModelEntry>& models) {
 
 // glibc grows a worker thread's arena (where its chunk vectors, memo tables
 // and intern pools are allocated) one page at a time, an mprotect each, and
-// hands back its top as soon as 128 KiB are free: raft-quick at 2 threads
-// made 489-550 mprotect calls, each taking the address-space lock the other
-// thread's mmap and munmap need. Growing 16 MiB at a time and keeping up to
-// 64 MiB free took that to 10 calls, and 2-thread runs about 1-2% faster
-// (alternated A/B, 21 rounds each; round 14 of docs/checker.md), peak memory
-// +1-5 MiB on the large specs. One thread's runs do not change. A user's own
-// GLIBC_TUNABLES for malloc are left as they are.
+// hands back its top as soon as 128 KiB are free: a multi-threaded search
+// then makes hundreds of mprotect calls, each taking the address-space lock
+// the other threads' mmap and munmap need. Growing 16 MiB at a time and keeping up to
+// 64 MiB free makes such calls rare, for a few MiB more peak memory. A
+// user's own GLIBC_TUNABLES for malloc are left as they are.
 void tune_allocator() {
 #if defined(__GLIBC__)
   if (const char* t = std::getenv("GLIBC_TUNABLES"); t != nullptr && std::strstr(t, "glibc.malloc.") != nullptr) return;

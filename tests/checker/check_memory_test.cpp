@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 #include <synod/check/intern.hpp>
+#include <synod/check/level_buffer.hpp>
 #include <synod/check/memory.hpp>
 #include <synod/check/seen_set.hpp>
 

@@ -156,9 +156,8 @@ class InternPool {
   // kMaxBlocks pointers to blocks, null until a block exists: zero bytes
   // from calloc, which takes blocks this large straight from the kernel
   // (already zero, faulted in only where a pointer is read or written).
-  // Constructed, the two arrays (1 MiB) were written whole: 256 page
-  // faults per pool, 1,280 (about 2 ms) for the Paxos model's five pools
-  // before a search could start.
+  // Constructed arrays would be written whole, every page faulted in for
+  // every pool before a search could start.
   template <class P>
   class Directory {
    public:
@@ -360,31 +359,25 @@ class Memo {
   // One cache per thread and Memo type, shared by that type's instances.
   //
   // It starts at kMinCacheSlots and grows with the shared table to a slot
-  // per entry (fit). At a fixed 32,768 slots, paxos-quick's three caches
-  // were 4.5 MiB for 8,294 entries in all. With 8,192 slots, which cover
-  // them, each thread's set-up is 1.1 ms shorter and its 2-thread search
-  // was faster in 67 of 100 alternated rounds, by 2.7% (one thread: no
-  // change). raft-large's 2-thread search, whose step table outgrows
-  // 32,768 entries, was 10% slower with 16,384 (round 17 of
-  // docs/checker.md).
+  // per entry (fit): a small table's cache then costs a thread little to
+  // set up, and a large one's still holds most of its entries (a cache
+  // smaller than its table misses, and each miss goes to the shared table).
   //
   // Its memory is mapped at the largest size and faulted in writable a
-  // block at a time as it grows (populate_written). Faulting paxos-quick's
-  // 4.5 MiB in at once took 1.4-1.6 ms against 1.7-1.9 ms for new[] and a
-  // constructor pass (round 13 of docs/checker.md). Not page by page as
-  // look-ups first land in them: the faults then fell inside the search,
-  // where they cost more (paxos-quick 2.4% slower at one thread, 1.5-4% at
-  // two); and never first read, which maps the shared zero page that each
+  // block at a time as it grows (populate_written), which is cheaper than
+  // allocating and constructing it. Not page by page as look-ups first land
+  // in them: the faults would then fall inside the search, where they cost
+  // more; and never first read, which maps the shared zero page that each
   // thread's first write then replaces, interrupting the other cores to
-  // flush their TLBs (paxos-quick at two threads 17% slower).
+  // flush their TLBs.
   //
   // A thread that ends gives its cache back to a free list, and the next
   // thread to start takes it, pages and all: stale slots belong to Memos
   // that are gone, whose ids are never reused, so they match no tag. Caches
   // on the free list are unmapped when the program ends. So a search's worker
-  // does not unmap megabytes as it exits (joining it took 0.36-0.52 ms of a
-  // 60 ms paxos-quick run, now 0.08-0.10 ms), and a program that runs many
-  // searches faults its caches in once.
+  // does not unmap megabytes as it exits (the search waits for that when it
+  // joins the worker), and a program that runs many searches faults its
+  // caches in once.
   class ThreadCache {
    public:
     static ThreadCache& mine() {

@@ -2,10 +2,10 @@
 //
 // Fresh mapped memory is zero without a pass over it, and is faulted in page
 // by page by whichever thread first writes it: BFS levels and parent links
-// (LevelBuffer, Fill::lazy), seen-set tables (Fill::populate, huge pages
-// faulted in at once), and the memo tables' per-thread caches (intern.hpp).
-// Rounds 12 and 13 of docs/checker.md measured what each kind of page costs
-// here.
+// (level_buffer.hpp, Fill::lazy), seen-set tables (Fill::populate, huge
+// pages faulted in at once), and the memo tables' per-thread caches
+// (intern.hpp). Each kind of array gets the kind of page that suits how it
+// is first touched: see map_huge and map_zeroed.
 #pragma once
 
 #include <algorithm>
@@ -37,19 +37,15 @@ inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 //
 // In slices of kPopulateSlice: the call holds the process's address-space
 // lock throughout, and every other thread's mmap, munmap or brk waits for
-// it. Populated whole, a worker's memo caches (2.5, 1 and 1 MiB) held up
-// the searching thread's first mmap by 0.97 ms, a brk by 0.56 ms and an
-// mmap by 0.46 ms (strace, paxos-quick at 2 threads; round 14 of
-// docs/checker.md): level 0 then began up to 1.8 ms later than with one
-// thread. A slice takes about 0.1 ms.
+// it, so a small slice bounds how long another thread can be held up.
 //
-// Even sliced, a worker's madvise calls held up the searching thread: at 2
-// threads paxos-quick's level 0 waited for the worker's whole set-up
-// (1.6-2.0 ms) whenever the worker started before it. Faulted in page by
-// page instead, the same caches took the worker 0.5 ms longer, and the
-// searching thread did not wait. So a thread that sets up while another
-// searches (WorkerPool's workers) faults its pages in itself, by writing
-// (PopulateByWriting).
+// Even sliced, a thread's madvise calls hold up any other thread that maps
+// memory meanwhile: a worker setting up its memo caches would delay the
+// searching thread's first levels by its whole set-up. Faulting the pages
+// in by writing them is slower for the worker, but takes the lock only a
+// page at a time, so the searching thread does not wait. So a thread that
+// sets up while another searches (WorkerPool's workers) faults its pages
+// in itself, by writing (PopulateByWriting).
 inline constexpr std::size_t kPopulateSlice = std::size_t{256} << 10;
 inline thread_local bool populate_by_writing = false;
 // While one lives, populate_written on this thread writes a byte per page.
@@ -119,10 +115,10 @@ inline std::size_t huge_round(std::size_t bytes) { return (bytes + kHugePage - 1
 // them unasked (transparent_hugepage=always): one huge page is faulted in
 // whole by the one thread that first writes into it, while the other threads
 // that write the same 2 MiB wait for it. Where the host backs guest memory
-// lazily (round 12: this VM hands back freed memory to its host), that first
-// touch takes 4.4 ms per huge page against 0.17 ms for recently used memory,
-// and a BFS phase's other thread ran out of chunks and idled meanwhile. In
-// 4 KiB pages the same cost is spread over the chunks, and so over the threads.
+// lazily (a VM that hands freed memory back to its host), that first touch
+// of a huge page is slow, and a BFS phase's other thread can run out of
+// chunks and idle meanwhile. In 4 KiB pages the same cost is spread over
+// the chunks, and so over the threads.
 inline constexpr std::size_t kMapPage = std::size_t{64} << 10;
 inline std::size_t page_round(std::size_t bytes) { return (bytes + 4095) / 4096 * 4096; }
 inline void* map_zeroed(std::size_t bytes) {
@@ -142,107 +138,6 @@ inline void* map_zeroed(std::size_t bytes) {
 inline void unmap_zeroed(void* p, std::size_t bytes) noexcept { unmap_huge(p, page_round(bytes)); }
 
 }  // namespace detail
-
-// A BFS level's buffer (states, or their fingerprint bases): an array that
-// only grows, whose first capacity() elements can be read and written.
-//
-// Elements that are trivially copyable and destructible (the Raft and Paxos
-// models' states) live in one mapping of address space reserved well ahead:
-// at least 64 MiB, and 4 times the old size when it must grow, by mremap,
-// which moves the pages without copying or freeing them. Its pages are
-// faulted in (4 KiB each, never huge: see map_zeroed) by the threads that
-// first write them, and stay for the later levels. Before (a vector that
-// grew by 1.5x into a fresh mapping and unmapped the old one), each growth
-// cost 20-380 us between two parallel phases, most of it unmapping,
-// 1.1-1.5 ms of a 60-105 ms paxos-quick run (round 13 of docs/checker.md),
-// and every new mapping was faulted in afresh. Fresh memory is zero bytes,
-// so an element past what was written holds zeros (a disengaged optional)
-// or an earlier level's value, never garbage. Other element types are kept
-// in a vector and value-initialised.
-template <class T>
-class LevelBuffer {
- public:
-  LevelBuffer() = default;
-  LevelBuffer(const LevelBuffer&) = delete;
-  LevelBuffer& operator=(const LevelBuffer&) = delete;
-  ~LevelBuffer() { release(); }
-
-  std::size_t capacity() const { return capacity_; }
-  T& operator[](std::size_t i) { return data_[i]; }
-  const T& operator[](std::size_t i) const { return data_[i]; }
-
-  // Room for at least n elements. With keep, the elements already there
-  // keep their values; without, they may be dropped (a next level's stale
-  // states: a vector need not copy them).
-  void reserve(std::size_t n, bool keep = true) {
-    if (n <= capacity_) return;
-    if constexpr (kMapped) {
-      grow_mapping(n);
-    } else {
-      if (!keep) values_.clear();
-      values_.resize(std::max(n, values_.size() + values_.size() / 2));
-      data_ = values_.data();
-      capacity_ = values_.size();
-    }
-  }
-
-  void swap(LevelBuffer& o) noexcept {
-    std::swap(data_, o.data_);
-    std::swap(capacity_, o.capacity_);
-    std::swap(bytes_, o.bytes_);
-    values_.swap(o.values_);
-  }
-
- private:
-  static constexpr bool kMapped = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
-  static constexpr std::size_t kFirstReserve = std::size_t{64} << 20;
-
-  void grow_mapping(std::size_t n) {
-    if (n > (std::size_t{1} << 62) / sizeof(T)) throw std::bad_alloc();
-    const std::size_t need = detail::page_round(n * sizeof(T));
-    // A generous reservation first; should the system refuse it, just what
-    // is needed.
-    const std::size_t generous = std::max({need, kFirstReserve, bytes_ <= (std::size_t{1} << 60) ? bytes_ * 4 : need});
-    for (const std::size_t bytes : {generous, need}) {
-      if (void* p = remap(bytes)) {
-        data_ = static_cast<T*>(p);
-        bytes_ = bytes;
-        capacity_ = bytes / sizeof(T);
-        return;
-      }
-    }
-    throw std::bad_alloc();
-  }
-  // The block grown to `bytes` (contents kept, the rest zero), or nullptr.
-  void* remap(std::size_t bytes) {
-#if defined(__linux__)
-    void* p = data_ == nullptr
-                  ? ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-                  : ::mremap(data_, bytes_, bytes, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED) return nullptr;
-#if defined(MADV_NOHUGEPAGE)
-    if (data_ == nullptr) ::madvise(p, bytes, MADV_NOHUGEPAGE);  // a hint; failure only costs speed
-#endif
-    return p;
-#else
-    void* p = std::calloc(1, bytes);
-    if (p == nullptr) return nullptr;
-    if (data_ != nullptr) std::memcpy(p, data_, bytes_);
-    std::free(data_);
-    return p;
-#endif
-  }
-  void release() noexcept {
-    if (!kMapped || data_ == nullptr) return;
-    detail::unmap_zeroed(data_, bytes_);  // munmap, or free() where the block came from calloc
-    data_ = nullptr;
-  }
-
-  T* data_ = nullptr;
-  std::size_t capacity_ = 0;
-  std::size_t bytes_ = 0;  // mapped (kMapped)
-  std::vector<T> values_;  // the elements when !kMapped
-};
 
 // How a ZeroedArray is used, which decides where its memory comes from.
 enum class Fill : std::uint8_t {
@@ -283,12 +178,11 @@ class ZeroedArray {
     // Under 2 MiB: written, not calloc'd: calloc may hand out fresh heap pages
     // untouched, and those would map the zero page when first read and
     // fault again, flushing the other threads' TLBs, when first written.
-    // Nor mapped (round 11): in a parallel merge both threads rebuild
-    // shards at the same levels, and their mmap/munmap calls take the
-    // process's memory-map lock in turn and interrupt the other core with
-    // TLB flushes; malloc serves these sizes from per-thread arenas that
-    // reuse the retired tables' memory. raft-faults at 2 threads: merge
-    // 66 -> 55 ms (11 alternated runs).
+    // Nor mapped: in a parallel merge both threads rebuild shards at the
+    // same levels, and their mmap/munmap calls would take the process's
+    // memory-map lock in turn and interrupt the other core with TLB
+    // flushes; malloc serves these sizes from per-thread arenas that reuse
+    // the retired tables' memory.
     data_ = static_cast<T*>(std::malloc(bytes == 0 ? 1 : bytes));
     if (data_ == nullptr) throw std::bad_alloc();
     std::memset(static_cast<void*>(data_), 0, bytes);
