@@ -202,6 +202,7 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
                               {"merge", report.merge_seconds},
                               {"build", report.build_seconds}};
   j["unreached"] = report.unreached;
+  j["not_applicable"] = report.not_applicable;
   if (report.search == Search::random)
     j["random"] = {{"walks", cfg.options.walks}, {"depth", cfg.options.walk_depth}, {"seed", cfg.options.seed}};
   if (cfg.options.max_depth != 0) j["max_depth_bound"] = cfg.options.max_depth;
@@ -236,8 +237,16 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
              static_cast<double>(rss) / (1024.0 * 1024.0));
   fmt::print(out, "  seen set: {:.1f} bytes/state, collision probability {:.2g}\n", per_state,
              report.collision_probability);
+  if (!report.not_applicable.empty()) {
+    fmt::print(out, "  goals not applicable within these bounds:");
+    for (const auto& g : report.not_applicable) fmt::print(out, " \"{}\"", g);
+    fmt::print(out, "\n");
+  }
   switch (report.verdict) {
-    case Verdict::ok: fmt::print(out, "  result: ok (every invariant holds, every goal reached)\n"); break;
+    case Verdict::ok:
+      fmt::print(out, "  result: ok (every invariant holds, every {}goal reached)\n",
+                 report.not_applicable.empty() ? "" : "applicable ");
+      break;
     case Verdict::vacuous:
       fmt::print(out, "  result: VACUOUS - goal never reached:");
       for (const auto& u : report.unreached) fmt::print(out, " \"{}\"", u);

@@ -190,11 +190,14 @@ struct Counter {
   }
   static bool reaches_ten(const Counter&, const State& s) { return s.value == 10; }
   static bool small(const Counter&, const State& s) { return s.value <= 10; }
+  // The bounds rule the goal out when told so (`ten_applicable` false).
+  static bool ten_possible(const Counter& c) { return c.ten_applicable; }
   static constexpr std::array<synod::check::Property<Counter>, 2> kProps{
       synod::check::Property<Counter>::always("small", &small),
-      synod::check::Property<Counter>::sometimes("reaches ten", &reaches_ten)};
+      synod::check::Property<Counter>::sometimes("reaches ten", &reaches_ten, &ten_possible)};
   std::span<const synod::check::Property<Counter>> properties() const { return kProps; }
   int limit = 10;
+  bool ten_applicable = true;
 };
 static_assert(Counter::State{} == Counter::State{});  // states are values (and Clang sees == used)
 
@@ -214,6 +217,22 @@ TEST(CheckEngine, UnreachedGoalIsVacuousAndBoundaryIsRespected) {
   EXPECT_EQ(shallow.distinct_states, 4u);
   EXPECT_FALSE(shallow.complete);
   EXPECT_EQ(shallow.verdict, Verdict::vacuous);
+}
+
+// A goal the bounds rule out is reported as not applicable, and the run is
+// judged on the other properties (ok here), not failed as vacuous.
+TEST(CheckEngine, GoalRuledOutByTheBoundsIsNotApplicable) {
+  Counter bounded;
+  bounded.limit = 5;
+  bounded.ten_applicable = false;
+  const auto report = Checker(bounded).run();
+  EXPECT_EQ(report.verdict, Verdict::ok);
+  EXPECT_TRUE(report.unreached.empty());
+  ASSERT_EQ(report.not_applicable.size(), 1u);
+  EXPECT_EQ(report.not_applicable[0], "reaches ten");
+  Counter full;
+  const auto ok = Checker(full).run();
+  EXPECT_TRUE(ok.not_applicable.empty());
 }
 
 TEST(CheckEngine, SymmetryOnAModelWithoutCanonicalFingerprintIsRejected) {

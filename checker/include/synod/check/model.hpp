@@ -59,12 +59,18 @@ struct Property {
   std::string_view name;
   Expectation expectation;
   bool (*holds)(const M& model, const typename M::State& state);
+  // A goal the model's bounds can rule out (no crash budget: no restart)
+  // says so here: when applicable(model) is false the goal is reported as
+  // not applicable instead of failing the run as vacuous. nullptr: always
+  // applicable.
+  bool (*applicable)(const M& model) = nullptr;
 
   static constexpr Property always(std::string_view n, bool (*f)(const M&, const typename M::State&)) {
-    return {n, Expectation::always, f};
+    return {n, Expectation::always, f, nullptr};
   }
-  static constexpr Property sometimes(std::string_view n, bool (*f)(const M&, const typename M::State&)) {
-    return {n, Expectation::sometimes, f};
+  static constexpr Property sometimes(std::string_view n, bool (*f)(const M&, const typename M::State&),
+                                      bool (*applicable)(const M&) = nullptr) {
+    return {n, Expectation::sometimes, f, applicable};
   }
 };
 

@@ -84,6 +84,7 @@ struct Report {
   Verdict verdict = Verdict::ok;
   std::string property;                 // violated invariant, or first unreached goal
   std::vector<std::string> unreached;   // every sometimes-property never reached
+  std::vector<std::string> not_applicable;  // goals the bounds rule out (not searched for)
   std::uint64_t states_generated = 0;   // successors computed, duplicates included
   std::uint64_t distinct_states = 0;
   std::uint64_t max_depth = 0;
@@ -174,7 +175,11 @@ class SearchCore {
     if (properties_.size() > 64) throw std::invalid_argument("a model may declare at most 64 properties");
     for (std::size_t i = 0; i < properties_.size(); ++i) {
       if (properties_[i].expectation == Expectation::sometimes) {
-        sometimes_all_ |= std::uint64_t{1} << i;
+        if (properties_[i].applicable != nullptr && !properties_[i].applicable(model_)) {
+          report_.not_applicable.emplace_back(properties_[i].name);
+        } else {
+          sometimes_all_ |= std::uint64_t{1} << i;
+        }
       } else {
         always_.push_back(properties_[i].holds);
         always_index_.push_back(static_cast<int>(i));
@@ -329,7 +334,7 @@ class SearchCore {
     report_.seen_set_bytes = seen_.bytes();
     report_.parent_link_bytes = parents_.bytes();
     for (std::size_t i = 0; i < properties_.size(); ++i) {
-      if (properties_[i].expectation == Expectation::sometimes && !(reached_ & (std::uint64_t{1} << i)))
+      if ((sometimes_all_ >> i & 1u) && !(reached_ & (std::uint64_t{1} << i)))
         report_.unreached.emplace_back(properties_[i].name);
     }
     if (report_.verdict == Verdict::ok && !report_.unreached.empty()) {
