@@ -115,32 +115,41 @@ inline std::string flag_name(const std::string& key) {
   return f;
 }
 
-// The replayable trace: the model and its bounds, the initial state's index,
-// then per step the action (index in the model's documented action order and
-// the action's fields), a one-line description, and the state after it.
+// The counterexample as a trace in the one format (synod/trace/trace.hpp,
+// "synod-trace/2") that synod-replay and the tests run: for the protocol
+// models, the cluster the model runs (trace_cluster) and each step's action
+// as a trace action (trace_action), expecting the violated property; the
+// checker adds its bounds, the initial state and, per step, the model's
+// action index and the state after it, which the replayer ignores. Toy
+// models give their own action objects: such traces are for reading only.
 template <class M>
 nlohmann::json trace_json(const M& model, const Bounds& bounds, const Report<M>& report) {
   nlohmann::json steps = nlohmann::json::array();
-  for (std::size_t i = 0; i < report.trace.size(); ++i) {
+  for (std::size_t i = 1; i < report.trace.size(); ++i) {
     const auto& step = report.trace[i];
+    const auto& before = report.trace[i - 1].state;
     nlohmann::json s;
     s["step"] = i;
-    s["action_index"] = step.action_index;
-    if (i == 0) {
-      s["action"] = nullptr;
-      s["text"] = "initial state";
+    if constexpr (requires { model.trace_action(before, *step.action); }) {
+      s["action"] = model.trace_action(before, *step.action);
     } else {
-      s["action"] = model.action_json(report.trace[i - 1].state, *step.action);
-      s["text"] = model.format_action(report.trace[i - 1].state, *step.action);
+      s["action"] = model.action_json(before, *step.action);
     }
+    s["text"] = model.format_action(before, *step.action);
+    s["action_index"] = step.action_index;
     s["state"] = model.state_json(step.state);
     steps.push_back(std::move(s));
   }
-  return {{"format", "synod-check-trace/1"},
-          {"model", model.name()},
-          {"bounds", bounds},
-          {"property", report.property},
-          {"steps", std::move(steps)}};
+  nlohmann::json j = {{"format", "synod-trace/2"},
+                      {"protocol", model.name()},
+                      {"source", "synod-check " + model.name() + " counterexample"},
+                      {"expect", {{"result", "violation"}, {"property", report.property}}},
+                      {"liveness", false},
+                      {"bounds", bounds}};
+  if constexpr (requires { model.trace_cluster(); }) j["cluster"] = model.trace_cluster();
+  if (!report.trace.empty()) j["initial_state"] = model.state_json(report.trace.front().state);
+  j["steps"] = std::move(steps);
+  return j;
 }
 
 inline void write_json_file(const std::string& path, const nlohmann::json& j) {
