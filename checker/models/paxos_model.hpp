@@ -35,6 +35,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 #include <synod/check/cluster_model.hpp>
@@ -235,35 +236,30 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
   PaxosTypes::Fields initial_fields() const { return {}; }
 
   template <class Emit>
-  void protocol_actions(const State& s, Emit& emit) const {
+  void protocol_actions(const State& s, const std::array<std::uint32_t, kMaxNodes>& summary, Emit& emit) const {
     for (std::size_t i = bounds_.acceptors; i < cluster(); ++i)
       if (up(s, i) && !(s.protocol.proposed >> i & 1u)) emit(Action{Kind::propose, id_of(i), 0});
-    for (std::size_t i = bounds_.acceptors; i < cluster(); ++i) {
-      if (!up(s, i)) continue;
-      const std::uint32_t summary = nodes_.summary(s.nodes[i]);
-      if (summary_can_begin_round(summary) && summary_round(summary) < bounds_.max_round)
+    for (std::size_t i = bounds_.acceptors; i < cluster(); ++i)
+      if (up(s, i) && summary_can_begin_round(summary[i]) && summary_round(summary[i]) < bounds_.max_round)
         emit(Action{Kind::timeout, id_of(i), 0});
-    }
   }
 
   // A proposal: the history learns of it before the proposer sees it; a
   // proposer that already learned refuses it (already_chosen), and the
-  // proposal is not recorded, as in the property tests.
-  Ref prepare_input(State& next, const State& s, const Action& a) const {
+  // proposal is not recorded, as in the property tests. next_state asks
+  // the node; successor() (a Delta) the step's bits, in stepped().
+  template <class S>
+  Ref input_argument(const Action& a, S& s) const {
     const std::size_t i = a.node - 1u;
     if (a.kind != Kind::propose) return 0;
-    next.protocol.proposed = static_cast<std::uint8_t>(next.protocol.proposed | (1u << i));
-    if (!node(s, i).learned()) ghost(next, proposal(next.history, value_of(i)));
+    s.protocol.proposed = static_cast<std::uint8_t>(s.protocol.proposed | (1u << i));
+    if constexpr (std::is_same_v<S, State>)
+      if (!node(s, i).learned()) ghost(s, proposal(s.history, value_of(i)));
     return 0;
   }
   template <class Delta>
-  const StepResult& protocol_step(const State& s, const Action& a, Delta& d) const {
-    const std::size_t i = a.node - 1u;
-    if (a.kind != Kind::propose) return step(s, i, a.kind, 0);
-    d.protocol.proposed = static_cast<std::uint8_t>(d.protocol.proposed | (1u << i));
-    const StepResult& r = step(s, i, Kind::propose, 0);
-    if (!(r.bits & kHadLearned)) ghost(d, proposal(d.history, value_of(i)));
-    return r;
+  void stepped(const Action& a, const StepResult& r, Delta& d) const {
+    if (a.kind == Kind::propose && !(r.bits & kHadLearned)) ghost(d, proposal(d.history, value_of(a.node - 1u)));
   }
 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.

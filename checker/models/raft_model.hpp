@@ -263,7 +263,6 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   using Base::id_of;
   using Base::nodes_;
   using Base::histories_;
-  using Base::step;
 
   static const RaftBounds& checked(const RaftBounds& b) {
     if (b.nodes < 1 || b.nodes > MaxNodes) throw std::invalid_argument("raft: nodes out of range");
@@ -300,10 +299,8 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   typename Types::Fields initial_fields() const { return {bounds_.proposals}; }
 
   template <class Emit>
-  void protocol_actions(const State& s, Emit& emit) const {
+  void protocol_actions(const State& s, const std::array<std::uint32_t, MaxNodes>& summary, Emit& emit) const {
     const std::size_t n = bounds_.nodes;
-    std::array<std::uint32_t, MaxNodes> summary{};
-    for (std::size_t i = 0; i < n; ++i) summary[i] = up(s, i) ? nodes_.summary(s.nodes[i]) : 0;
     for (std::size_t i = 0; i < n; ++i)
       if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term)
         emit(Action{Kind::timeout, id_of(i), 0});
@@ -316,17 +313,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   }
 
   // The input's argument: the value the next client proposal carries (1, 2,
-  // ...), taken from the budget; 0 for the timers. For next_state (a State)
-  // and successor() (its Delta) alike.
+  // ...), taken from the budget; 0 for the timers. Of next_state's State and
+  // successor()'s Delta alike.
+  static constexpr bool spends_budget(Kind k) { return k == Kind::propose; }
   template <class S>
-  Ref take_argument(S& s, Kind kind) const {
-    if (kind != Kind::propose) return 0;
+  Ref input_argument(const Action& a, S& s) const {
+    if (a.kind != Kind::propose) return 0;
     return static_cast<Ref>(std::uint64_t{bounds_.proposals} - s.protocol.proposals_left-- + 1);
-  }
-  Ref prepare_input(State& next, const State&, const Action& a) const { return take_argument(next, a.kind); }
-  template <class Delta>
-  const StepResult& protocol_step(const State& s, const Action& a, Delta& d) const {
-    return step(s, a.node - 1u, a.kind, take_argument(d, a.kind));
   }
 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.

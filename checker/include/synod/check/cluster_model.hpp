@@ -51,8 +51,9 @@
 // protocol does not declare falls back to the default below.
 //
 // The Types struct gives: Node, Message, Disk (with a NodeId `owner`),
-// History, Violation (with `none`), Kind (an enum with deliver, persist,
-// drop, duplicate, crash, restart), Fields (defaulted ==), Bounds (max_msgs,
+// History, Violation (with `none`), Kind (an enum: deliver first, then the
+// protocol's inputs and persist, then drop, duplicate, crash, restart: the
+// kinds before drop are node inputs), Fields (defaulted ==), Bounds (max_msgs,
 // drops, dups, crashes), kName, kMaxNodes, kNetworkCapacity, kMaxSent,
 // kCached, kFlagValues, flags_of(restarted, fields, i) (node i's flags,
 // < kFlagValues), flag_term(slot, flags), budget_word(fields) (bits 24..47
@@ -159,9 +160,11 @@ class ClusterModel {
       const auto to = static_cast<NodeId>(messages_.summary(s.network[k]));
       if (to >= 1 && to <= n_ && up(s, to - 1u)) emit(Action{Kind::deliver, to, k});
     });
-    derived().protocol_actions(s, emit);
+    std::array<std::uint32_t, kMaxNodes> summary{};  // the nodes' summaries (Derived::node_summary), 0 when down
+    for (std::size_t i = 0; i < n_; ++i) summary[i] = up(s, i) ? nodes_.summary(s.nodes[i]) : 0;
+    derived().protocol_actions(s, summary, emit);
     for (std::size_t i = 0; i < n_; ++i)
-      if (up(s, i) && Derived::summary_persist(nodes_.summary(s.nodes[i]))) emit(Action{Kind::persist, id_of(i), 0});
+      if (up(s, i) && Derived::summary_persist(summary[i])) emit(Action{Kind::persist, id_of(i), 0});
     if (s.drops_left > 0)
       distinct_messages([&](std::uint8_t k) { emit(Action{Kind::drop, message(s, k).to, k}); });
     if (s.dups_left > 0 && s.in_flight < bounds_.max_msgs)
@@ -203,7 +206,7 @@ class ClusterModel {
         record(next, kNoRef, next.nodes[i]);  // from "down"
         break;
       default:  // the protocol's: one input to node i, its argument from the hook
-        ok = input(next, i, a.kind, derived().prepare_input(next, s, a));
+        ok = input(next, i, a.kind, derived().input_argument(a, next));
         break;
     }
     if (!ok) return std::nullopt;
@@ -259,7 +262,8 @@ class ClusterModel {
     for (std::size_t i = 0; i < n_; ++i) {
       base.add(disks_[s.disks[i]].hash);
       base.add(up(s, i) ? nodes_[s.nodes[i]].hash : down_terms_[i]);
-      base.add(flag_terms_[i][Types::flags_of(s.restarted, s.protocol, i)]);
+      const unsigned f = Types::flags_of(s.restarted, s.protocol, i);
+      if (!kClearFlagsFree || f != 0) base.add(flag_terms_[i][f]);
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) base.add(messages_[s.network[k]].hash);
     base.add(histories_[s.history].hash);
@@ -369,7 +373,8 @@ class ClusterModel {
   static NodeId id_of(std::size_t i) { return static_cast<NodeId>(i + 1); }
 
   // Defaults of the optional hooks (a protocol declares its own to change one).
-  static void on_restart(Fields&, std::size_t) {}
+  static void on_restart(Fields&, std::size_t) {}  // changes flags only
+  static constexpr bool spends_budget(Kind) { return false; }
   std::uint8_t step_bits(std::size_t, const Node*, const Node&) const { return 0; }
   void on_node_changed(State&, std::size_t, Ref) const {}
   std::uint32_t node_aux(const Node&) const { return 0; }
@@ -427,7 +432,9 @@ class ClusterModel {
   // Defaults of the optional hooks on a step's result (successor_of): the
   // changed node is within the protocol's boundary; nothing else changes.
   static bool step_within(const StepResult&) { return true; }
-  static void on_step_changed(Fields&, std::size_t, const StepResult&) {}
+  static void on_step_changed(Fields&, std::size_t, const StepResult&) {}  // changes flags only
+  template <class D>
+  void stepped(const Action&, const StepResult&, D&) const {}
 
   // One input to node i of s (arg: the delivered message, else the
   // protocol's), memoised: run it on a copy, drain its outbox, intern the
@@ -553,27 +560,15 @@ class ClusterModel {
   std::optional<Successor> successor_of(const State& s, Sum& sum, const Action& a) const {
     const std::size_t i = a.node - 1u;
     Delta d{s.in_flight, s.drops_left, s.dups_left, s.crashes_left, s.restarted, s.protocol, s.violation, s.history};
-    // A node input: its memoised step, as input() applies it.
-    auto take = [&](const StepResult& r) {
-      if (!r.ok || d.in_flight + r.sent_count > kNetworkCapacity) return false;
-      d.in_flight += r.sent_count;
-      sum.step(r);
-      d.within = Derived::step_within(r);
-      if (r.node != s.nodes[i]) {
-        Derived::on_step_changed(d.protocol, i, r);
-        if (r.record)
-          ghost(d, memoised_record<Violation>(records_, nodes_, histories_, d.history, s.nodes[i], r.node, renamings_));
-      }
-      return true;
-    };
+    // A node input (deliver, persist, the protocol's) is one memoised step,
+    // taken at one call site below.
+    Ref arg = 0;
     switch (a.kind) {
       case Kind::deliver:  // the step takes the message's term out
         --d.in_flight;
-        if (!take(step(s, i, Kind::deliver, s.network[a.message]))) return std::nullopt;
+        arg = s.network[a.message];
         break;
-      case Kind::persist:
-        if (!take(step(s, i, Kind::persist, 0))) return std::nullopt;
-        break;
+      case Kind::persist: break;
       case Kind::drop:
         --d.drops_left;
         sum.message(s.network[a.message], false);
@@ -598,15 +593,30 @@ class ClusterModel {
         ghost(d, memoised_record<Violation>(records_, nodes_, histories_, d.history, kNoRef, r.node, renamings_));
         break;
       }
-      default:  // the protocol's: its step (and ghost updates) from the hook
-        if (!take(derived().protocol_step(s, a, d))) return std::nullopt;
-        break;
+      default: arg = derived().input_argument(a, d); break;  // the protocol's
+    }
+    if (a.kind < Kind::drop) {  // an input, as input() applies it
+      const StepResult& r = step(s, i, a.kind, arg);
+      derived().stepped(a, r, d);
+      if (!r.ok || d.in_flight + r.sent_count > kNetworkCapacity) return std::nullopt;
+      d.in_flight += r.sent_count;
+      sum.step(r);
+      d.within = Derived::step_within(r);
+      if (r.node != s.nodes[i]) {
+        Derived::on_step_changed(d.protocol, i, r);
+        if (r.record)
+          ghost(d, memoised_record<Violation>(records_, nodes_, histories_, d.history, s.nodes[i], r.node, renamings_));
+      }
     }
     const unsigned flags_before = Types::flags_of(s.restarted, s.protocol, i);
     const unsigned flags_after = Types::flags_of(d.restarted, d.protocol, i);
     if (flags_after != flags_before) sum.flags(i, flags_before, flags_after);
-    if (const std::uint64_t before = budget_word(s), after = budget_word(d); after != before)
-      sum.small(before, after);
+    // Budgets change only by drop, duplicate, crash and the protocol's kinds
+    // that spend one (Derived::spends_budget), the violation by any ghost
+    // update.
+    const bool spent = a.kind == Kind::drop || a.kind == Kind::duplicate || a.kind == Kind::crash ||
+                       Derived::spends_budget(a.kind);
+    if (spent || d.violation != s.violation) sum.small(budget_word(s), budget_word(d));
     if (d.history != s.history) sum.history(s.history, d.history);
     return Successor{sum.fingerprint(), d.in_flight <= bounds_.max_msgs && d.within};
   }
@@ -623,6 +633,12 @@ class ClusterModel {
     for (std::size_t i = 0; i < kMaxNodes; ++i)
       for (unsigned f = 0; f < Types::kFlagValues; ++f) a[i][f] = Types::flag_term(i, f);
     return a;
+  }();
+  // Whether clear flags add nothing (then the hot paths skip their terms).
+  static constexpr bool kClearFlagsFree = [] {
+    for (std::size_t i = 0; i < kMaxNodes; ++i)
+      if (kFlagTerms[i][0] != 0) return false;
+    return true;
   }();
   // The budgets' and the violation's word (the number in flight is the
   // network's: not here), of a State or a Delta.
@@ -715,7 +731,8 @@ class ClusterModel {
     for (std::size_t i = 0; i < n_; ++i) {
       sum += up(s, i) ? nodes_.identity_hash(s.nodes[i]) : kDownTerms[i];
       sum += disks_.identity_hash(s.disks[i]);
-      sum += kFlagTerms[i][Types::flags_of(s.restarted, s.protocol, i)];
+      const unsigned f = Types::flags_of(s.restarted, s.protocol, i);
+      if (!kClearFlagsFree || f != 0) sum += kFlagTerms[i][f];
     }
     for (std::size_t k = 0; k < s.in_flight; ++k) sum += messages_.identity_hash(s.network[k]);
     sum += budget_term(s);
