@@ -236,7 +236,7 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
   PaxosTypes::Fields initial_fields() const { return {}; }
 
   template <class Emit>
-  void protocol_actions(const State& s, const std::array<std::uint32_t, kMaxNodes>& summary, Emit& emit) const {
+  [[gnu::always_inline]] void protocol_actions(const State& s, const std::array<std::uint32_t, kMaxNodes>& summary, Emit& emit) const {
     for (std::size_t i = bounds_.acceptors; i < cluster(); ++i)
       if (up(s, i) && !(s.protocol.proposed >> i & 1u)) emit(Action{Kind::propose, id_of(i), 0});
     for (std::size_t i = bounds_.acceptors; i < cluster(); ++i)

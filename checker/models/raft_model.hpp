@@ -299,7 +299,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   typename Types::Fields initial_fields() const { return {bounds_.proposals}; }
 
   template <class Emit>
-  void protocol_actions(const State& s, const std::array<std::uint32_t, MaxNodes>& summary, Emit& emit) const {
+  [[gnu::always_inline]] void protocol_actions(const State& s, const std::array<std::uint32_t, MaxNodes>& summary, Emit& emit) const {
     const std::size_t n = bounds_.nodes;
     for (std::size_t i = 0; i < n; ++i)
       if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term)

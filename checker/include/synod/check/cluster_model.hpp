@@ -58,6 +58,27 @@
 // kCached, kFlagValues, flags_of(restarted, fields, i) (node i's flags,
 // < kFlagValues), flag_term(slot, flags), budget_word(fields) (bits 24..47
 // of the budgets' word), kViolationShift and violation_string(v).
+//
+// The derived class (a friend of its base) gives:
+//   initial_node(i), restart_node(i, disk), initial_fields()
+//   protocol_actions(s, summaries, emit)     its actions, group 2 above
+//   input_argument(a, s)                     a protocol action's input argument, on
+//                                            next_state's State or successor()'s Delta
+//                                            (may spend a budget, set a flag, update
+//                                            the ghost: ClusterModel::ghost)
+//   run_input(node, i, disk, kind, arg)      runs one input on a copy of node i (persist:
+//                                            writes the disk, the seeded disk faults too);
+//                                            false: refused
+//   may_change_history(before, after)        false when History::record cannot change
+//   node_summary(n), summary_persist(x)      a node's summary bits (ComponentPool)
+//   disk_hash(disk, renaming, seed), message_less(a, b)
+//   properties(), kKindNames, message_string(m), message_json(m), node_string(s, i),
+//   describe(s, a) (persist and its kinds), change_lines(b, a), state_json(s)
+// and may declare (defaults below): spends_budget(kind), step_bits(i, before,
+// after), step_within(result), stepped(a, result, delta), on_step_changed(fields,
+// i, result), on_node_changed(s, i, before), on_restart(fields, i),
+// protocol_within(s), node_aux(n), history_summary(h), state_footer(s),
+// action_json_extra(j, a).
 #pragma once
 
 #include <algorithm>
