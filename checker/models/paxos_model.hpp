@@ -42,6 +42,7 @@
 #include <synod/check/paxos_invariants.hpp>
 #include <synod/paxos/node.hpp>
 #include <synod/quorum.hpp>
+#include <synod/trace/messages.hpp>
 
 namespace synod::check::models {
 
@@ -144,6 +145,17 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
   // ------------------------------------------------------------ presentation
   static constexpr std::array<std::string_view, 8> kKindNames{"deliver", "propose", "timeout",   "persist",
                                                                "drop",    "duplicate", "crash", "restart"};
+  // The trace format's names of the same actions (a timeout starts a round).
+  static constexpr std::array<std::string_view, 8> kTraceTypes{"deliver", "propose",   "start_round", "persist",
+                                                                "drop",    "duplicate", "crash",       "restart"};
+  std::uint64_t proposal_value(const State&, const Action& a) const { return value_of(a.node - 1u); }
+  // The cluster a trace replays on: acceptors 1..A, proposers and learners
+  // after them, this model's kernel capacities (PaxosCheckConfig).
+  nlohmann::json trace_cluster() const {
+    nlohmann::json c{{"kernel", "check"}, {"nodes", cluster()}, {"acceptors", bounds_.acceptors}, {"seed", 1}};
+    if (bounds_.lossy_disk) c["lossy_disk"] = true;
+    return c;
+  }
   static std::string ballot_string(paxos::Ballot b) {
     return b.is_null() ? "-" : "(" + std::to_string(b.round) + "," + std::to_string(b.node) + ")";
   }
@@ -178,12 +190,7 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
     return out;
   }
   static nlohmann::json ballot_json(paxos::Ballot b) { return {b.round, b.node}; }
-  static nlohmann::json message_json(const Message& m) {
-    nlohmann::json j{{"type", paxos::to_string(m.type)}, {"from", m.from}, {"to", m.to}, {"ballot", ballot_json(m.ballot)},
-                     {"accepted_ballot", ballot_json(m.accepted_ballot)}, {"promised", ballot_json(m.promised)}};
-    j["value"] = m.value ? nlohmann::json(*m.value) : nlohmann::json(nullptr);
-    return j;
-  }
+  static nlohmann::json message_json(const Message& m) { return trace::message_json(m); }
   nlohmann::json state_json(const State& s) const {
     nlohmann::json nodes = nlohmann::json::array();
     for (std::size_t i = 0; i < cluster(); ++i) nodes.push_back(node_string(s, i));
@@ -384,6 +391,11 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
     return false;
   }
 
+  // What the bounds rule out: no duel with one proposer, no restart
+  // without a crash.
+  static bool duel_possible(const PaxosModel& m) { return m.bounds_.proposers >= 2; }
+  static bool crash_possible(const PaxosModel& m) { return m.bounds_.crashes > 0; }
+
   static constexpr std::array<Property<PaxosModel>, 13> kProperties{
       Property<PaxosModel>::always("AtMostOneChosen", &not_recorded<Violation::at_most_one_chosen>),
       Property<PaxosModel>::always("ChosenWasProposed", &not_recorded<Violation::chosen_was_proposed>),
@@ -396,8 +408,9 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
       Property<PaxosModel>::always("RestartKeepsDurableState", &not_recorded<Violation::restart_keeps_durable_state>),
       Property<PaxosModel>::always("HistoryCapacity", &not_recorded<Violation::history_full>),
       Property<PaxosModel>::sometimes("a value is chosen", &value_chosen),
-      Property<PaxosModel>::sometimes("a value is chosen after dueling proposers", &chosen_after_duel),
-      Property<PaxosModel>::sometimes("a crashed acceptor restarts", &acceptor_restarted),
+      Property<PaxosModel>::sometimes("a value is chosen after dueling proposers", &chosen_after_duel,
+                                      &duel_possible),
+      Property<PaxosModel>::sometimes("a crashed acceptor restarts", &acceptor_restarted, &crash_possible),
   };
 
   mutable Memo<ProposalKey, GhostResult> proposals_;

@@ -27,6 +27,7 @@
 #include <synod/check/cluster_model.hpp>
 #include <synod/check/raft_invariants.hpp>
 #include <synod/raft/node.hpp>
+#include <synod/trace/messages.hpp>
 
 namespace synod::check::models {
 
@@ -155,6 +156,21 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // ------------------------------------------------------------ presentation
   static constexpr std::array<std::string_view, 9> kKindNames{
       "deliver", "timeout", "heartbeat", "propose", "persist", "drop", "duplicate", "crash", "restart"};
+  // The trace format's names of the same actions (a timeout is a campaign).
+  static constexpr std::array<std::string_view, 9> kTraceTypes{
+      "deliver", "campaign", "heartbeat", "propose", "persist", "drop", "duplicate", "crash", "restart"};
+  // The k-th client proposal is value k.
+  std::uint64_t proposal_value(const State& s, const Action&) const {
+    return std::uint64_t{bounds_.proposals} - s.protocol.proposals_left + 1;
+  }
+  // The cluster a trace replays on: this model's kernel capacities
+  // (RaftCheckConfig<MaxNodes>) and options (options_for).
+  nlohmann::json trace_cluster() const {
+    nlohmann::json c{{"kernel", "check-" + std::to_string(MaxNodes)}, {"nodes", bounds_.nodes}, {"seed", 1}};
+    if (bounds_.noop_on_election) c["noop_on_election"] = true;
+    if (bounds_.lossy_disk) c["lossy_disk"] = true;
+    return c;
+  }
 
   static std::string message_string(const Message& m) {
     std::string out = std::string(raft::to_string(m.type)) + " " + std::to_string(m.from) + "->" +
@@ -202,13 +218,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
            std::to_string(d.hard_state.voted_for) + " log " + log_string(d.log);
   }
 
-  static nlohmann::json message_json(const Message& m) {
-    nlohmann::json entries = nlohmann::json::array();
-    for (const auto& e : m.entries) entries.push_back({e.term, e.payload});
-    return {{"type", raft::to_string(m.type)}, {"from", m.from},         {"to", m.to},
-            {"term", m.term},                  {"log_index", m.log_index}, {"log_term", m.log_term},
-            {"commit", m.commit},              {"success", m.success},   {"entries", entries}};
-  }
+  static nlohmann::json message_json(const Message& m) { return trace::message_json(m); }
   static nlohmann::json log_json(const Log& log) {
     nlohmann::json out = nlohmann::json::array();
     for (raft::Index k = 1; k <= log.last_index(); ++k) out.push_back({log.at(k).term, log.at(k).payload});
@@ -443,6 +453,15 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return false;
   }
 
+  // What the bounds rule out: no entry without a proposal or a no-op, no
+  // second term below max_term 2, no restart without a crash (nor a
+  // restarted node catching up on an entry that cannot commit).
+  static bool entries_possible(const RaftModel& m) {
+    return (m.bounds_.proposals > 0 || m.bounds_.noop_on_election) && m.bounds_.max_log > 0;
+  }
+  static bool second_term_possible(const RaftModel& m) { return m.bounds_.max_term >= 2; }
+  static bool restart_possible(const RaftModel& m) { return m.bounds_.crashes > 0 && entries_possible(m); }
+
   static constexpr std::array<Property<RaftModel>, 12> kProperties{
       Property<RaftModel>::always("ElectionSafety", &not_recorded<Violation::election_safety>),
       Property<RaftModel>::always("LeaderAppendOnly", &not_recorded<Violation::leader_append_only>),
@@ -453,9 +472,10 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       Property<RaftModel>::always("CommitIndexWithinLog", &not_recorded<Violation::commit_past_log>),
       Property<RaftModel>::always("HistoryCapacity", &not_recorded<Violation::history_full>),
       Property<RaftModel>::sometimes("a leader is elected", &leader_elected),
-      Property<RaftModel>::sometimes("an entry commits", &entry_committed),
-      Property<RaftModel>::sometimes("a second leader is elected in a later term", &second_leader),
-      Property<RaftModel>::sometimes("a node restarts and catches up", &restarted_caught_up),
+      Property<RaftModel>::sometimes("an entry commits", &entry_committed, &entries_possible),
+      Property<RaftModel>::sometimes("a second leader is elected in a later term", &second_leader,
+                                     &second_term_possible),
+      Property<RaftModel>::sometimes("a node restarts and catches up", &restarted_caught_up, &restart_possible),
   };
 
   mutable InternPool<Log> logs_;

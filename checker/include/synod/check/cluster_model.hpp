@@ -359,6 +359,20 @@ class ClusterModel {
     return j;
   }
 
+  // The action as a step of the one trace format (synod/trace/trace.hpp):
+  // its type (Derived::kTraceTypes, by kind), the node, or the message by
+  // content; a proposal's value (Derived::proposal_value).
+  nlohmann::json trace_action(const State& s, const Action& a) const {
+    nlohmann::json j{{"type", Derived::kTraceTypes[static_cast<std::size_t>(a.kind)]}};
+    if (a.kind == Kind::deliver || a.kind == Kind::drop || a.kind == Kind::duplicate) {
+      j["message"] = Derived::message_json(message(s, a.message));
+    } else {
+      j["node"] = a.node;
+    }
+    if (a.kind == Kind::propose) j["value"] = derived().proposal_value(s, a);
+    return j;
+  }
+
   nlohmann::json network_json(const State& s) const {
     nlohmann::json network = nlohmann::json::array();
     for (std::size_t k = 0; k < s.in_flight; ++k) network.push_back(Derived::message_json(message(s, k)));
