@@ -21,11 +21,13 @@
 //   deliver all [max=N]           oldest first until none is left; prints the count
 //   deliver k | type=T from=n to=n [count=N]
 //                                 the k-th, or the first N matching; prints each and its result
-//   drop k | type=.. from=.. to=.. [count=N|all]       prints what it dropped
+//   drop all | k | type=.. from=.. to=.. [count=N|all]  prints what it dropped
 //   dup k | type=.. ...           a copy joins the back of the network
 //   stash k | type=.. ...         keeps a copy aside (the original stays in flight)
 //   unstash                       the copies join the back of the network
 //   crash n,...   restart n,...   persist n   auto-persist on|off [n]
+//   lossy-disk on|off             the seeded harness fault: disks lose part of
+//                                 each write (the protocol adapter says which)
 //   partition 1,2|3,4,5   isolate n   heal
 //   rounds N                      N times: every node ticks, then deliver all
 //   run-until COND [max-rounds=N] rounds until the protocol's COND holds
@@ -275,6 +277,14 @@ class Scenario {
       }
       return out;
     }
+    if (v == "drop" && !has_filter(c) && c.positional.size() == 1 && c.positional[0] == "all") {
+      std::string out;
+      while (core().in_flight() > 0) {
+        out += "drop " + self().show_message(core().message(0)) + "\n";
+        core().drop(0);
+      }
+      return out;
+    }
     if (v == "drop" || v == "dup" || v == "stash") {
       std::string out;
       const std::size_t want = has_filter(c) ? count(c) : 1;
@@ -342,6 +352,10 @@ class Scenario {
     }
     if (v == "isolate") {
       core().isolate(target(c));
+      return "";
+    }
+    if (v == "lossy-disk") {
+      core().lossy_disk = args::boolean(one(c), "lossy-disk");
       return "";
     }
     if (v == "heal") {
