@@ -1,10 +1,13 @@
 // One Paxos node through its public API: roles, durability, capacities,
 // bad input, hashing.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "synod/paxos/node.hpp"
@@ -43,19 +46,70 @@ Options options(NodeId id, std::uint8_t n, Roles roles, NodeSet acceptors, NodeS
 }
 
 // Persist whatever the node asks for, until it asks for nothing more;
-// returns every message that left, in order.
+// returns every message that left, in order. It never spins: a node that
+// ignores the report of what it asked for, or still asks after
+// kMaxPersists reports, fails the test with what it asks and what had left.
+constexpr int kMaxPersists = 16;
+
+template <class N, class R>
+std::string describe(const N& node, const R& r, std::size_t left) {
+  return "node " + std::to_string(node.id()) + " asks to persist promised round " +
+         std::to_string(r.state.promised.round) + ", accepted round " + std::to_string(r.state.accepted_ballot.round) +
+         ", proposer round " + std::to_string(r.state.proposer_round) + "; " + std::to_string(left) +
+         " messages left, " + std::to_string(node.held_messages()) + " held";
+}
+
 template <class N>
 std::vector<typename N::MessageT> pump(N& node, int* persists = nullptr) {
   std::vector<typename N::MessageT> out;
-  for (;;) {
+  for (int round = 0;; ++round) {
     for (const auto& m : node.messages()) out.push_back(m);
     node.clear_messages();
     const auto r = node.persist_request();
     if (r.empty()) break;
+    if (round == kMaxPersists) {
+      ADD_FAILURE() << "pump: still asked after " << kMaxPersists << " reports: " << describe(node, r, out.size());
+      break;
+    }
     if (persists) ++*persists;
-    EXPECT_NE(node.persisted(r), InputResult::ignored);
+    if (node.persisted(r) == InputResult::ignored) {
+      ADD_FAILURE() << "pump: the report was ignored: " << describe(node, r, out.size());
+      break;
+    }
   }
   return out;
+}
+
+// pump() cannot spin: a node that ignores the report of what it asked for,
+// or keeps asking, fails the test, naming what it still asks for.
+template <InputResult Answer>
+struct StuckNode {
+  using MessageT = Msg;
+  std::vector<Msg> outbox{Msg::prepare(1, 2, B(1, 1))};
+  int reports = 0;
+  std::span<const Msg> messages() const { return {outbox.data(), outbox.size()}; }
+  void clear_messages() { outbox.clear(); }
+  PersistRequest<V> persist_request() const {
+    return PersistRequest<V>{true, PersistentState<V>{B(3, 1), {}, {}, static_cast<Round>(3 + reports)}};
+  }
+  InputResult persisted(const PersistRequest<V>&) {
+    ++reports;
+    return Answer;
+  }
+  NodeId id() const { return 1; }
+  std::size_t held_messages() const { return 2; }
+};
+
+TEST(PaxosPump, StopsWhenTheNodeIgnoresTheReportOrKeepsAsking) {
+  StuckNode<InputResult::ignored> ignores;
+  std::vector<Msg> out;
+  EXPECT_NONFATAL_FAILURE(out = pump(ignores), "the report was ignored: node 1 asks to persist promised round 3");
+  EXPECT_EQ(ignores.reports, 1);
+  EXPECT_EQ(out.size(), 1u);
+  StuckNode<InputResult::ok> asks;
+  EXPECT_NONFATAL_FAILURE(out = pump(asks), "still asked after 16 reports: node 1 asks to persist promised round 3, "
+                                            "accepted round 0, proposer round 19; 1 messages left, 2 held");
+  EXPECT_EQ(asks.reports, kMaxPersists);
 }
 
 std::uint64_t hash_of(const NodeT& n, const Renaming& r = kIdentity) {
