@@ -138,16 +138,16 @@ targets_for() {
   local proto=$1 t=()
   t+=("properties_$proto" synod-replay)
   if [[ $scenarios == 1 ]]; then
-    if [[ $proto == raft ]]; then t+=(raft_paper_test); else
-      for x in paxos_scenario_test paxos_node_test paxos_roles_test; do have_target "$x" && t+=("$x"); done
+    if [[ $proto == raft ]]; then t+=(raft_paper_test raft_datadriven_test); else
+      for x in paxos_datadriven_test paxos_scenario_test paxos_node_test paxos_roles_test; do have_target "$x" && t+=("$x"); done
     fi
   fi
   if [[ $use_checker == 1 && -f $src/specs/$proto-quick.toml ]] && have_target synod-check; then t+=(synod-check); fi
   echo "${t[@]}"
 }
 scenario_bins() {
-  if [[ $1 == raft ]]; then echo "tests/raft/raft_paper_test"; else
-    for x in paxos_scenario_test paxos_node_test paxos_roles_test; do
+  if [[ $1 == raft ]]; then echo "tests/raft/raft_paper_test tests/raft/raft_datadriven_test"; else
+    for x in paxos_datadriven_test paxos_scenario_test paxos_node_test paxos_roles_test; do
       [[ -x $build/tests/paxos/$x ]] && echo "tests/paxos/$x"
     done
   fi
