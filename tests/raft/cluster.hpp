@@ -64,13 +64,13 @@ class RaftCluster {
 
   // ---------------------------------------------------------------- inputs
 
-  void tick(NodeId id) { call(id, [](Node& n) { n.tick(); }); }
+  void tick(NodeId id) { call(id, [](Node& n) { (void)n.tick(); }); }
   void tick_all() {
     for (NodeId id = 1; id <= size(); ++id)
       if (up(id)) tick(id);
   }
-  void campaign(NodeId id) { call(id, [](Node& n) { n.campaign(); }); }
-  void heartbeat(NodeId id) { call(id, [](Node& n) { n.broadcast_heartbeat(); }); }
+  void campaign(NodeId id) { call(id, [](Node& n) { (void)n.campaign(); }); }
+  void heartbeat(NodeId id) { call(id, [](Node& n) { (void)n.broadcast_heartbeat(); }); }
 
   raft::ProposeResult propose(NodeId id, typename Config::Payload p) {
     raft::ProposeResult r;
@@ -88,7 +88,7 @@ class RaftCluster {
     const bool addressable = m.to >= 1 && m.to <= size();
     if (!addressable || !up(m.to)) return;
     if (m.from >= 1 && m.from <= size() && !links_[m.from][m.to]) return;
-    call(m.to, [&](Node& n) { n.step(m); });
+    call(m.to, [&](Node& n) { (void)n.step(m); });
   }
   void drop(std::size_t k) { network_.erase(network_.begin() + static_cast<std::ptrdiff_t>(k)); }
   void duplicate(std::size_t k) { network_.push_back(network_[k]); }
@@ -109,7 +109,7 @@ class RaftCluster {
     const raft::PersistRequest req = node(id).persist_request();
     if (req.empty() && node(id).held_messages() == 0) return;
     write_disk(id, req);
-    call_raw(id, [&](Node& n) { n.persisted(req); });
+    call_raw(id, [&](Node& n) { (void)n.persisted(req); });
     collect(id);
   }
 
@@ -199,7 +199,7 @@ class RaftCluster {
       const raft::PersistRequest req = node(id).persist_request();
       if (!req.empty()) {
         write_disk(id, req);
-        call_raw(id, [&](Node& n) { n.persisted(req); });
+        call_raw(id, [&](Node& n) { (void)n.persisted(req); });
       }
     }
     collect(id);
@@ -221,7 +221,7 @@ class RaftCluster {
     call_raw(id, [](Node& x) { x.clear_messages(); });
     for (raft::Index i = n.applied_index() + 1; i <= n.commit_index(); ++i) applied_[id].push_back(n.log().at(i));
     const raft::Index commit = n.commit_index();
-    call_raw(id, [&](Node& x) { x.applied(commit); });
+    call_raw(id, [&](Node& x) { (void)x.applied(commit); });
   }
 
   raft::Options base_;
