@@ -88,8 +88,8 @@ constexpr void hash_multiset(Hasher& h, const Range& items, HashItem&& hash_item
 //
 //   auto protocol_fields() const { return field_list(term_, renamed_id(leader_), log_); }
 //
-// and derives == (the tuples' ==, element by element in list order) and
-// hash_append (hash_fields) from that one list, so the two cannot drift apart when a field is added. A field that
+// and derives == (fields_equal) and hash_append (hash_fields) from that one
+// list, so the two cannot drift apart when a field is added. A field that
 // needs special treatment passes through a small wrapper that holds a
 // reference (or a small value) and defines both its == and its
 // hash_append(Hasher&, const Renaming&): renamed_id(id), renamed_ids(mask),
@@ -101,14 +101,20 @@ constexpr void hash_multiset(Hasher& h, const Range& items, HashItem&& hash_item
 // range as its size then its items; anything else (a user payload) through
 // hash_append(h, v) above.
 
+// Once inlined, folding over a field list costs what the hand-written
+// sequence of calls did; the folds and wrappers are forced inline because
+// compilers otherwise leave some of them as calls (GCC left a call to
+// Ballot::hash_append in the checker's node hashing).
+#define SYNOD_FIELD_INLINE [[gnu::always_inline]] inline
+
 // A tuple of the fields: lvalues by const reference, wrappers by value.
 template <class... F>
-constexpr std::tuple<F...> field_list(F&&... fields) {
+SYNOD_FIELD_INLINE constexpr std::tuple<F...> field_list(F&&... fields) {
   return std::tuple<F...>(std::forward<F>(fields)...);
 }
 
 template <class Tuple>
-constexpr void hash_fields(Hasher& h, const Renaming& r, const Tuple& fields);
+SYNOD_FIELD_INLINE constexpr void hash_fields(Hasher& h, const Renaming& r, const Tuple& fields);
 
 namespace detail {
 template <class T>
@@ -118,7 +124,7 @@ inline constexpr bool is_optional<std::optional<T>> = true;
 }  // namespace detail
 
 template <class T>
-constexpr void hash_field(Hasher& h, const Renaming& r, const T& v) {
+SYNOD_FIELD_INLINE constexpr void hash_field(Hasher& h, const Renaming& r, const T& v) {
   if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
     h.add(static_cast<std::uint64_t>(v));
   } else if constexpr (requires { v.hash_append(h, r); }) {
@@ -138,10 +144,25 @@ constexpr void hash_field(Hasher& h, const Renaming& r, const T& v) {
   }
 }
 
+namespace detail {
+template <class Tuple, std::size_t... I>
+SYNOD_FIELD_INLINE constexpr void hash_each(Hasher& h, const Renaming& r, const Tuple& fields,
+                                            std::index_sequence<I...>) {
+  (hash_field(h, r, std::get<I>(fields)), ...);
+}
+}  // namespace detail
+
 // Every field in list order, node ids renamed through r.
 template <class Tuple>
-constexpr void hash_fields(Hasher& h, const Renaming& r, const Tuple& fields) {
-  std::apply([&h, &r](const auto&... f) { (hash_field(h, r, f), ...); }, fields);
+SYNOD_FIELD_INLINE constexpr void hash_fields(Hasher& h, const Renaming& r, const Tuple& fields) {
+  detail::hash_each(h, r, fields, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+// == over two field lists: element by element in list order, stopping at
+// the first difference.
+template <class Tuple>
+constexpr bool fields_equal(const Tuple& a, const Tuple& b) {
+  return a == b;
 }
 
 // A node id: compared as itself, hashed as its new name under the renaming.
@@ -149,7 +170,7 @@ struct RenamedId {
   NodeId id = kNoNode;
   friend constexpr bool operator==(RenamedId a, RenamedId b) { return a.id == b.id; }
   friend constexpr std::strong_ordering operator<=>(RenamedId a, RenamedId b) { return a.id <=> b.id; }
-  constexpr void hash_append(Hasher& h, const Renaming& r) const { h.add(std::uint64_t{r(id)}); }
+  SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r) const { h.add(std::uint64_t{r(id)}); }
 };
 constexpr RenamedId renamed_id(NodeId id) { return RenamedId{id}; }
 
@@ -160,7 +181,7 @@ template <std::unsigned_integral Mask>
 struct RenamedIds {
   Mask bits = 0;
   friend constexpr bool operator==(RenamedIds a, RenamedIds b) { return a.bits == b.bits; }
-  constexpr void hash_append(Hasher& h, const Renaming& r) const {
+  SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r) const {
     std::uint64_t out = 0;
     for (std::uint64_t b = bits; b != 0; b &= b - 1) {
       const NodeId to = r(static_cast<NodeId>(std::countr_zero(b)));

@@ -33,12 +33,16 @@ struct Ballot {
   constexpr auto fields() const { return field_list(round, renamed_id(node)); }
 
   // Lexicographic (round, node): a total order, as §2.2 requires.
-  friend constexpr std::strong_ordering operator<=>(const Ballot& a, const Ballot& b) {
+  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const Ballot& a, const Ballot& b) {
     return a.fields() <=> b.fields();
   }
-  friend constexpr bool operator==(const Ballot& a, const Ballot& b) { return a.fields() == b.fields(); }
+  SYNOD_FIELD_INLINE friend constexpr bool operator==(const Ballot& a, const Ballot& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
-  constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
+  SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    hash_fields(h, r, fields());
+  }
 };
 
 // "No ballot": below every real ballot.

@@ -190,12 +190,12 @@ class Node {
   auto other_fields() const { return field_list(options_, proposer_); }
 
   friend bool operator==(const Node& a, const Node& b) {
-    return a.protocol_fields() == b.protocol_fields() && a.other_fields() == b.other_fields();
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) && fields_equal(a.other_fields(), b.other_fields());
   }
 
   // == without the proposer's timer (elapsed ticks, drawn timeout, failure
   // count, generator).
-  bool protocol_equal(const Node& o) const { return protocol_fields() == o.protocol_fields(); }
+  bool protocol_equal(const Node& o) const { return fields_equal(protocol_fields(), o.protocol_fields()); }
 
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, protocol_fields()); }
 
@@ -207,13 +207,13 @@ class Node {
     Ballot accepted_ballot{};
     Round proposer_round = 0;
     constexpr auto fields() const { return field_list(promised, accepted_ballot, proposer_round); }
-    friend constexpr bool operator==(const Mark& a, const Mark& b) { return a.fields() == b.fields(); }
+    friend constexpr bool operator==(const Mark& a, const Mark& b) { return fields_equal(a.fields(), b.fields()); }
   };
   struct Held {
     MessageT message{};
     Mark mark{};  // the persistent state it reveals; it leaves once that is durable
     constexpr auto fields() const { return field_list(message, mark); }
-    friend constexpr bool operator==(const Held& a, const Held& b) { return a.fields() == b.fields(); }
+    friend constexpr bool operator==(const Held& a, const Held& b) { return fields_equal(a.fields(), b.fields()); }
   };
 
   Node(const Options& options, const State& s)

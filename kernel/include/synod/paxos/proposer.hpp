@@ -203,10 +203,10 @@ class Proposer {
   }
 
   friend constexpr bool operator==(const Proposer& a, const Proposer& b) {
-    return a.protocol_fields() == b.protocol_fields() && a.other_fields() == b.other_fields();
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) && fields_equal(a.other_fields(), b.other_fields());
   }
   // == without the timer and its generator.
-  constexpr bool protocol_equal(const Proposer& o) const { return protocol_fields() == o.protocol_fields(); }
+  constexpr bool protocol_equal(const Proposer& o) const { return fields_equal(protocol_fields(), o.protocol_fields()); }
 
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, protocol_fields()); }
 

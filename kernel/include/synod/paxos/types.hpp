@@ -67,7 +67,7 @@ class NodeSet {
   }
   constexpr auto fields() const { return field_list(renamed_ids(bits_)); }
   constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
-  friend constexpr bool operator==(const NodeSet& a, const NodeSet& b) { return a.fields() == b.fields(); }
+  friend constexpr bool operator==(const NodeSet& a, const NodeSet& b) { return fields_equal(a.fields(), b.fields()); }
 
  private:
   std::uint16_t bits_ = 0;  // bit i set: node i is a member; bit 0 never set
@@ -161,7 +161,7 @@ struct PersistentState {
 
   constexpr auto fields() const { return field_list(promised, accepted_ballot, accepted_value, proposer_round); }
   friend constexpr bool operator==(const PersistentState& a, const PersistentState& b) {
-    return a.fields() == b.fields();
+    return fields_equal(a.fields(), b.fields());
   }
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 };

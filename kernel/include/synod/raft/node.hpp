@@ -259,11 +259,11 @@ class Node {
   }
 
   friend bool operator==(const Node& a, const Node& b) {
-    return a.protocol_fields() == b.protocol_fields() && a.other_fields() == b.other_fields();
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) && fields_equal(a.other_fields(), b.other_fields());
   }
 
   // == without the timers (see protocol_fields).
-  bool protocol_equal(const Node& o) const { return protocol_fields() == o.protocol_fields(); }
+  bool protocol_equal(const Node& o) const { return fields_equal(protocol_fields(), o.protocol_fields()); }
 
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, protocol_fields()); }
 

@@ -20,7 +20,7 @@ struct Entry {
   Payload payload{};
 
   constexpr auto fields() const { return field_list(term, payload); }
-  friend constexpr bool operator==(const Entry& a, const Entry& b) { return a.fields() == b.fields(); }
+  friend constexpr bool operator==(const Entry& a, const Entry& b) { return fields_equal(a.fields(), b.fields()); }
 };
 
 template <class Payload>
@@ -35,7 +35,7 @@ struct HardState {
   NodeId voted_for = kNoNode;   // candidate voted for in `term`, or nobody
 
   constexpr auto fields() const { return field_list(term, renamed_id(voted_for)); }
-  friend constexpr bool operator==(const HardState& a, const HardState& b) { return a.fields() == b.fields(); }
+  friend constexpr bool operator==(const HardState& a, const HardState& b) { return fields_equal(a.fields(), b.fields()); }
 };
 
 enum class Role : std::uint8_t { follower, candidate, leader };
