@@ -166,21 +166,29 @@ constexpr bool fields_equal(const Tuple& a, const Tuple& b) {
 }
 
 // A node id: compared as itself, hashed as its new name under the renaming.
+// It refers to the member (read only when compared or hashed, as a
+// hand-written comparison would), so it takes lvalues only.
 struct RenamedId {
-  NodeId id = kNoNode;
-  friend constexpr bool operator==(RenamedId a, RenamedId b) { return a.id == b.id; }
-  friend constexpr std::strong_ordering operator<=>(RenamedId a, RenamedId b) { return a.id <=> b.id; }
+  const NodeId& id;
+  SYNOD_FIELD_INLINE friend constexpr bool operator==(const RenamedId& a, const RenamedId& b) { return a.id == b.id; }
+  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const RenamedId& a, const RenamedId& b) {
+    return a.id <=> b.id;
+  }
   SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r) const { h.add(std::uint64_t{r(id)}); }
 };
-constexpr RenamedId renamed_id(NodeId id) { return RenamedId{id}; }
+constexpr RenamedId renamed_id(const NodeId& id) { return RenamedId{id}; }
+void renamed_id(const NodeId&&) = delete;
 
 // A set of node ids as a bit mask (bit i: node i; bit 0 unused): compared as
 // itself, hashed as the set of renamed members. Renamed ids outside
-// 1..kMaxNodeId (no renaming makes them) are left out.
+// 1..kMaxNodeId (no renaming makes them) are left out. Refers to the member,
+// like RenamedId.
 template <std::unsigned_integral Mask>
 struct RenamedIds {
-  Mask bits = 0;
-  friend constexpr bool operator==(RenamedIds a, RenamedIds b) { return a.bits == b.bits; }
+  const Mask& bits;
+  SYNOD_FIELD_INLINE friend constexpr bool operator==(const RenamedIds& a, const RenamedIds& b) {
+    return a.bits == b.bits;
+  }
   SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r) const {
     std::uint64_t out = 0;
     for (std::uint64_t b = bits; b != 0; b &= b - 1) {
@@ -191,9 +199,11 @@ struct RenamedIds {
   }
 };
 template <std::unsigned_integral Mask>
-constexpr RenamedIds<Mask> renamed_ids(Mask bits) {
+constexpr RenamedIds<Mask> renamed_ids(const Mask& bits) {
   return RenamedIds<Mask>{bits};
 }
+template <std::unsigned_integral Mask>
+void renamed_ids(const Mask&&) = delete;
 
 // A bounded queue whose order carries no meaning to the hash (see
 // hash_multiset): hashed as a multiset of its items' hashes. == still

@@ -250,7 +250,7 @@ class Node {
   auto protocol_fields() const {
     return field_list(renamed_id(options_.id), options_.cluster_size, role_, hard_, renamed_id(leader_id_),
                       hard_dirty_, durable_index_, commit_index_, applied_index_, log_, votes_,
-                      LeaderProgress{progress_, role_ == Role::leader, cluster_size()}, as_multiset(outbox_),
+                      LeaderProgress{progress_, role_, options_.cluster_size}, as_multiset(outbox_),
                       as_multiset(held_));
   }
   // Every member protocol_fields() leaves out or sees only in part.
@@ -282,13 +282,14 @@ class Node {
   // renamed to j comes j-th).
   struct LeaderProgress {
     const ProgressArray& progress;
-    bool leader = false;
-    std::uint8_t cluster_size = 0;
+    const Role& role;
+    const std::uint8_t& cluster_size;
     friend bool operator==(const LeaderProgress& a, const LeaderProgress& b) {
-      return a.leader == b.leader && (!a.leader || a.progress == b.progress);
+      const bool leader = a.role == Role::leader;
+      return leader == (b.role == Role::leader) && (!leader || a.progress == b.progress);
     }
     void hash_append(Hasher& h, const Renaming& r) const {
-      if (!leader) return;
+      if (role != Role::leader) return;
       std::array<NodeId, kMaxNodeId + 1> inverse{};
       for (NodeId peer = 1; peer <= cluster_size; ++peer) inverse[r(peer)] = peer;
       for (NodeId j = 1; j <= cluster_size; ++j) hash_field(h, r, progress[inverse[j]]);
