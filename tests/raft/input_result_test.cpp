@@ -122,10 +122,10 @@ TEST(RaftInputResult, MalformedAndMisaddressedMessagesAreIgnored) {
   Node n = follower(1, 1);
   expect_ignored(n, msg(MessageType::none, 2, 1, 1));
   expect_ignored(n, msg(static_cast<MessageType>(9), 2, 1, 1));  // no such type
-  expect_ignored(n, msg(MessageType::request_vote, 2, 3, 2));     // for another node
-  expect_ignored(n, msg(MessageType::request_vote, 1, 1, 2));     // from itself
-  expect_ignored(n, msg(MessageType::request_vote, 0, 1, 2));     // from nobody
-  expect_ignored(n, msg(MessageType::request_vote, 4, 1, 2));     // from outside the cluster
+  expect_ignored(n, msg(MessageType::request_vote, 2, 3, 2));    // for another node
+  expect_ignored(n, msg(MessageType::request_vote, 1, 1, 2));    // from itself
+  expect_ignored(n, msg(MessageType::request_vote, 0, 1, 2));    // from nobody
+  expect_ignored(n, msg(MessageType::request_vote, 4, 1, 2));    // from outside the cluster
   Msg with_entries = msg(MessageType::request_vote, 2, 1, 2);
   with_entries.entries.push_back({2, 7});
   expect_ignored(n, with_entries);
@@ -138,7 +138,7 @@ TEST(RaftInputResult, InputsAnotherRoleTakesAreIgnored) {
   expect_ignored(f, vote);  // not a candidate
   Msg ack = msg(MessageType::append_entries_response, 2, 1, 1);
   ack.success = true;
-  expect_ignored(f, ack);   // not a leader
+  expect_ignored(f, ack);  // not a leader
   Node before = f;
   EXPECT_EQ(f.broadcast_heartbeat(), InputResult::ignored);
   EXPECT_TRUE(f == before);
@@ -147,7 +147,7 @@ TEST(RaftInputResult, InputsAnotherRoleTakesAreIgnored) {
   before = l;
   EXPECT_EQ(l.campaign(), InputResult::ignored);
   EXPECT_TRUE(l == before);
-  ack.log_index = 5;        // past the leader's log: it never had that entry
+  ack.log_index = 5;  // past the leader's log: it never had that entry
   expect_ignored(l, ack);
 }
 
@@ -184,14 +184,16 @@ TEST(RaftInputResult, BroadcastIntoFullOutboxOverflows) {
   EXPECT_EQ(n.broadcast_heartbeat(), InputResult::ok);
   EXPECT_EQ(n.messages().size(), 2u);
   // tick() reports the heartbeat it fires.
-  for (std::uint32_t t = 1; t < n.options().heartbeat_interval; ++t) EXPECT_EQ(n.tick(), InputResult::ok);
+  for (std::uint32_t t = 1; t < n.options().heartbeat_interval; ++t)
+    EXPECT_EQ(n.tick(), InputResult::ok);
   EXPECT_EQ(n.tick(), InputResult::overflow);
   EXPECT_EQ(n.messages().size(), 2u);
 }
 
 TEST(RaftInputResult, ReplyIntoFullOutboxOverflows) {
   Node n = follower(1, 3);
-  for (int k = 0; k < 3; ++k) EXPECT_EQ(n.step(msg(MessageType::request_vote, 2, 1, 2)), InputResult::ok);
+  for (int k = 0; k < 3; ++k)
+    EXPECT_EQ(n.step(msg(MessageType::request_vote, 2, 1, 2)), InputResult::ok);
   EXPECT_EQ(n.messages().size(), 3u);
   EXPECT_EQ(n.step(msg(MessageType::request_vote, 2, 1, 2)), InputResult::overflow);
   EXPECT_EQ(n.messages().size(), 3u);
@@ -206,7 +208,8 @@ TEST(RaftInputResult, HeldMessagesThatDoNotFitOverflow) {
   Node n = follower(1, 3);
   EXPECT_EQ(n.step(append(2, 1, 3, 1)), InputResult::ok);
   EXPECT_EQ(n.held_messages(), 1u);
-  for (int k = 0; k < 3; ++k) EXPECT_EQ(n.step(msg(MessageType::request_vote, 3, 1, 2)), InputResult::ok);
+  for (int k = 0; k < 3; ++k)
+    EXPECT_EQ(n.step(msg(MessageType::request_vote, 3, 1, 2)), InputResult::ok);
   EXPECT_EQ(n.persisted(n.persist_request()), InputResult::overflow);
   EXPECT_EQ(n.held_messages(), 0u);
   EXPECT_EQ(n.durable_index(), 1u);

@@ -170,13 +170,20 @@ constexpr bool fields_equal(const Tuple& a, const Tuple& b) {
 // hand-written comparison would), so it takes lvalues only.
 struct RenamedId {
   const NodeId& id;
-  SYNOD_FIELD_INLINE friend constexpr bool operator==(const RenamedId& a, const RenamedId& b) { return a.id == b.id; }
-  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const RenamedId& a, const RenamedId& b) {
+  SYNOD_FIELD_INLINE friend constexpr bool operator==(const RenamedId& a, const RenamedId& b) {
+    return a.id == b.id;
+  }
+  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const RenamedId& a,
+                                                                       const RenamedId& b) {
     return a.id <=> b.id;
   }
-  SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r) const { h.add(std::uint64_t{r(id)}); }
+  SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r) const {
+    h.add(std::uint64_t{r(id)});
+  }
 };
-constexpr RenamedId renamed_id(const NodeId& id) { return RenamedId{id}; }
+constexpr RenamedId renamed_id(const NodeId& id) {
+  return RenamedId{id};
+}
 void renamed_id(const NodeId&&) = delete;
 
 // A set of node ids as a bit mask (bit i: node i; bit 0 unused): compared as
@@ -212,10 +219,12 @@ void renamed_ids(const Mask&&) = delete;
 template <class Queue>
 struct AsMultiset {
   const Queue& items;
-  friend constexpr bool operator==(const AsMultiset& a, const AsMultiset& b) { return a.items == b.items; }
+  friend constexpr bool operator==(const AsMultiset& a, const AsMultiset& b) {
+    return a.items == b.items;
+  }
   constexpr void hash_append(Hasher& h, const Renaming& r) const {
-    hash_multiset<Queue::static_capacity>(h, items,
-                                          [&r](Hasher& ih, const auto& item) { hash_field(ih, r, item); });
+    hash_multiset<Queue::static_capacity>(
+        h, items, [&r](Hasher& ih, const auto& item) { hash_field(ih, r, item); });
   }
 };
 template <class Queue>

@@ -78,7 +78,9 @@ class Acceptor {
   constexpr const std::optional<Value>& accepted_value() const { return accepted_value_; }
 
   constexpr auto fields() const { return field_list(promised_, accepted_ballot_, accepted_value_); }
-  friend constexpr bool operator==(const Acceptor& a, const Acceptor& b) { return fields_equal(a.fields(), b.fields()); }
+  friend constexpr bool operator==(const Acceptor& a, const Acceptor& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 
  private:

@@ -33,7 +33,8 @@ struct Ballot {
   constexpr auto fields() const { return field_list(round, renamed_id(node)); }
 
   // Lexicographic (round, node): a total order, as §2.2 requires.
-  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const Ballot& a, const Ballot& b) {
+  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const Ballot& a,
+                                                                       const Ballot& b) {
     return a.fields() <=> b.fields();
   }
   SYNOD_FIELD_INLINE friend constexpr bool operator==(const Ballot& a, const Ballot& b) {

@@ -53,7 +53,9 @@ class Learner {
   constexpr const Value& heard_value(NodeId id) const { return heard_value_[id < kSlots ? id : 0]; }
 
   constexpr auto fields() const { return field_list(Heard{heard_ballot_, heard_value_}, learned_); }
-  friend constexpr bool operator==(const Learner& a, const Learner& b) { return fields_equal(a.fields(), b.fields()); }
+  friend constexpr bool operator==(const Learner& a, const Learner& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 
  private:

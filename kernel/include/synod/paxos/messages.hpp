@@ -72,9 +72,12 @@ struct Message {
   std::optional<Value> value{};
 
   constexpr auto fields() const {
-    return field_list(type, renamed_id(from), renamed_id(to), ballot, accepted_ballot, promised, value);
+    return field_list(type, renamed_id(from), renamed_id(to), ballot, accepted_ballot, promised,
+                      value);
   }
-  friend constexpr bool operator==(const Message& a, const Message& b) { return fields_equal(a.fields(), b.fields()); }
+  friend constexpr bool operator==(const Message& a, const Message& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
   static constexpr Message prepare(NodeId from, NodeId to, Ballot b) {
     Message m;

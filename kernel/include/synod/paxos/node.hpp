@@ -181,8 +181,8 @@ class Node {
   // multisets: hashed in queue order, a broadcast's peer order would tell a
   // node from its renamed twin.
   auto protocol_fields() const {
-    return field_list(renamed_id(options_.id), acceptor_, protocol_view(proposer_), learner_, durable_,
-                      as_multiset(outbox_), as_multiset(held_), newly_learned_);
+    return field_list(renamed_id(options_.id), acceptor_, protocol_view(proposer_), learner_,
+                      durable_, as_multiset(outbox_), as_multiset(held_), newly_learned_);
   }
   // What protocol_fields() leaves out or sees only in part. (acceptors_ and
   // learners_ follow from options_; the scratch members are empty between
@@ -190,14 +190,19 @@ class Node {
   auto other_fields() const { return field_list(options_, proposer_); }
 
   friend bool operator==(const Node& a, const Node& b) {
-    return fields_equal(a.protocol_fields(), b.protocol_fields()) && fields_equal(a.other_fields(), b.other_fields());
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) &&
+           fields_equal(a.other_fields(), b.other_fields());
   }
 
   // == without the proposer's timer (elapsed ticks, drawn timeout, failure
   // count, generator).
-  bool protocol_equal(const Node& o) const { return fields_equal(protocol_fields(), o.protocol_fields()); }
+  bool protocol_equal(const Node& o) const {
+    return fields_equal(protocol_fields(), o.protocol_fields());
+  }
 
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, protocol_fields()); }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    hash_fields(h, r, protocol_fields());
+  }
 
  private:
   // The ballots and round of a persistent state: enough to order states,
@@ -207,13 +212,17 @@ class Node {
     Ballot accepted_ballot{};
     Round proposer_round = 0;
     constexpr auto fields() const { return field_list(promised, accepted_ballot, proposer_round); }
-    friend constexpr bool operator==(const Mark& a, const Mark& b) { return fields_equal(a.fields(), b.fields()); }
+    friend constexpr bool operator==(const Mark& a, const Mark& b) {
+      return fields_equal(a.fields(), b.fields());
+    }
   };
   struct Held {
     MessageT message{};
     Mark mark{};  // the persistent state it reveals; it leaves once that is durable
     constexpr auto fields() const { return field_list(message, mark); }
-    friend constexpr bool operator==(const Held& a, const Held& b) { return fields_equal(a.fields(), b.fields()); }
+    friend constexpr bool operator==(const Held& a, const Held& b) {
+      return fields_equal(a.fields(), b.fields());
+    }
   };
 
   Node(const Options& options, const State& s)

@@ -194,8 +194,8 @@ class Proposer {
   // and the generator are left out, so the checker (where a timeout is one
   // action) does not multiply states by timer values.
   constexpr auto protocol_fields() const {
-    return field_list(renamed_id(id_), phase_, ballot_, value_, own_value_, highest_round_seen_, promises_,
-                      accepted_by_, best_accepted_ballot_, best_accepted_value_);
+    return field_list(renamed_id(id_), phase_, ballot_, value_, own_value_, highest_round_seen_,
+                      promises_, accepted_by_, best_accepted_ballot_, best_accepted_value_);
   }
   // The timer and its generator.
   constexpr auto other_fields() const {
@@ -203,12 +203,17 @@ class Proposer {
   }
 
   friend constexpr bool operator==(const Proposer& a, const Proposer& b) {
-    return fields_equal(a.protocol_fields(), b.protocol_fields()) && fields_equal(a.other_fields(), b.other_fields());
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) &&
+           fields_equal(a.other_fields(), b.other_fields());
   }
   // == without the timer and its generator.
-  constexpr bool protocol_equal(const Proposer& o) const { return fields_equal(protocol_fields(), o.protocol_fields()); }
+  constexpr bool protocol_equal(const Proposer& o) const {
+    return fields_equal(protocol_fields(), o.protocol_fields());
+  }
 
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, protocol_fields()); }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    hash_fields(h, r, protocol_fields());
+  }
 
  private:
   constexpr Round next_round() const { return std::max(ballot_.round, highest_round_seen_) + 1; }

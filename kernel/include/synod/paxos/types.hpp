@@ -66,8 +66,12 @@ class NodeSet {
     return s;
   }
   constexpr auto fields() const { return field_list(renamed_ids(bits_)); }
-  constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
-  friend constexpr bool operator==(const NodeSet& a, const NodeSet& b) { return fields_equal(a.fields(), b.fields()); }
+  constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    hash_fields(h, r, fields());
+  }
+  friend constexpr bool operator==(const NodeSet& a, const NodeSet& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
  private:
   std::uint16_t bits_ = 0;  // bit i set: node i is a member; bit 0 never set
@@ -159,7 +163,9 @@ struct PersistentState {
   std::optional<Value> accepted_value; // acceptor: its value (empty iff accepted_ballot is null)
   Round proposer_round = 0;            // proposer: highest round it has used
 
-  constexpr auto fields() const { return field_list(promised, accepted_ballot, accepted_value, proposer_round); }
+  constexpr auto fields() const {
+    return field_list(promised, accepted_ballot, accepted_value, proposer_round);
+  }
   friend constexpr bool operator==(const PersistentState& a, const PersistentState& b) {
     return fields_equal(a.fields(), b.fields());
   }

@@ -51,7 +51,9 @@ class LogWindow {
   }
 
   auto fields() const { return field_list(entries_); }
-  friend bool operator==(const LogWindow& a, const LogWindow& b) { return fields_equal(a.fields(), b.fields()); }
+  friend bool operator==(const LogWindow& a, const LogWindow& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
   // No node ids inside: the renaming has nothing to rename.
   void hash_append(Hasher& h) const { hash_fields(h, kIdentity, fields()); }

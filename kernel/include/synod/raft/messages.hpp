@@ -65,9 +65,12 @@ struct Message {
   Entries entries;       // append_entries: entries following log_index
 
   auto fields() const {
-    return field_list(type, renamed_id(from), renamed_id(to), term, log_index, log_term, commit, success, entries);
+    return field_list(type, renamed_id(from), renamed_id(to), term, log_index, log_term, commit,
+                      success, entries);
   }
-  friend bool operator==(const Message& a, const Message& b) { return fields_equal(a.fields(), b.fields()); }
+  friend bool operator==(const Message& a, const Message& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 };

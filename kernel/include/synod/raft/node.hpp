@@ -248,24 +248,31 @@ class Node {
   // would tell a node from its renamed twin by the order of a broadcast
   // (peers in id order), which the renaming does not change.
   auto protocol_fields() const {
-    return field_list(renamed_id(options_.id), options_.cluster_size, role_, hard_, renamed_id(leader_id_),
-                      hard_dirty_, durable_index_, commit_index_, applied_index_, log_, votes_,
+    return field_list(renamed_id(options_.id), options_.cluster_size, role_, hard_,
+                      renamed_id(leader_id_), hard_dirty_, durable_index_, commit_index_,
+                      applied_index_, log_, votes_,
                       LeaderProgress{progress_, role_, options_.cluster_size}, as_multiset(outbox_),
                       as_multiset(held_));
   }
   // Every member protocol_fields() leaves out or sees only in part.
   auto other_fields() const {
-    return field_list(options_, progress_, election_elapsed_, heartbeat_elapsed_, randomized_timeout_, rng_);
+    return field_list(options_, progress_, election_elapsed_, heartbeat_elapsed_,
+                      randomized_timeout_, rng_);
   }
 
   friend bool operator==(const Node& a, const Node& b) {
-    return fields_equal(a.protocol_fields(), b.protocol_fields()) && fields_equal(a.other_fields(), b.other_fields());
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) &&
+           fields_equal(a.other_fields(), b.other_fields());
   }
 
   // == without the timers (see protocol_fields).
-  bool protocol_equal(const Node& o) const { return fields_equal(protocol_fields(), o.protocol_fields()); }
+  bool protocol_equal(const Node& o) const {
+    return fields_equal(protocol_fields(), o.protocol_fields());
+  }
 
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, protocol_fields()); }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    hash_fields(h, r, protocol_fields());
+  }
 
   std::uint64_t hash(const Renaming& r = kIdentity) const {
     Hasher h;
@@ -370,7 +377,8 @@ class Node {
     heartbeat_elapsed_ = 0;
     for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0};
     if (options_.append_noop_on_election) {
-      if (!log_.append(EntryT{term(), Payload{}})) overflow_ = true;  // the window is full: no no-op
+      if (!log_.append(EntryT{term(), Payload{}}))
+        overflow_ = true;  // the window is full: no no-op
     }
     send_heartbeats();
     maybe_commit();

@@ -15,7 +15,9 @@ struct Progress {
   Index match_index = 0;  // highest entry known replicated on the follower
 
   constexpr auto fields() const { return field_list(next_index, match_index); }
-  friend constexpr bool operator==(const Progress& a, const Progress& b) { return fields_equal(a.fields(), b.fields()); }
+  friend constexpr bool operator==(const Progress& a, const Progress& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 };
 
 // Votes received in one election, one bit per node id.
@@ -33,8 +35,12 @@ class VoteTally {
   constexpr std::uint32_t granted_mask() const { return granted_; }
   constexpr std::uint32_t rejected_mask() const { return rejected_; }
 
-  constexpr auto fields() const { return field_list(renamed_ids(granted_), renamed_ids(rejected_)); }
-  friend constexpr bool operator==(const VoteTally& a, const VoteTally& b) { return fields_equal(a.fields(), b.fields()); }
+  constexpr auto fields() const {
+    return field_list(renamed_ids(granted_), renamed_ids(rejected_));
+  }
+  friend constexpr bool operator==(const VoteTally& a, const VoteTally& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
   void hash_append(Hasher& h, const Renaming& r) const { hash_fields(h, r, fields()); }
 
  private:

@@ -20,7 +20,9 @@ struct Entry {
   Payload payload{};
 
   constexpr auto fields() const { return field_list(term, payload); }
-  friend constexpr bool operator==(const Entry& a, const Entry& b) { return fields_equal(a.fields(), b.fields()); }
+  friend constexpr bool operator==(const Entry& a, const Entry& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 };
 
 template <class Payload>
@@ -35,7 +37,9 @@ struct HardState {
   NodeId voted_for = kNoNode;   // candidate voted for in `term`, or nobody
 
   constexpr auto fields() const { return field_list(term, renamed_id(voted_for)); }
-  friend constexpr bool operator==(const HardState& a, const HardState& b) { return fields_equal(a.fields(), b.fields()); }
+  friend constexpr bool operator==(const HardState& a, const HardState& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 };
 
 enum class Role : std::uint8_t { follower, candidate, leader };
@@ -95,36 +99,39 @@ enum class ProposeStatus : std::uint8_t {
 // applied) did. Losing an outgoing message is what the network may do
 // anyway, so Raft stays safe and the next heartbeat or timeout repeats it;
 // `overflow` says it happened so the caller can size its capacities.
-enum class [[nodiscard]] InputResult : std::uint8_t {
-  // Processed. It may still have changed nothing (a duplicate vote, a
-  // refused append below the commit index).
-  ok,
-  // No effect at all: the node is == to what it was and produced nothing.
-  // step: malformed (unknown type, entries on a type without them), not
-  //   addressed to this node, from an unknown sender or itself; a response
-  //   of a stale term; a response this role does not take (a vote to a
-  //   non-candidate, an append acknowledgement to a non-leader); an
-  //   acknowledgement of an index past the leader's log. (A request of a
-  //   stale term is answered with our term, so it is `ok`.)
-  // campaign: a leader. broadcast_heartbeat: not a leader.
-  // persisted: nothing became durable and nothing was waiting to leave.
-  // applied: the applied index did not rise (at or below applied_index(),
-  //   or nothing more is committed).
-  // tick is never ignored: the timers always advance.
-  ignored,
-  // Processed, but something was dropped because a capacity was hit: a
-  // message (or a whole broadcast, or the held messages) because the outbox
-  // or the held list was full, or entries because the log was full (the
-  // append is acknowledged as far as it fitted; a new leader's no-op entry
-  // is skipped).
-  overflow,
+enum class [[nodiscard]] InputResult : std::uint8_t{
+    // Processed. It may still have changed nothing (a duplicate vote, a
+    // refused append below the commit index).
+    ok,
+    // No effect at all: the node is == to what it was and produced nothing.
+    // step: malformed (unknown type, entries on a type without them), not
+    //   addressed to this node, from an unknown sender or itself; a response
+    //   of a stale term; a response this role does not take (a vote to a
+    //   non-candidate, an append acknowledgement to a non-leader); an
+    //   acknowledgement of an index past the leader's log. (A request of a
+    //   stale term is answered with our term, so it is `ok`.)
+    // campaign: a leader. broadcast_heartbeat: not a leader.
+    // persisted: nothing became durable and nothing was waiting to leave.
+    // applied: the applied index did not rise (at or below applied_index(),
+    //   or nothing more is committed).
+    // tick is never ignored: the timers always advance.
+    ignored,
+    // Processed, but something was dropped because a capacity was hit: a
+    // message (or a whole broadcast, or the held messages) because the outbox
+    // or the held list was full, or entries because the log was full (the
+    // append is acknowledged as far as it fitted; a new leader's no-op entry
+    // is skipped).
+    overflow,
 };
 
 constexpr const char* to_string(InputResult r) {
   switch (r) {
-    case InputResult::ok: return "ok";
-    case InputResult::ignored: return "ignored";
-    case InputResult::overflow: return "overflow";
+    case InputResult::ok:
+      return "ok";
+    case InputResult::ignored:
+      return "ignored";
+    case InputResult::overflow:
+      return "overflow";
   }
   return "?";
 }
