@@ -21,13 +21,19 @@
 #include "synod/assert.hpp"
 #include "synod/ids.hpp"
 
+// Hashing a state is a long run of tiny calls (one add per field, folds over
+// field lists, id wrappers): each is forced inline, because compilers leave
+// some of them as calls otherwise (GCC did for Hasher::add and
+// Ballot::hash_append in the checker's node hashing).
+#define SYNOD_FIELD_INLINE [[gnu::always_inline]] inline
+
 namespace synod {
 
 class Hasher {
  public:
   constexpr explicit Hasher(std::uint64_t seed = 0x243f6a8885a308d3ULL) : state_(seed) {}
 
-  constexpr void add(std::uint64_t v) {
+  SYNOD_FIELD_INLINE constexpr void add(std::uint64_t v) {
     state_ ^= v + 0x9e3779b97f4a7c15ULL + (state_ << 6) + (state_ >> 2);
     state_ = mix(state_);
   }
@@ -41,7 +47,7 @@ class Hasher {
   constexpr std::uint64_t value() const { return mix(state_ ^ 0x5851f42d4c957f2dULL); }
 
   // A strong 64-bit finaliser (splitmix64's).
-  static constexpr std::uint64_t mix(std::uint64_t z) {
+  SYNOD_FIELD_INLINE static constexpr std::uint64_t mix(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
@@ -100,12 +106,6 @@ constexpr void hash_multiset(Hasher& h, const Range& items, HashItem&& hash_item
 // fields() through those; an optional as "has a value" then the value; a
 // range as its size then its items; anything else (a user payload) through
 // hash_append(h, v) above.
-
-// Once inlined, folding over a field list costs what the hand-written
-// sequence of calls did; the folds and wrappers are forced inline because
-// compilers otherwise leave some of them as calls (GCC left a call to
-// Ballot::hash_append in the checker's node hashing).
-#define SYNOD_FIELD_INLINE [[gnu::always_inline]] inline
 
 // A tuple of the fields: lvalues by const reference, wrappers by value.
 template <class... F>
