@@ -24,8 +24,8 @@ void check_body(std::string_view body) {
   kv::Message m;
   if (decode_message_body(body, m, codec) != WireError::none) return;
   codec.commit();
-  const auto t = static_cast<int>(m.type);
-  if (t < 1 || t > 4 || m.from < 1 || m.to < 1 || m.from > kv::Config::max_nodes || m.to > kv::Config::max_nodes ||
+  if (!synod::raft::is_valid(m.type) || m.from < 1 || m.to < 1 || m.from > kv::Config::max_nodes ||
+      m.to > kv::Config::max_nodes ||
       (m.type != synod::raft::MessageType::append_entries && !m.entries.empty()))
     std::abort();
   kv::BlobCodec again(store);

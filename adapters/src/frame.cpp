@@ -18,7 +18,9 @@ const char* to_string(FrameError e) noexcept {
 }
 
 namespace {
-bool known_kind(std::uint8_t k) { return k >= 1 && k <= 3; }
+bool known_kind(std::uint8_t k) {
+  return is_valid(static_cast<FrameKind>(k));
+}
 FrameResult fail(FrameError e) {
   FrameResult r;
   r.status = DecodeStatus::error;

@@ -127,9 +127,9 @@ bool StateMachine::apply(std::string_view batch, std::vector<std::string>* repli
     const std::uint32_t count = r.u32();
     if (r.failed() || count > batch.size()) return false;
     for (std::uint32_t k = 0; k < count; ++k) {
-      const std::uint8_t op = r.u8();
+      const auto op = static_cast<Op>(r.u8());
       const std::uint16_t argc = r.u16();
-      if (r.failed() || op < 1 || op > 5) return false;
+      if (r.failed() || !is_valid(op)) return false;
       args_.clear();
       for (std::uint16_t a = 0; a < argc; ++a) {
         const std::uint32_t len = r.u32();
@@ -138,10 +138,10 @@ bool StateMachine::apply(std::string_view batch, std::vector<std::string>* repli
         args_.push_back(bytes);
       }
       if (!run) {
-        if (!check_arity(static_cast<Op>(op), args_.size() + 1, "x").empty()) return false;
+        if (!check_arity(op, args_.size() + 1, "x").empty()) return false;
         continue;
       }
-      std::string reply = execute(static_cast<Op>(op), args_);
+      std::string reply = execute(op, args_);
       if (replies) replies->push_back(std::move(reply));
     }
     return r.remaining() == 0;

@@ -237,7 +237,7 @@ void Server::schedule_tick() {
       due = 3;
       next_tick_ = now + opt_.tick;
     }
-    for (int k = 0; k < due; ++k) node_->tick();
+    for (int k = 0; k < due; ++k) (void)node_->tick();
     schedule_tick();
   });
 }
@@ -275,7 +275,7 @@ void Server::on_peer_frame(NodeId from, std::string_view body) {
     return;
   }
   codec_.commit();
-  node_->step(incoming_);
+  (void)node_->step(incoming_);
 }
 
 // ------------------------------------------------------------------ driver
@@ -348,7 +348,7 @@ void Server::persist() {
     storage_->append(i, e.term, payload_scratch_);
   }
   storage_->sync();  // one fsync for everything this iteration produced
-  node_->persisted(req);
+  (void)node_->persisted(req);
   send_messages();   // what was held for durability may leave now
 }
 
@@ -379,7 +379,7 @@ void Server::apply_committed() {
       log(fmt::format("committed entry {} is malformed; skipped", applied));
     }
   }
-  node_->applied(commit);
+  (void)node_->applied(commit);
 }
 
 void Server::check_leadership() {

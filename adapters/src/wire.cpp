@@ -67,8 +67,8 @@ WireError decode_hello_ack(std::string_view body, HelloAck& out) {
   ByteReader r(body);
   const std::uint8_t status = r.u8();
   if (!get_string(r, out.text)) return WireError::truncated;
-  if (status > 3) return WireError::bad_status;
   out.status = static_cast<HelloStatus>(status);
+  if (!is_valid(out.status)) return WireError::bad_status;
   if (r.remaining() != 0) return WireError::trailing_bytes;
   return WireError::none;
 }

@@ -335,9 +335,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
   bool run_input(Node& nd, std::size_t, Ref& disk_ref, Kind kind, Ref arg) const {
     switch (kind) {
-      case Kind::deliver: nd.step(this->messages_.value(arg)); return true;
-      case Kind::timeout: nd.campaign(); return true;
-      case Kind::heartbeat: nd.broadcast_heartbeat(); return true;
+      case Kind::deliver: (void)nd.step(this->messages_.value(arg)); return true;
+      case Kind::timeout: (void)nd.campaign(); return true;
+      case Kind::heartbeat: (void)nd.broadcast_heartbeat(); return true;
       case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;
       case Kind::persist: {
         const raft::PersistRequest request = nd.persist_request();
@@ -348,7 +348,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
         for (raft::Index k = request.first; k <= request.last; ++k)
           if (!d.log.append(nd.log().at(k))) return false;
         disk_ref = this->intern_disk(d);
-        nd.persisted(request);
+        (void)nd.persisted(request);
         return true;
       }
       default: return false;

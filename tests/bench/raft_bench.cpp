@@ -25,14 +25,14 @@ using Node = raft::Node<BenchConfig>;
 using Message = raft::Message<BenchConfig>;
 
 void settle(Node& n) {
-  n.persisted(n.persist_request());
+  (void)n.persisted(n.persist_request());
   n.clear_messages();
 }
 
 // A leader of term 1 in a 3-node cluster, with `entries` entries proposed.
 Node make_leader(std::size_t entries) {
   Node n(raft::Options{.id = 1, .cluster_size = 3});
-  n.campaign();
+  (void)n.campaign();
   settle(n);
   Message vote;
   vote.type = raft::MessageType::request_vote_response;
@@ -40,7 +40,7 @@ Node make_leader(std::size_t entries) {
   vote.to = 1;
   vote.term = n.term();
   vote.success = true;
-  n.step(vote);
+  (void)n.step(vote);
   settle(n);
   for (std::size_t i = 0; i < entries; ++i) {
     (void)n.propose(i);
@@ -69,9 +69,9 @@ void BM_RaftLeaderAppendResponse(benchmark::State& state) {
     ++match;
     ack.from = 2;
     ack.log_index = match;
-    n.step(ack);
+    (void)n.step(ack);
     ack.from = 3;
-    n.step(ack);
+    (void)n.step(ack);
     n.clear_messages();
     benchmark::DoNotOptimize(n.commit_index());
   }
@@ -100,10 +100,10 @@ void BM_RaftFollowerAppend(benchmark::State& state) {
     m.log_index = n.log().last_index();
     m.log_term = m.log_index == 0 ? 0 : 1;
     m.commit = m.log_index;
-    n.step(m);
-    n.persisted(n.persist_request());
+    (void)n.step(m);
+    (void)n.persisted(n.persist_request());
     n.clear_messages();
-    n.applied(n.commit_index());
+    (void)n.applied(n.commit_index());
     benchmark::DoNotOptimize(n.log().last_index());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
@@ -124,7 +124,7 @@ void BM_RaftLeaderPropose(benchmark::State& state) {
     }
     auto r = n.propose(++v);
     benchmark::DoNotOptimize(r);
-    n.persisted(n.persist_request());
+    (void)n.persisted(n.persist_request());
     n.clear_messages();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

@@ -29,9 +29,9 @@ TEST(RaftDurability, BroadcastThatDoesNotFitIsLostWhole) {
     o.id = id;
     o.cluster_size = 3;
     raft::Node<SmallOutboxConfig> n(o);
-    n.campaign();
+    ASSERT_EQ(n.campaign(), raft::InputResult::ok);
     ASSERT_EQ(n.held_messages(), 2u);
-    n.campaign();  // term 2: one slot left for two peers
+    EXPECT_EQ(n.campaign(), raft::InputResult::overflow);  // term 2: one slot left for two peers
     EXPECT_EQ(n.term(), 2u);
     ASSERT_EQ(n.held_messages(), 2u) << "node " << int{id} << " sent part of a broadcast";
     for (const auto& m : n.held()) EXPECT_EQ(m.term, 1u);
@@ -67,7 +67,7 @@ TEST(RaftValue, CopiesCompareAndHashEqually) {
   swap.set(*l, other);
   swap.set(other, *l);
   EXPECT_NE(copy.hash(swap), copy.hash());
-  copy.tick();  // timers are not part of the protocol hash
+  EXPECT_EQ(copy.tick(), raft::InputResult::ok);  // timers are not part of the protocol hash
   EXPECT_EQ(copy.hash(), c.node(*l).hash());
 }
 

@@ -34,6 +34,17 @@ enum class FrameKind : std::uint8_t {
   raft = 3,       // one Raft message (see wire.hpp)
 };
 
+// Whether `k` is one of the kinds above (decode_frame checks the header byte).
+constexpr bool is_valid(FrameKind k) {
+  switch (k) {
+    case FrameKind::hello:
+    case FrameKind::hello_ack:
+    case FrameKind::raft:
+      return true;
+  }
+  return false;
+}
+
 enum class DecodeStatus : std::uint8_t { frame, need_more, error };
 
 enum class FrameError : std::uint8_t {

@@ -97,6 +97,19 @@ void encode_stored_payload(std::string& out, const Entry& e, std::string_view by
 
 enum class Op : std::uint8_t { get = 1, set = 2, del = 3, exists = 4, incr = 5 };
 
+// Whether `op` is one of the commands above (batches are checked with it).
+constexpr bool is_valid(Op op) {
+  switch (op) {
+    case Op::get:
+    case Op::set:
+    case Op::del:
+    case Op::exists:
+    case Op::incr:
+      return true;
+  }
+  return false;
+}
+
 // Looks up a command name (case-insensitive) among the replicated ones.
 std::optional<Op> replicated_op(std::string_view name);
 bool read_only(Op op);

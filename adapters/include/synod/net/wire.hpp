@@ -2,7 +2,7 @@
 //
 // Raft message body (little-endian), inside a FrameKind::raft frame:
 //
-//   u8  type (MessageType, 1..4)     u8  from (1..max_nodes)   u8 to (1..max_nodes)
+//   u8  type (a MessageType, raft::is_valid)   u8 from (1..max_nodes)   u8 to (1..max_nodes)
 //   u64 term   u64 log_index   u64 log_term   u64 commit
 //   u8  success (0 or 1)
 //   u16 entry count (<= Config::max_entries_per_message; 0 unless append_entries)
@@ -58,6 +58,18 @@ struct Hello {
 };
 
 enum class HelloStatus : std::uint8_t { ok = 0, wrong_cluster = 1, wrong_node = 2, unknown_peer = 3 };
+
+// Whether `s` is one of the statuses above (decode_hello_ack checks the byte).
+constexpr bool is_valid(HelloStatus s) {
+  switch (s) {
+    case HelloStatus::ok:
+    case HelloStatus::wrong_cluster:
+    case HelloStatus::wrong_node:
+    case HelloStatus::unknown_peer:
+      return true;
+  }
+  return false;
+}
 
 struct HelloAck {
   HelloStatus status = HelloStatus::ok;
@@ -139,8 +151,8 @@ template <class Config, class Codec>
   const std::uint8_t success = r.u8();
   const std::uint16_t count = r.u16();
   if (r.failed()) return WireError::truncated;
-  if (type < 1 || type > 4) return WireError::bad_type;
   m.type = static_cast<raft::MessageType>(type);
+  if (!raft::is_valid(m.type)) return WireError::bad_type;
   if (from < 1 || from > Config::max_nodes || to < 1 || to > Config::max_nodes) return WireError::bad_node_id;
   m.from = from;
   m.to = to;

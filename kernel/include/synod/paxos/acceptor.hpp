@@ -77,14 +77,11 @@ class Acceptor {
   constexpr Ballot accepted_ballot() const { return accepted_ballot_; }
   constexpr const std::optional<Value>& accepted_value() const { return accepted_value_; }
 
-  friend constexpr bool operator==(const Acceptor&, const Acceptor&) = default;
-
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    promised_.hash_append(h, r);
-    accepted_ballot_.hash_append(h, r);
-    h.add(accepted_value_.has_value());
-    if (accepted_value_) synod::hash_append(h, *accepted_value_);
+  constexpr auto fields() const { return field_list(promised_, accepted_ballot_, accepted_value_); }
+  friend constexpr bool operator==(const Acceptor& a, const Acceptor& b) {
+    return fields_equal(a.fields(), b.fields());
   }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 
  private:
   Ballot promised_{};                    // highest ballot promised (or accepted)

@@ -27,16 +27,22 @@ struct Ballot {
 
   constexpr bool is_null() const { return round == 0; }
 
-  // Lexicographic (round, node): a total order, as §2.2 requires.
-  friend constexpr auto operator<=>(const Ballot&, const Ballot&) = default;
-  friend constexpr bool operator==(const Ballot&, const Ballot&) = default;
-
   // Renaming changes the tie-break between ballots of one round; a checker
   // that reduces by symmetry over proposers must account for that (renaming
   // acceptor-only and learner-only nodes is exact).
-  constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(round);
-    h.add(std::uint64_t{r(node)});
+  constexpr auto fields() const { return field_list(round, renamed_id(node)); }
+
+  // Lexicographic (round, node): a total order, as §2.2 requires.
+  SYNOD_FIELD_INLINE friend constexpr std::strong_ordering operator<=>(const Ballot& a,
+                                                                       const Ballot& b) {
+    return a.fields() <=> b.fields();
+  }
+  SYNOD_FIELD_INLINE friend constexpr bool operator==(const Ballot& a, const Ballot& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
+
+  SYNOD_FIELD_INLINE constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
+    hash_fields(h, r, fields());
   }
 };
 

@@ -52,28 +52,38 @@ class Learner {
   constexpr Ballot heard_ballot(NodeId id) const { return id < kSlots ? heard_ballot_[id] : Ballot{}; }
   constexpr const Value& heard_value(NodeId id) const { return heard_value_[id < kSlots ? id : 0]; }
 
-  friend constexpr bool operator==(const Learner&, const Learner&) = default;
-
-  // Acceptor slots are hashed in the order of their renamed ids, so two
-  // learners that heard the same things from renamed acceptors hash alike.
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    std::array<NodeId, kMaxNodeId + 1> original{};  // renamed id -> original id
-    for (std::size_t id = 1; id < kSlots; ++id) {
-      const NodeId to = r(static_cast<NodeId>(id));
-      if (to <= kMaxNodeId) original[to] = static_cast<NodeId>(id);
-    }
-    for (std::size_t renamed = 1; renamed <= kMaxNodeId; ++renamed) {
-      const NodeId id = original[renamed];
-      if (id == kNoNode || heard_ballot_[id].is_null()) continue;
-      h.add(std::uint64_t{renamed});
-      heard_ballot_[id].hash_append(h, r);
-      synod::hash_append(h, heard_value_[id]);
-    }
-    h.add(learned_.has_value());
-    if (learned_) synod::hash_append(h, *learned_);
+  constexpr auto fields() const { return field_list(Heard{heard_ballot_, heard_value_}, learned_); }
+  friend constexpr bool operator==(const Learner& a, const Learner& b) {
+    return fields_equal(a.fields(), b.fields());
   }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 
  private:
+  // What each acceptor reported: compared slot by slot; hashed in the order
+  // of the acceptors' renamed ids, empty slots left out, so two learners that
+  // heard the same things from renamed acceptors hash alike.
+  struct Heard {
+    const std::array<Ballot, kSlots>& ballots;
+    const std::array<Value, kSlots>& values;
+    friend constexpr bool operator==(const Heard& a, const Heard& b) {
+      return a.ballots == b.ballots && a.values == b.values;
+    }
+    void hash_append(Hasher& h, const Renaming& r) const {
+      std::array<NodeId, kMaxNodeId + 1> original{};  // renamed id -> original id
+      for (std::size_t id = 1; id < kSlots; ++id) {
+        const NodeId to = r(static_cast<NodeId>(id));
+        if (to <= kMaxNodeId) original[to] = static_cast<NodeId>(id);
+      }
+      for (std::size_t renamed = 1; renamed <= kMaxNodeId; ++renamed) {
+        const NodeId id = original[renamed];
+        if (id == kNoNode || ballots[id].is_null()) continue;
+        h.add(std::uint64_t{renamed});
+        hash_field(h, r, ballots[id]);
+        synod::hash_append(h, values[id]);
+      }
+    }
+  };
+
   // Invariant: heard_value_[i] is meaningful iff heard_ballot_[i] is not
   // null; otherwise it stays Value{} so == and the hash see no slack.
   std::array<Ballot, kSlots> heard_ballot_{};

@@ -25,6 +25,22 @@ enum class MessageType : std::uint8_t {
   nack,      //     acceptor -> proposer: ballot rejected, promised = the higher promise
 };
 
+// Whether `t` names a message that travels (`none`, an empty Message's type,
+// does not): decoders check the byte they read with it.
+constexpr bool is_valid(MessageType t) {
+  switch (t) {
+    case MessageType::prepare:
+    case MessageType::promise:
+    case MessageType::accept:
+    case MessageType::accepted:
+    case MessageType::nack:
+      return true;
+    case MessageType::none:
+      return false;
+  }
+  return false;
+}
+
 constexpr const char* to_string(MessageType t) {
   switch (t) {
     case MessageType::none: return "none";
@@ -55,7 +71,13 @@ struct Message {
   // accept/accepted: the value. promise: the value accepted at accepted_ballot.
   std::optional<Value> value{};
 
-  friend constexpr bool operator==(const Message&, const Message&) = default;
+  constexpr auto fields() const {
+    return field_list(type, renamed_id(from), renamed_id(to), ballot, accepted_ballot, promised,
+                      value);
+  }
+  friend constexpr bool operator==(const Message& a, const Message& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
   static constexpr Message prepare(NodeId from, NodeId to, Ballot b) {
     Message m;
@@ -129,16 +151,7 @@ struct Message {
     return false;
   }
 
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(type);
-    h.add(std::uint64_t{r(from)});
-    h.add(std::uint64_t{r(to)});
-    ballot.hash_append(h, r);
-    accepted_ballot.hash_append(h, r);
-    promised.hash_append(h, r);
-    h.add(value.has_value());
-    if (value) synod::hash_append(h, *value);
-  }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 };
 
 }  // namespace synod::paxos

@@ -173,40 +173,35 @@ class Node {
   }
   const State& durable_state() const { return durable_; }
 
+  // Protocol state only, node ids renamed: the proposer's timer is left out
+  // (see Proposer::protocol_fields); options are configuration, not state.
+  // Both queues leave into a network that keeps no order (the outbox when
+  // drained, held messages when release_held lets them through, a filter
+  // that does not reorder what it keeps), so the hash takes them as
+  // multisets: hashed in queue order, a broadcast's peer order would tell a
+  // node from its renamed twin.
+  auto protocol_fields() const {
+    return field_list(renamed_id(options_.id), acceptor_, protocol_view(proposer_), learner_,
+                      durable_, as_multiset(outbox_), as_multiset(held_), newly_learned_);
+  }
+  // What protocol_fields() leaves out or sees only in part. (acceptors_ and
+  // learners_ follow from options_; the scratch members are empty between
+  // inputs.)
+  auto other_fields() const { return field_list(options_, proposer_); }
+
   friend bool operator==(const Node& a, const Node& b) {
-    return a.options_ == b.options_ && a.protocol_equal(b) && a.proposer_ == b.proposer_;
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) &&
+           fields_equal(a.other_fields(), b.other_fields());
   }
 
   // == without the proposer's timer (elapsed ticks, drawn timeout, failure
   // count, generator).
   bool protocol_equal(const Node& o) const {
-    return options_.id == o.options_.id && acceptor_ == o.acceptor_ && proposer_.protocol_equal(o.proposer_) &&
-           learner_ == o.learner_ && durable_ == o.durable_ && outbox_ == o.outbox_ && held_ == o.held_ &&
-           newly_learned_ == o.newly_learned_;
+    return fields_equal(protocol_fields(), o.protocol_fields());
   }
 
-  // Protocol state only, node ids renamed: the proposer's timer is left out
-  // (see Proposer::hash_append); options are configuration, not state.
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(std::uint64_t{r(options_.id)});
-    acceptor_.hash_append(h, r);
-    proposer_.hash_append(h, r);
-    learner_.hash_append(h, r);
-    durable_.hash_append(h, r);
-    // Both queues leave into a network that keeps no order (the outbox when
-    // drained, held messages when release_held lets them through, a filter
-    // that does not reorder what it keeps), so they are multisets: hashed in
-    // queue order, a broadcast's peer order would tell a node from its
-    // renamed twin.
-    hash_multiset<Config::outbox_capacity>(h, outbox_,
-                                           [&r](Hasher& mh, const MessageT& m) { m.hash_append(mh, r); });
-    hash_multiset<Config::held_capacity>(h, held_, [&r](Hasher& mh, const Held& held) {
-      held.message.hash_append(mh, r);
-      held.mark.promised.hash_append(mh, r);
-      held.mark.accepted_ballot.hash_append(mh, r);
-      mh.add(held.mark.proposer_round);
-    });
-    h.add(newly_learned_);
+    hash_fields(h, r, protocol_fields());
   }
 
  private:
@@ -216,12 +211,18 @@ class Node {
     Ballot promised{};
     Ballot accepted_ballot{};
     Round proposer_round = 0;
-    friend constexpr bool operator==(const Mark&, const Mark&) = default;
+    constexpr auto fields() const { return field_list(promised, accepted_ballot, proposer_round); }
+    friend constexpr bool operator==(const Mark& a, const Mark& b) {
+      return fields_equal(a.fields(), b.fields());
+    }
   };
   struct Held {
     MessageT message{};
     Mark mark{};  // the persistent state it reveals; it leaves once that is durable
-    friend constexpr bool operator==(const Held&, const Held&) = default;
+    constexpr auto fields() const { return field_list(message, mark); }
+    friend constexpr bool operator==(const Held& a, const Held& b) {
+      return fields_equal(a.fields(), b.fields());
+    }
   };
 
   Node(const Options& options, const State& s)

@@ -33,6 +33,20 @@ enum class Phase : std::uint8_t {
   chosen,     // a value is known chosen (value()); the proposer is done
 };
 
+// Whether `p` is one of the phases above (for code that reads one back from
+// bytes: an enum with a fixed underlying type holds any of its values).
+constexpr bool is_valid(Phase p) {
+  switch (p) {
+    case Phase::idle:
+    case Phase::preparing:
+    case Phase::accepting:
+    case Phase::backoff:
+    case Phase::chosen:
+      return true;
+  }
+  return false;
+}
+
 constexpr const char* to_string(Phase p) {
   switch (p) {
     case Phase::idle: return "idle";
@@ -176,33 +190,29 @@ class Proposer {
   constexpr std::uint32_t timeout() const { return timeout_; }
   constexpr std::uint32_t failures() const { return failures_; }
 
-  friend constexpr bool operator==(const Proposer&, const Proposer&) = default;
-
-  // == without the timer and its generator.
-  constexpr bool protocol_equal(const Proposer& o) const {
-    return id_ == o.id_ && phase_ == o.phase_ && ballot_ == o.ballot_ && value_ == o.value_ &&
-           own_value_ == o.own_value_ && highest_round_seen_ == o.highest_round_seen_ &&
-           promises_ == o.promises_ && accepted_by_ == o.accepted_by_ &&
-           best_accepted_ballot_ == o.best_accepted_ballot_ && best_accepted_value_ == o.best_accepted_value_;
-  }
-
   // Protocol state only: elapsed ticks, the drawn timeout, the failure count
   // and the generator are left out, so the checker (where a timeout is one
   // action) does not multiply states by timer values.
+  constexpr auto protocol_fields() const {
+    return field_list(renamed_id(id_), phase_, ballot_, value_, own_value_, highest_round_seen_,
+                      promises_, accepted_by_, best_accepted_ballot_, best_accepted_value_);
+  }
+  // The timer and its generator.
+  constexpr auto other_fields() const {
+    return field_list(timeout_min_, timeout_max_, elapsed_, timeout_, failures_, rng_);
+  }
+
+  friend constexpr bool operator==(const Proposer& a, const Proposer& b) {
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) &&
+           fields_equal(a.other_fields(), b.other_fields());
+  }
+  // == without the timer and its generator.
+  constexpr bool protocol_equal(const Proposer& o) const {
+    return fields_equal(protocol_fields(), o.protocol_fields());
+  }
+
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(std::uint64_t{r(id_)});
-    h.add(phase_);
-    ballot_.hash_append(h, r);
-    h.add(value_.has_value());
-    if (value_) synod::hash_append(h, *value_);
-    h.add(own_value_.has_value());
-    if (own_value_) synod::hash_append(h, *own_value_);
-    h.add(highest_round_seen_);
-    promises_.hash_append(h, r);
-    accepted_by_.hash_append(h, r);
-    best_accepted_ballot_.hash_append(h, r);
-    h.add(best_accepted_value_.has_value());
-    if (best_accepted_value_) synod::hash_append(h, *best_accepted_value_);
+    hash_fields(h, r, protocol_fields());
   }
 
  private:

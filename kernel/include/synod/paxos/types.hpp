@@ -65,10 +65,13 @@ class NodeSet {
     for (unsigned b = bits_; b != 0; b &= b - 1) s.insert(r(static_cast<NodeId>(std::countr_zero(b))));
     return s;
   }
+  constexpr auto fields() const { return field_list(renamed_ids(bits_)); }
   constexpr void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(std::uint64_t{renamed(r).bits_});
+    hash_fields(h, r, fields());
   }
-  friend constexpr bool operator==(const NodeSet&, const NodeSet&) = default;
+  friend constexpr bool operator==(const NodeSet& a, const NodeSet& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 
  private:
   std::uint16_t bits_ = 0;  // bit i set: node i is a member; bit 0 never set
@@ -159,15 +162,14 @@ struct PersistentState {
   Ballot accepted_ballot{};            // acceptor: ballot of the last acceptance (null: none)
   std::optional<Value> accepted_value; // acceptor: its value (empty iff accepted_ballot is null)
   Round proposer_round = 0;            // proposer: highest round it has used
-  friend constexpr bool operator==(const PersistentState&, const PersistentState&) = default;
 
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    promised.hash_append(h, r);
-    accepted_ballot.hash_append(h, r);
-    h.add(accepted_value.has_value());
-    if (accepted_value) synod::hash_append(h, *accepted_value);
-    h.add(proposer_round);
+  constexpr auto fields() const {
+    return field_list(promised, accepted_ballot, accepted_value, proposer_round);
   }
+  friend constexpr bool operator==(const PersistentState& a, const PersistentState& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 };
 
 // What must be durable before the held messages may leave: the whole

@@ -50,12 +50,13 @@ class LogWindow {
     if (i < last_index()) entries_.resize(static_cast<std::size_t>(i));
   }
 
-  friend bool operator==(const LogWindow&, const LogWindow&) = default;
-
-  void hash_append(Hasher& h) const {
-    h.add(std::uint64_t{entries_.size()});
-    for (const auto& e : entries_) raft::hash_append(h, e);
+  auto fields() const { return field_list(entries_); }
+  friend bool operator==(const LogWindow& a, const LogWindow& b) {
+    return fields_equal(a.fields(), b.fields());
   }
+
+  // No node ids inside: the renaming has nothing to rename.
+  void hash_append(Hasher& h) const { hash_fields(h, kIdentity, fields()); }
 
  private:
   boost::container::static_vector<EntryType, Capacity> entries_;

@@ -18,6 +18,21 @@ enum class MessageType : std::uint8_t {
   append_entries_response,  // success + log_index = matched up to; reject + log_index = hint
 };
 
+// Whether `t` names a message that travels (`none`, an empty Message's type,
+// does not): decoders check the byte they read with it.
+constexpr bool is_valid(MessageType t) {
+  switch (t) {
+    case MessageType::request_vote:
+    case MessageType::request_vote_response:
+    case MessageType::append_entries:
+    case MessageType::append_entries_response:
+      return true;
+    case MessageType::none:
+      return false;
+  }
+  return false;
+}
+
 constexpr const char* to_string(MessageType t) {
   switch (t) {
     case MessageType::none: return "none";
@@ -49,20 +64,15 @@ struct Message {
   bool success = false;  // request_vote_response: voteGranted; append_entries_response
   Entries entries;       // append_entries: entries following log_index
 
-  friend bool operator==(const Message&, const Message&) = default;
-
-  void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(type);
-    h.add(std::uint64_t{r(from)});
-    h.add(std::uint64_t{r(to)});
-    h.add(term);
-    h.add(log_index);
-    h.add(log_term);
-    h.add(commit);
-    h.add(success);
-    h.add(std::uint64_t{entries.size()});
-    for (const auto& e : entries) raft::hash_append(h, e);
+  auto fields() const {
+    return field_list(type, renamed_id(from), renamed_id(to), term, log_index, log_term, commit,
+                      success, entries);
   }
+  friend bool operator==(const Message& a, const Message& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
+
+  void hash_append(Hasher& h, const Renaming& r = kIdentity) const { hash_fields(h, r, fields()); }
 };
 
 }  // namespace synod::raft

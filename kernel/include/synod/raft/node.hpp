@@ -1,7 +1,9 @@
 // synod/raft/node.hpp - one Raft server as a pure, deterministic state machine.
 //
 // Calls in: tick(), step(message), propose(payload), campaign(),
-// broadcast_heartbeat(), persisted(request), applied(index).
+// broadcast_heartbeat(), persisted(request), applied(index). Each input but
+// propose() returns an InputResult (ok / ignored / overflow, see types.hpp);
+// propose() returns a ProposeResult.
 // Values out: messages() that may leave now, persist_request() (what must be
 // durable before the held messages may leave), and the committed range
 // (applied_index(), commit_index()].
@@ -74,58 +76,67 @@ class Node {
   // ------------------------------------------------------------------ inputs
 
   // One tick of logical time (§5.2: election timeout; §5.3: heartbeats).
-  void tick() {
+  // Never `ignored`; `overflow` when the broadcast it fires did not fit.
+  InputResult tick() {
     if (role_ == Role::leader) {
-      if (++heartbeat_elapsed_ >= options_.heartbeat_interval) broadcast_heartbeat();
-      return;
+      if (++heartbeat_elapsed_ >= options_.heartbeat_interval) return broadcast_heartbeat();
+      return InputResult::ok;
     }
-    if (++election_elapsed_ >= randomized_timeout_) campaign();
+    if (++election_elapsed_ >= randomized_timeout_) return campaign();
+    return InputResult::ok;
   }
 
   // The election timer fires now: become a candidate in the next term and
   // ask every peer for its vote (§5.2). A leader ignores it.
-  void campaign() {
-    if (role_ == Role::leader) return;
+  InputResult campaign() {
+    if (role_ == Role::leader) return InputResult::ignored;
     become_candidate();
+    return finish_input(true);
   }
 
   // The heartbeat timer fires now: the leader sends AppendEntries to every
   // peer, carrying whatever entries that peer still lacks (§5.2, §5.3).
-  void broadcast_heartbeat() {
-    if (role_ != Role::leader) return;
-    heartbeat_elapsed_ = 0;
-    if (!room_for_broadcast()) return;  // lost whole; the next heartbeat repeats it
-    for (NodeId peer = 1; peer <= cluster_size(); ++peer)
-      if (peer != id()) send_append(peer);
+  // Others ignore it.
+  InputResult broadcast_heartbeat() {
+    if (role_ != Role::leader) return InputResult::ignored;
+    send_heartbeats();
+    return finish_input(true);
   }
 
   // A message from the network. Anything malformed, misaddressed or stale is
   // ignored or answered as the protocol says; it never corrupts the state.
-  void step(const MessageT& m) {
-    if (!well_formed(m)) return;
+  InputResult step(const MessageT& m) {
+    if (!well_formed(m)) return InputResult::ignored;
 
     // Layer 1: terms (§5.1). A higher term makes us a follower of it; a
     // lower term is stale: requests get our term so the sender steps down,
     // responses are dropped.
+    bool took = false;  // whether the message had any effect
     if (m.term > term()) {
       const bool from_leader = m.type == MessageType::append_entries;
       become_follower(m.term, from_leader ? m.from : kNoNode);
+      took = true;
     } else if (m.term < term()) {
       if (m.type == MessageType::request_vote) {
         reply(m, MessageType::request_vote_response, false, 0);
       } else if (m.type == MessageType::append_entries) {
         reply(m, MessageType::append_entries_response, false, log_.last_index());
+      } else {
+        return InputResult::ignored;
       }
-      return;
+      return finish_input(true);
     }
 
     // Layer 2 and 3: messages every role treats alike, then per role.
     switch (m.type) {
       case MessageType::request_vote:
         handle_request_vote(m);
+        took = true;
         break;
       case MessageType::request_vote_response:
-        if (role_ == Role::candidate) handle_vote_response(m);
+        if (role_ != Role::candidate) break;
+        handle_vote_response(m);
+        took = true;
         break;
       case MessageType::append_entries:
         // §5.2: a candidate that hears from a leader of its term steps down.
@@ -134,13 +145,15 @@ class Node {
         if (role_ == Role::candidate || leader_id_ != m.from) become_follower(m.term, m.from);
         election_elapsed_ = 0;
         handle_append_entries(m);
+        took = true;
         break;
       case MessageType::append_entries_response:
-        if (role_ == Role::leader) handle_append_response(m);
+        if (role_ == Role::leader && handle_append_response(m)) took = true;
         break;
       case MessageType::none:
         break;
     }
+    return finish_input(took);
   }
 
   // A client command. Only the leader appends it (§5.3); others say who leads.
@@ -159,8 +172,14 @@ class Node {
   }
 
   // The caller made `request` (taken from persist_request() with no input in
-  // between) durable. Held messages may now leave.
-  void persisted(const PersistRequest& request) {
+  // between) durable. Held messages may now leave. `ignored` when nothing
+  // became durable and nothing was waiting to leave; `overflow` when the
+  // held messages did not fit the outbox and were lost.
+  InputResult persisted(const PersistRequest& request) {
+    const bool was_dirty = hard_dirty_;
+    const Index was_durable = durable_index_;
+    const Index was_commit = commit_index_;
+    const std::size_t was_held = held_.size();
     if (request.hard_state_changed && request.hard_state == hard_) hard_dirty_ = false;
     if (request.has_entries() && request.first <= durable_index_ + 1 &&
         request.last <= log_.last_index() && request.last > durable_index_) {
@@ -168,11 +187,17 @@ class Node {
     }
     if (role_ == Role::leader) maybe_commit();  // the leader's own copy now counts
     release_held();
+    return finish_input(hard_dirty_ != was_dirty || durable_index_ != was_durable ||
+                        commit_index_ != was_commit || held_.size() != was_held);
   }
 
   // The caller applied committed entries up to `upto` (never past commit).
-  void applied(Index upto) {
-    if (upto > applied_index_) applied_index_ = upto < commit_index_ ? upto : commit_index_;
+  // `ignored` when the applied index does not rise.
+  InputResult applied(Index upto) {
+    const Index upto_committed = upto < commit_index_ ? upto : commit_index_;
+    if (upto_committed <= applied_index_) return InputResult::ignored;
+    applied_index_ = upto_committed;
+    return InputResult::ok;
   }
 
   // ----------------------------------------------------------------- outputs
@@ -211,36 +236,42 @@ class Node {
   std::uint32_t election_elapsed() const { return election_elapsed_; }
   std::uint32_t randomized_election_timeout() const { return randomized_timeout_; }
 
-  friend bool operator==(const Node&, const Node&) = default;
-
   // The protocol state: everything that decides how the node answers any
   // input except tick(). Timers (elapsed ticks, the randomized timeout, the
   // generator) are left out, so a checker that fires timeouts as actions
-  // does not multiply states by them. Node ids pass through `r`.
+  // does not multiply states by them; so is the rest of the configuration
+  // and the progress of a node that does not lead (stale, unused until it
+  // leads again, and then reset). Node ids pass through the renaming. The
+  // outbox and the held messages are multisets to the hash: each leaves as
+  // a whole (the outbox when drained, the held messages when released) into
+  // a network that does not keep order, and hashing one in queue order
+  // would tell a node from its renamed twin by the order of a broadcast
+  // (peers in id order), which the renaming does not change.
+  auto protocol_fields() const {
+    return field_list(renamed_id(options_.id), options_.cluster_size, role_, hard_,
+                      renamed_id(leader_id_), hard_dirty_, durable_index_, commit_index_,
+                      applied_index_, log_, votes_,
+                      LeaderProgress{progress_, role_, options_.cluster_size}, as_multiset(outbox_),
+                      as_multiset(held_));
+  }
+  // Every member protocol_fields() leaves out or sees only in part.
+  auto other_fields() const {
+    return field_list(options_, progress_, election_elapsed_, heartbeat_elapsed_,
+                      randomized_timeout_, rng_);
+  }
+
+  friend bool operator==(const Node& a, const Node& b) {
+    return fields_equal(a.protocol_fields(), b.protocol_fields()) &&
+           fields_equal(a.other_fields(), b.other_fields());
+  }
+
+  // == without the timers (see protocol_fields).
+  bool protocol_equal(const Node& o) const {
+    return fields_equal(protocol_fields(), o.protocol_fields());
+  }
+
   void hash_append(Hasher& h, const Renaming& r = kIdentity) const {
-    h.add(std::uint64_t{r(id())});
-    h.add(std::uint64_t{cluster_size()});
-    h.add(role_);
-    h.add(hard_.term);
-    h.add(std::uint64_t{r(hard_.voted_for)});
-    h.add(std::uint64_t{r(leader_id_)});
-    h.add(hard_dirty_);
-    h.add(durable_index_);
-    h.add(commit_index_);
-    h.add(applied_index_);
-    log_.hash_append(h);
-    votes_.hash_append(h, r);
-    if (role_ == Role::leader) {
-      // Progress in the renamed order: the peer renamed to j comes j-th.
-      std::array<NodeId, kMaxNodeId + 1> inverse{};
-      for (NodeId peer = 1; peer <= cluster_size(); ++peer) inverse[r(peer)] = peer;
-      for (NodeId j = 1; j <= cluster_size(); ++j) {
-        h.add(progress_[inverse[j]].next_index);
-        h.add(progress_[inverse[j]].match_index);
-      }
-    }
-    hash_queue(h, outbox_, r);
-    hash_queue(h, held_, r);
+    hash_fields(h, r, protocol_fields());
   }
 
   std::uint64_t hash(const Renaming& r = kIdentity) const {
@@ -249,30 +280,37 @@ class Node {
     return h.value();
   }
 
-  // A queue leaves as a whole (the outbox when drained, the held messages
-  // when released) into a network that does not keep order, so it is hashed
-  // as a multiset: its messages' hashes under r, sorted. Hashing it in queue
-  // order would tell a node from its renamed twin by the order of a
-  // broadcast (peers in id order), which the renaming does not change.
-  template <class Queue>
-  static void hash_queue(Hasher& h, const Queue& queue, const Renaming& r) {
-    hash_multiset<Config::outbox_capacity>(h, queue,
-                                           [&r](Hasher& mh, const auto& m) { m.hash_append(mh, r); });
-  }
-
-  // == without the timers (see hash_append).
-  bool protocol_equal(const Node& o) const {
-    return options_.id == o.options_.id && options_.cluster_size == o.options_.cluster_size &&
-           role_ == o.role_ && hard_ == o.hard_ && leader_id_ == o.leader_id_ &&
-           hard_dirty_ == o.hard_dirty_ && durable_index_ == o.durable_index_ &&
-           commit_index_ == o.commit_index_ && applied_index_ == o.applied_index_ &&
-           log_ == o.log_ && votes_ == o.votes_ &&
-           (role_ != Role::leader || progress_ == o.progress_) && outbox_ == o.outbox_ &&
-           held_ == o.held_;
-  }
-
  private:
   using Outbox = boost::container::static_vector<MessageT, Config::outbox_capacity>;
+  using ProgressArray = std::array<Progress, Config::max_nodes + 1>;
+
+  // The leader's progress, a protocol field only while the node leads:
+  // compared whole, hashed peer by peer in the renamed order (the peer
+  // renamed to j comes j-th).
+  struct LeaderProgress {
+    const ProgressArray& progress;
+    const Role& role;
+    const std::uint8_t& cluster_size;
+    friend bool operator==(const LeaderProgress& a, const LeaderProgress& b) {
+      const bool leader = a.role == Role::leader;
+      return leader == (b.role == Role::leader) && (!leader || a.progress == b.progress);
+    }
+    void hash_append(Hasher& h, const Renaming& r) const {
+      if (role != Role::leader) return;
+      std::array<NodeId, kMaxNodeId + 1> inverse{};
+      for (NodeId peer = 1; peer <= cluster_size; ++peer) inverse[r(peer)] = peer;
+      for (NodeId j = 1; j <= cluster_size; ++j) hash_field(h, r, progress[inverse[j]]);
+    }
+  };
+
+  // Ends an input that `took` effect (or not): ok, or overflow when
+  // something was dropped on the way (see InputResult).
+  InputResult finish_input(bool took) {
+    const bool dropped = overflow_;
+    overflow_ = false;
+    if (!took) return InputResult::ignored;
+    return dropped ? InputResult::overflow : InputResult::ok;
+  }
 
   Node(const Options& options, const HardState& hard_state, const Log& log)
       : options_(options),
@@ -315,7 +353,10 @@ class Node {
       become_leader();
       return;
     }
-    if (!room_for_broadcast()) return;  // lost whole; the next timeout repeats it
+    if (!room_for_broadcast()) {
+      overflow_ = true;  // lost whole; the next timeout repeats it
+      return;
+    }
     for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
       if (peer == id()) continue;
       MessageT m;
@@ -335,10 +376,11 @@ class Node {
     votes_.reset();
     heartbeat_elapsed_ = 0;
     for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0};
-    if (options_.append_noop_on_election && !log_.full()) {
-      (void)log_.append(EntryT{term(), Payload{}});
+    if (options_.append_noop_on_election) {
+      if (!log_.append(EntryT{term(), Payload{}}))
+        overflow_ = true;  // the window is full: no no-op
     }
-    broadcast_heartbeat();
+    send_heartbeats();
     maybe_commit();
   }
 
@@ -400,7 +442,10 @@ class Node {
         log_.truncate_after(at - 1);
         if (durable_index_ > at - 1) durable_index_ = at - 1;
       }
-      if (!log_.append(e)) break;  // window full: acknowledge what fits
+      if (!log_.append(e)) {  // window full: acknowledge what fits
+        overflow_ = true;
+        break;
+      }
       index = at;
     }
     const Index last_new = index;
@@ -411,15 +456,16 @@ class Node {
     reply(m, MessageType::append_entries_response, true, last_new);
   }
 
-  void handle_append_response(const MessageT& m) {
+  // False when the acknowledgement is of an index we never had (no effect).
+  bool handle_append_response(const MessageT& m) {
     Progress& p = progress_[m.from];
     if (m.success) {
-      if (m.log_index > log_.last_index()) return;  // cannot match what we never had
+      if (m.log_index > log_.last_index()) return false;  // cannot match what we never had
       if (m.log_index > p.match_index) p.match_index = m.log_index;
       if (p.next_index <= p.match_index) p.next_index = p.match_index + 1;
       maybe_commit();
       if (p.next_index <= log_.last_index()) send_append(m.from);
-      return;
+      return true;
     }
     // Rejected: retry from just past the hint (never at or below match).
     const Index hint = m.log_index < log_.last_index() ? m.log_index : log_.last_index();
@@ -427,6 +473,7 @@ class Node {
     if (next <= p.match_index) next = p.match_index + 1;
     p.next_index = next;
     send_append(m.from);
+    return true;
   }
 
   // §5.3, §5.4.2: commitIndex = the largest N replicated on a majority with
@@ -441,6 +488,17 @@ class Node {
   }
 
   // ------------------------------------------------------------------ output
+
+  // AppendEntries to every peer, whole or not at all (room_for_broadcast).
+  void send_heartbeats() {
+    heartbeat_elapsed_ = 0;
+    if (!room_for_broadcast()) {
+      overflow_ = true;  // lost whole; the next heartbeat repeats it
+      return;
+    }
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer)
+      if (peer != id()) send_append(peer);
+  }
 
   void send_append(NodeId peer) {
     Progress& p = progress_[peer];
@@ -473,7 +531,10 @@ class Node {
     const bool must_wait = hard_dirty_ || (m.type == MessageType::append_entries_response &&
                                            m.success && m.log_index > durable_index_);
     Outbox& queue = must_wait ? held_ : outbox_;
-    if (queue.size() == queue.capacity()) return false;
+    if (queue.size() == queue.capacity()) {
+      overflow_ = true;
+      return false;
+    }
     queue.push_back(m);
     return true;
   }
@@ -482,8 +543,11 @@ class Node {
   // room for every one of them (Raft tolerates lost messages).
   void release_held() {
     if (hard_dirty_ || durable_index_ < log_.last_index()) return;
-    if (outbox_.capacity() - outbox_.size() >= held_.size())
+    if (outbox_.capacity() - outbox_.size() >= held_.size()) {
       for (const auto& m : held_) outbox_.push_back(m);
+    } else {
+      overflow_ = true;
+    }
     held_.clear();
   }
 
@@ -537,6 +601,9 @@ class Node {
   SplitMix64 rng_;
   Outbox outbox_{};                // may leave now
   Outbox held_{};                  // leave once persisted
+  // Scratch for one input: something was dropped (see finish_input). False
+  // between inputs, and in no field list.
+  bool overflow_ = false;
 };
 
 }  // namespace synod::raft

@@ -13,7 +13,11 @@ namespace synod::raft {
 struct Progress {
   Index next_index = 1;   // next entry to send; always > match_index
   Index match_index = 0;  // highest entry known replicated on the follower
-  friend constexpr bool operator==(const Progress&, const Progress&) = default;
+
+  constexpr auto fields() const { return field_list(next_index, match_index); }
+  friend constexpr bool operator==(const Progress& a, const Progress& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 };
 
 // Votes received in one election, one bit per node id.
@@ -30,24 +34,20 @@ class VoteTally {
   constexpr void reset() { granted_ = rejected_ = 0; }
   constexpr std::uint32_t granted_mask() const { return granted_; }
   constexpr std::uint32_t rejected_mask() const { return rejected_; }
-  friend constexpr bool operator==(const VoteTally&, const VoteTally&) = default;
 
-  void hash_append(Hasher& h, const Renaming& r) const {
-    h.add(std::uint64_t{rename(granted_, r)});
-    h.add(std::uint64_t{rename(rejected_, r)});
+  constexpr auto fields() const {
+    return field_list(renamed_ids(granted_), renamed_ids(rejected_));
   }
+  friend constexpr bool operator==(const VoteTally& a, const VoteTally& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
+  void hash_append(Hasher& h, const Renaming& r) const { hash_fields(h, r, fields()); }
 
  private:
   static constexpr std::size_t count(std::uint32_t mask) {
     std::size_t n = 0;
     for (; mask != 0; mask &= mask - 1) ++n;
     return n;
-  }
-  static constexpr std::uint32_t rename(std::uint32_t mask, const Renaming& r) {
-    std::uint32_t out = 0;
-    for (NodeId id = 1; id <= kMaxNodeId; ++id)
-      if (mask & (1u << id)) out |= 1u << r(id);
-    return out;
   }
   std::uint32_t granted_ = 0;
   std::uint32_t rejected_ = 0;

@@ -18,13 +18,16 @@ template <class Payload>
 struct Entry {
   Term term = 0;
   Payload payload{};
-  friend constexpr bool operator==(const Entry&, const Entry&) = default;
+
+  constexpr auto fields() const { return field_list(term, payload); }
+  friend constexpr bool operator==(const Entry& a, const Entry& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 };
 
 template <class Payload>
 constexpr void hash_append(Hasher& h, const Entry<Payload>& e) {
-  h.add(e.term);
-  synod::hash_append(h, e.payload);
+  hash_fields(h, kIdentity, e.fields());
 }
 
 // The part of a node's state that must survive a crash besides the log
@@ -32,10 +35,26 @@ constexpr void hash_append(Hasher& h, const Entry<Payload>& e) {
 struct HardState {
   Term term = 0;                // latest term this server has seen
   NodeId voted_for = kNoNode;   // candidate voted for in `term`, or nobody
-  friend constexpr bool operator==(const HardState&, const HardState&) = default;
+
+  constexpr auto fields() const { return field_list(term, renamed_id(voted_for)); }
+  friend constexpr bool operator==(const HardState& a, const HardState& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
 };
 
 enum class Role : std::uint8_t { follower, candidate, leader };
+
+// Whether `r` is one of the roles above (for code that reads a role back
+// from bytes: an enum with a fixed underlying type holds any of its values).
+constexpr bool is_valid(Role r) {
+  switch (r) {
+    case Role::follower:
+    case Role::candidate:
+    case Role::leader:
+      return true;
+  }
+  return false;
+}
 
 constexpr const char* to_string(Role r) {
   switch (r) {
@@ -75,6 +94,47 @@ enum class ProposeStatus : std::uint8_t {
   not_leader,  // ask `leader_hint` (kNoNode when unknown)
   busy,        // the log window or the outbox is full; retry later
 };
+
+// What an input (tick, step, campaign, broadcast_heartbeat, persisted,
+// applied) did. Losing an outgoing message is what the network may do
+// anyway, so Raft stays safe and the next heartbeat or timeout repeats it;
+// `overflow` says it happened so the caller can size its capacities.
+enum class [[nodiscard]] InputResult : std::uint8_t{
+    // Processed. It may still have changed nothing (a duplicate vote, a
+    // refused append below the commit index).
+    ok,
+    // No effect at all: the node is == to what it was and produced nothing.
+    // step: malformed (unknown type, entries on a type without them), not
+    //   addressed to this node, from an unknown sender or itself; a response
+    //   of a stale term; a response this role does not take (a vote to a
+    //   non-candidate, an append acknowledgement to a non-leader); an
+    //   acknowledgement of an index past the leader's log. (A request of a
+    //   stale term is answered with our term, so it is `ok`.)
+    // campaign: a leader. broadcast_heartbeat: not a leader.
+    // persisted: nothing became durable and nothing was waiting to leave.
+    // applied: the applied index did not rise (at or below applied_index(),
+    //   or nothing more is committed).
+    // tick is never ignored: the timers always advance.
+    ignored,
+    // Processed, but something was dropped because a capacity was hit: a
+    // message (or a whole broadcast, or the held messages) because the outbox
+    // or the held list was full, or entries because the log was full (the
+    // append is acknowledged as far as it fitted; a new leader's no-op entry
+    // is skipped).
+    overflow,
+};
+
+constexpr const char* to_string(InputResult r) {
+  switch (r) {
+    case InputResult::ok:
+      return "ok";
+    case InputResult::ignored:
+      return "ignored";
+    case InputResult::overflow:
+      return "overflow";
+  }
+  return "?";
+}
 
 struct [[nodiscard]] ProposeResult {
   ProposeStatus status = ProposeStatus::not_leader;
