@@ -217,12 +217,14 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
       Message m;
       const std::string type = c.get("type").value_or("");
       bool known = false;
-      for (auto t : {raft::MessageType::none, raft::MessageType::request_vote, raft::MessageType::request_vote_response,
-                     raft::MessageType::append_entries, raft::MessageType::append_entries_response})
-        if (type == raft::to_string(t)) {
+      // Every type the kernel has (is_valid), and `none` for a forged empty one.
+      for (unsigned k = 0; k < 256; ++k) {
+        const auto t = static_cast<raft::MessageType>(k);
+        if ((raft::is_valid(t) || t == raft::MessageType::none) && type == raft::to_string(t)) {
           m.type = t;
           known = true;
         }
+      }
       if (!known) throw sim::BadCommand("put: unknown type `" + type + "`");
       m.from = static_cast<NodeId>(sim::args::named(c, "from", kNoNode));
       m.to = static_cast<NodeId>(sim::args::named(c, "to", kNoNode));
