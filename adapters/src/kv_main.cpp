@@ -3,6 +3,7 @@
 // Exit status: 0 after SIGINT/SIGTERM, 1 on a storage error (corrupt data
 // directory: the message names the file and offset) or a runtime failure
 // (e.g. a port in use), 2 on bad flags.
+#include <synod/net/kv.hpp>
 #include <synod/net/kv_server.hpp>
 #include <synod/net/storage.hpp>
 
@@ -17,6 +18,9 @@
 #include <string>
 
 namespace {
+
+// Node ids synod-kv accepts: the kernel configuration's cluster capacity.
+constexpr unsigned kMaxNodes = synod::net::kv::Config::max_nodes;
 
 using synod::net::PeerAddress;
 
@@ -57,8 +61,8 @@ std::map<synod::NodeId, PeerAddress> parse_cluster(const std::string& text) {
     if (eq == std::string::npos) throw UsageError(fmt::format("--cluster: '{}' is not ID=HOST:PORT", item));
     unsigned id = 0;
     auto [p, ec] = std::from_chars(item.data(), item.data() + eq, id);
-    if (ec != std::errc() || p != item.data() + eq || id < 1 || id > 7)
-      throw UsageError(fmt::format("--cluster: bad node id in '{}' (ids are 1..7)", item));
+    if (ec != std::errc() || p != item.data() + eq || id < 1 || id > kMaxNodes)
+      throw UsageError(fmt::format("--cluster: bad node id in '{}' (ids are 1..{})", item, kMaxNodes));
     if (out.contains(static_cast<synod::NodeId>(id))) throw UsageError(fmt::format("--cluster: node id {} appears twice", id));
     PeerAddress a = parse_address(item.substr(eq + 1), "--cluster");
     const std::string key = a.host + ":" + std::to_string(a.port);
@@ -134,7 +138,7 @@ int main(int argc, char** argv) {
   synod::net::ServerOptions o;
   try {
     o.cluster = parse_cluster(cluster_text);
-    if (id < 1 || id > 7 || !o.cluster.contains(static_cast<synod::NodeId>(id)))
+    if (id < 1 || id > kMaxNodes || !o.cluster.contains(static_cast<synod::NodeId>(id)))
       throw UsageError(fmt::format("--id {} is not a member of --cluster", id));
     o.id = static_cast<synod::NodeId>(id);
     if (client_port < 1 || client_port > 65535) throw UsageError("--client-port must be 1..65535");
