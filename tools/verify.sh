@@ -62,10 +62,13 @@ PY
   rows+=("$row")
 done
 echo
-printf '%-28s %-10s %-10s %-30s %6s %8s %14s  %s\n' spec result expected "distinct states" depth seconds "distinct/s" verdict
+# The spec column is as wide as the longest name.
+w=4
+for r in "${rows[@]}"; do n=${r%%|*}; ((${#n} > w)) && w=${#n}; done
+printf "%-${w}s %-10s %-10s %-30s %6s %8s %14s  %s\n" spec result expected "distinct states" depth seconds "distinct/s" verdict
 for r in "${rows[@]}"; do
   IFS='|' read -r a b c d e f g h <<<"$r"
-  printf '%-28s %-10s %-10s %-30s %6s %8s %14s  %s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
+  printf "%-${w}s %-10s %-10s %-30s %6s %8s %14s  %s\n" "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
 done
 echo
 echo "verify: ${#specs[@]} spec(s), $(( ${#specs[@]} - failed )) passed, $failed failed"
