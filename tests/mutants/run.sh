@@ -190,7 +190,17 @@ run_checks() {
              case $? in
                0) CHECKER+=" (replays)" ;;
                124) CHECKER+=" (replay TIMED OUT)" ;;
-               *) CHECKER+=" (replay-missed)" ;;
+               *)
+                 # The replay runs node-local checks the model does not (e.g.
+                 # OneVotePerTerm, DurabilityContract): on a mutant it may stop
+                 # at an earlier, more direct violation. Say which.
+                 first=$(sed -n 's/.*violation of \([A-Za-z]*\) at step \([0-9]*\).*/\1 at step \2/p' \
+                           "$logs/$tag.check-replay.log" | head -1)
+                 if [[ -n $first && $first != ReplayDiverged* ]]; then
+                   CHECKER+=" (replay finds ${first// /_} first)"
+                 else
+                   CHECKER+=" (replay-missed)"
+                 fi ;;
              esac
            fi
          else
