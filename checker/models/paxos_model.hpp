@@ -21,7 +21,7 @@
 // "down". "Accepted" means durably accepted, as there.
 //
 // Protocol actions (group 2 of the cluster's order), each by node id:
-//   propose: proposer i is given its value (once; starts round 1);
+//   propose: proposer i is given its value (once; it begins its first round);
 //   timeout: proposer i begins a new round (can_begin_round, the current
 //            round below max_round): its retry timer firing, never tick().
 // States with a ballot round above max_round are outside the boundary.

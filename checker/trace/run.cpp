@@ -185,15 +185,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     }
   }
 
-  // The leader with the highest term among up nodes, if any.
-  std::optional<NodeId> leader() const {
-    std::optional<NodeId> best;
-    for (NodeId id = 1; id <= s_.nodes; ++id) {
-      if (!c_.up(id) || c_.node(id).role() != raft::Role::leader) continue;
-      if (!best || c_.node(id).term() > c_.node(*best).term()) best = id;
-    }
-    return best;
-  }
+  std::optional<NodeId> leader() const { return sim::leader(c_); }
   std::optional<NodeId> stable_leader() const {
     const auto l = leader();
     if (!l || c_.in_flight() != 0) return std::nullopt;
@@ -308,11 +300,7 @@ class PaxosRun : public Run<PaxosRun<Config>, sim::PaxosProtocol<Config>> {
     }
   }
 
-  bool all_learned() const {
-    for (NodeId id = 1; id <= s_.nodes; ++id)
-      if (c_.up(id) && c_.node(id).roles().learner && !c_.node(id).learned()) return false;
-    return true;
-  }
+  bool all_learned() const { return sim::all_learned(c_); }
 
   void liveness() {
     for (NodeId id = 1; id <= s_.nodes; ++id) propose(id, kPaxosLivenessValue + id);

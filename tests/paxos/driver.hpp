@@ -74,11 +74,7 @@ class Driver : public sim::Cluster<sim::PaxosProtocol<Config>> {
     return this->run_until(rng, f, max_steps, [&] { return proposers_done(); });
   }
 
-  bool all_learned() const {
-    for (NodeId id = 1; id <= size(); ++id)
-      if (up(id) && node(id).roles().learner && !node(id).learned()) return false;
-    return true;
-  }
+  bool all_learned() const { return sim::all_learned(*this); }
   bool proposers_done() const {
     for (NodeId id = 1; id <= size(); ++id) {
       if (!up(id)) continue;

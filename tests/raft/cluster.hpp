@@ -58,14 +58,7 @@ class RaftCluster : public sim::Cluster<sim::RaftProtocol<Config>> {
   const std::vector<Entry>& applied(NodeId id) const { return this->local(id).applied; }
 
   // The leader with the highest term among up nodes, if any.
-  std::optional<NodeId> leader() const {
-    std::optional<NodeId> best;
-    for (NodeId id = 1; id <= size(); ++id) {
-      if (!up(id) || node(id).role() != raft::Role::leader) continue;
-      if (!best || node(id).term() > node(*best).term()) best = id;
-    }
-    return best;
-  }
+  std::optional<NodeId> leader() const { return sim::leader(*this); }
 
   // Ticks every node and delivers everything, until pred() or max_rounds.
   bool run_until(const std::function<bool()>& pred, std::size_t max_rounds = 1000) {

@@ -125,21 +125,7 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
     throw sim::BadCommand("unknown condition `" + name + "` (leader, applied=N)");
   }
 
-  std::optional<NodeId> leader() const {
-    std::optional<NodeId> best;
-    for (NodeId n = 1; n <= core().size(); ++n) {
-      if (!core().up(n) || core().node(n).role() != raft::Role::leader) continue;
-      if (!best || core().node(n).term() > core().node(*best).term()) best = n;
-    }
-    return best;
-  }
-
-  static bool same_log(const Log& a, const Log& b) {
-    if (a.last_index() != b.last_index()) return false;
-    for (raft::Index i = 1; i <= a.last_index(); ++i)
-      if (!(a.at(i) == b.at(i))) return false;
-    return true;
-  }
+  std::optional<NodeId> leader() const { return sim::leader(core()); }
 
   // ------------------------------------------------------- its own verbs
 
@@ -199,7 +185,7 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
       const auto max = sim::args::named(c, "max-rounds", 30);
       auto converged = [&] {
         for (NodeId n = 1; n <= core().size(); ++n)
-          if (core().up(n) && !same_log(core().node(n).log(), core().node(l).log())) return false;
+          if (core().up(n) && !(core().node(n).log() == core().node(l).log())) return false;
         return true;
       };
       for (std::uint64_t i = 0; i <= max; ++i) {

@@ -69,4 +69,13 @@ struct PaxosProtocol {
   static const char* name(Violation v) { return check::paxos_invariants::to_string(v); }
 };
 
+// Whether every up learner of `c` (a sim::Cluster of PaxosProtocol) has
+// learned a value.
+template <class Cluster>
+bool all_learned(const Cluster& c) {
+  for (NodeId id = 1; id <= c.size(); ++id)
+    if (c.up(id) && c.node(id).roles().learner && !c.node(id).learned()) return false;
+  return true;
+}
+
 }  // namespace synod::sim

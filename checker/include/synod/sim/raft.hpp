@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -91,6 +92,18 @@ struct RaftProtocol {
   static Violation check_cluster(const History& h, std::span<const Node* const> up) { return h.check_cluster(up); }
   static const char* name(Violation v) { return check::raft_invariants::to_string(v); }
 };
+
+// The leader with the highest term among the up nodes of `c` (a
+// sim::Cluster of RaftProtocol), if any.
+template <class Cluster>
+std::optional<NodeId> leader(const Cluster& c) {
+  std::optional<NodeId> best;
+  for (NodeId id = 1; id <= c.size(); ++id) {
+    if (!c.up(id) || c.node(id).role() != raft::Role::leader) continue;
+    if (!best || c.node(id).term() > c.node(*best).term()) best = id;
+  }
+  return best;
+}
 
 // Options for node `id` of an n-node cluster, from `base` and a seed.
 inline raft::Options raft_options(raft::Options base, NodeId id, std::size_t n, std::uint64_t seed) {
