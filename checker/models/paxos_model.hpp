@@ -42,6 +42,8 @@
 #include <synod/check/paxos_invariants.hpp>
 #include <synod/paxos/node.hpp>
 #include <synod/quorum.hpp>
+#include <synod/sim/paxos.hpp>
+#include <synod/sim/show.hpp>
 #include <synod/trace/messages.hpp>
 
 namespace synod::check::models {
@@ -69,6 +71,9 @@ struct PaxosBounds {
 // Paxos's types and fingerprint rules for ClusterModel.
 struct PaxosTypes {
   using Config = PaxosCheckConfig;
+  // How a node is built, restarted, stepped and persisted: the simulation
+  // core's Paxos adapter, so the checker and the tests share one disk.
+  using Sim = sim::PaxosProtocol<Config>;
   using Node = paxos::Node<Config>;
   using Message = paxos::Message<Config>;
   using Value = std::uint64_t;
@@ -79,9 +84,9 @@ struct PaxosTypes {
   using Violation = paxos_invariants::Violation;
   using Bounds = PaxosBounds;
   enum class Kind : std::uint8_t { deliver, propose, timeout, persist, drop, duplicate, crash, restart };
-  // A node's disk: its PersistentState as last persisted, and its owner.
-  struct Disk {
-    paxos::PersistentState<Value> state{};
+  // A node's disk: the adapter's (its PersistentState as last persisted),
+  // and its owner.
+  struct Disk : Sim::Disk {
     NodeId owner = kNoNode;
     friend bool operator==(const Disk&, const Disk&) = default;
   };
@@ -114,6 +119,7 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
 
  public:
   using Config = PaxosCheckConfig;
+  using Sim = PaxosTypes::Sim;
   using Value = PaxosTypes::Value;
 
   explicit PaxosModel(PaxosBounds bounds = {}) : Base(checked(bounds), bounds.acceptors + bounds.proposers, bounds.acceptors) {}
@@ -156,38 +162,10 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
     if (bounds_.lossy_disk) c["lossy_disk"] = true;
     return c;
   }
-  static std::string ballot_string(paxos::Ballot b) {
-    return b.is_null() ? "-" : "(" + std::to_string(b.round) + "," + std::to_string(b.node) + ")";
-  }
-  static std::string message_string(const Message& m) {
-    std::string out = std::string(paxos::to_string(m.type)) + " " + std::to_string(m.from) + "->" +
-                      std::to_string(m.to) + " ballot " + ballot_string(m.ballot);
-    if (m.type == paxos::MessageType::promise && !m.accepted_ballot.is_null())
-      out += " last accepted " + ballot_string(m.accepted_ballot);
-    if (m.type == paxos::MessageType::nack) out += " promised " + ballot_string(m.promised);
-    if (m.value) out += " value " + std::to_string(*m.value);
-    return out;
-  }
+  static std::string message_string(const Message& m) { return sim::show(m); }
   std::string node_string(const State& s, std::size_t i) const {
-    std::string out;
-    const Node* node = up(s, i) ? &this->node(s, i) : nullptr;
-    if (!node) {
-      out = "down";
-    } else if (is_acceptor(i)) {
-      out = "acceptor promised " + ballot_string(node->acceptor().promised()) + " accepted " +
-            ballot_string(node->acceptor().accepted_ballot());
-      if (node->acceptor().accepted_value()) out += "=" + std::to_string(*node->acceptor().accepted_value());
-    } else {
-      out = "proposer ballot " + ballot_string(node->proposer().ballot()) + " phase " +
-            std::to_string(static_cast<int>(node->proposer().phase()));
-      if (node->proposer().value()) out += " value " + std::to_string(*node->proposer().value());
-      if (node->learned()) out += " learned " + std::to_string(*node->learned());
-    }
-    if (node && node->held_messages() > 0) out += " held " + std::to_string(node->held_messages());
-    const Disk& d = disk(s, i);
-    out += " | disk promised " + ballot_string(d.state.promised) + " accepted " +
-           ballot_string(d.state.accepted_ballot) + " round " + std::to_string(d.state.proposer_round);
-    return out;
+    const Sim::Disk& d = disk(s, i);
+    return (up(s, i) ? sim::show(node(s, i)) : std::string("down")) + " | disk " + sim::show(d);
   }
   static nlohmann::json ballot_json(paxos::Ballot b) { return {b.round, b.node}; }
   static nlohmann::json message_json(const Message& m) { return trace::message_json(m); }
@@ -225,7 +203,7 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
   // Node summary: bit 0, has something to persist or messages held (persist
   // is enabled); bit 1, the proposer can begin a round; bits 8-15, its round.
   static std::uint32_t node_summary(const Node& n) {
-    const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
+    const bool persist = Sim::needs_persist(n) || n.held_messages() > 0;
     return std::uint32_t{persist} | std::uint32_t{n.proposer().can_begin_round()} << 1 |
            static_cast<std::uint32_t>(std::min<paxos::Round>(n.proposer().ballot().round, 255)) << 8;
   }
@@ -234,12 +212,12 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
   static paxos::Round summary_round(std::uint32_t x) { return x >> 8 & 255u; }
   static std::uint64_t disk_hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
     Hasher h(seed);
-    v.state.hash_append(h, r);
+    static_cast<const Sim::Disk&>(v).hash_append(h, r);
     return h.value();
   }
 
-  Node initial_node(std::size_t i) const { return Node(options_for(i)); }
-  Node restart_node(std::size_t i, const Disk& d) const { return Node::restart(options_for(i), d.state); }
+  Node initial_node(std::size_t i) const { return Sim::make(options_for(i)); }
+  Node restart_node(std::size_t i, const Disk& d) const { return Sim::restart(options_for(i), d); }
   PaxosTypes::Fields initial_fields() const { return {}; }
 
   template <class Emit>
@@ -272,15 +250,13 @@ class PaxosModel : public ClusterModel<PaxosModel, PaxosTypes> {
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
   bool run_input(Node& nd, std::size_t i, Ref& disk_ref, Kind kind, Ref arg) const {
     switch (kind) {
-      case Kind::deliver: (void)nd.step(messages_.value(arg)); break;
+      case Kind::deliver: (void)Sim::step(nd, messages_.value(arg)); break;
       case Kind::propose: (void)nd.propose(value_of(i)); break;
       case Kind::timeout: (void)nd.start_round(); break;
-      case Kind::persist: {
-        const auto request = nd.persist_request();
-        Disk written{request.state, id_of(i)};
-        if (bounds_.lossy_disk) written.state.promised = disks_.value(disk_ref).state.promised;  // the promise is lost
-        disk_ref = intern_disk(written);
-        (void)nd.persisted(request);
+      case Kind::persist: {  // the adapter writes the disk (and seeds the lossy-disk fault)
+        Disk d = disks_.value(disk_ref);
+        (void)Sim::persist(nd, d, bounds_.lossy_disk);
+        disk_ref = intern_disk(d);
         break;
       }
       default: break;

@@ -27,6 +27,8 @@
 #include <synod/check/cluster_model.hpp>
 #include <synod/check/raft_invariants.hpp>
 #include <synod/raft/node.hpp>
+#include <synod/sim/raft.hpp>
+#include <synod/sim/show.hpp>
 #include <synod/trace/messages.hpp>
 
 namespace synod::check::models {
@@ -59,6 +61,9 @@ struct RaftBounds {
 template <std::size_t MaxNodes>
 struct RaftTypes {
   using Config = RaftCheckConfig<MaxNodes>;
+  // How a node is built, restarted, stepped and persisted: the simulation
+  // core's Raft adapter, so the checker and the tests share one disk.
+  using Sim = sim::RaftProtocol<Config>;
   using Node = raft::Node<Config>;
   using Message = raft::Message<Config>;
   using Log = typename Node::LogT;
@@ -67,11 +72,9 @@ struct RaftTypes {
   using Violation = raft_invariants::Violation;
   using Bounds = RaftBounds;
   enum class Kind : std::uint8_t { deliver, timeout, heartbeat, propose, persist, drop, duplicate, crash, restart };
-  // A node's disk: hard state and log as persisted, and its owner (a disk
-  // hashes to the term of its owner's slot).
-  struct Disk {
-    raft::HardState hard_state{};
-    Log log{};
+  // A node's disk: the adapter's (hard state and log as persisted), and its
+  // owner (a disk hashes to the term of its owner's slot).
+  struct Disk : Sim::Disk {
     NodeId owner = 0;
     friend bool operator==(const Disk&, const Disk&) = default;
   };
@@ -103,6 +106,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
  public:
   using Types = RaftTypes<MaxNodes>;
   using Config = typename Types::Config;
+  using Sim = typename Types::Sim;
   using Log = typename Types::Log;
   using EntryT = raft::Entry<std::uint64_t>;
   using typename Base::Action;
@@ -172,50 +176,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return c;
   }
 
-  static std::string message_string(const Message& m) {
-    std::string out = std::string(raft::to_string(m.type)) + " " + std::to_string(m.from) + "->" +
-                      std::to_string(m.to) + " term " + std::to_string(m.term);
-    switch (m.type) {
-      case raft::MessageType::request_vote:
-        out += " last log " + std::to_string(m.log_index) + "/t" + std::to_string(m.log_term);
-        break;
-      case raft::MessageType::request_vote_response: out += m.success ? " granted" : " refused"; break;
-      case raft::MessageType::append_entries:
-        out += " prev " + std::to_string(m.log_index) + "/t" + std::to_string(m.log_term) + " commit " +
-               std::to_string(m.commit) + " entries [";
-        for (std::size_t k = 0; k < m.entries.size(); ++k)
-          out += (k ? " " : "") + std::string("t") + std::to_string(m.entries[k].term) + ":" +
-                 std::to_string(m.entries[k].payload);
-        out += "]";
-        break;
-      case raft::MessageType::append_entries_response:
-        out += m.success ? " ok, matched " + std::to_string(m.log_index) : " rejected, hint " + std::to_string(m.log_index);
-        break;
-      case raft::MessageType::none: break;
-    }
-    return out;
-  }
-
-  static std::string log_string(const Log& log) {
-    std::string out = "[";
-    for (raft::Index k = 1; k <= log.last_index(); ++k)
-      out += (k > 1 ? " " : "") + std::string("t") + std::to_string(log.at(k).term) + ":" +
-             std::to_string(log.at(k).payload);
-    return out + "]";
-  }
+  static std::string message_string(const Message& m) { return sim::show(m); }
 
   std::string node_string(const State& s, std::size_t i) const {
     const auto& d = this->disk(s, i);
-    std::string out = "down";
-    if (up(s, i)) {
-      const Node& nd = node(s, i);
-      out = std::string(raft::to_string(nd.role())) + " term " + std::to_string(nd.term()) + " vote " +
-            std::to_string(nd.voted_for()) + " log " + log_string(nd.log()) + " commit " +
-            std::to_string(nd.commit_index());
-      if (nd.held_messages() > 0) out += " held " + std::to_string(nd.held_messages());
-    }
-    return out + " | disk term " + std::to_string(d.hard_state.term) + " vote " +
-           std::to_string(d.hard_state.voted_for) + " log " + log_string(d.log);
+    const std::string shown = up(s, i) ? sim::show(node(s, i)) + " log=" + sim::show_log(node(s, i).log()) : "down";
+    return shown + " | disk term=" + std::to_string(d.hard_state.term) + " vote=" +
+           std::to_string(d.hard_state.voted_for) + " log=" + sim::show_log(d.log);
   }
 
   static nlohmann::json message_json(const Message& m) { return trace::message_json(m); }
@@ -286,7 +253,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // Node summary: role (2 bits), term (8), last log index (8), has something
   // to persist or hold (1).
   static std::uint32_t node_summary(const Node& n) {
-    const bool persist = !n.persist_request().empty() || n.held_messages() > 0;
+    const bool persist = Sim::needs_persist(n);
     return static_cast<std::uint32_t>(n.role()) | static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
            static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
            std::uint32_t{persist} << 18;
@@ -304,8 +271,8 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return h.value();
   }
 
-  Node initial_node(std::size_t i) const { return Node(options_for(id_of(i))); }
-  Node restart_node(std::size_t i, const Disk& d) const { return Node::restart(options_for(id_of(i)), d.hard_state, d.log); }
+  Node initial_node(std::size_t i) const { return Sim::make(options_for(id_of(i))); }
+  Node restart_node(std::size_t i, const Disk& d) const { return Sim::restart(options_for(id_of(i)), d); }
   typename Types::Fields initial_fields() const { return {bounds_.proposals}; }
 
   template <class Emit>
@@ -335,20 +302,14 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
   bool run_input(Node& nd, std::size_t, Ref& disk_ref, Kind kind, Ref arg) const {
     switch (kind) {
-      case Kind::deliver: (void)nd.step(this->messages_.value(arg)); return true;
+      case Kind::deliver: return Sim::step(nd, this->messages_.value(arg));
       case Kind::timeout: (void)nd.campaign(); return true;
       case Kind::heartbeat: (void)nd.broadcast_heartbeat(); return true;
       case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;
-      case Kind::persist: {
-        const raft::PersistRequest request = nd.persist_request();
+      case Kind::persist: {  // the adapter writes the disk (and seeds the lossy-disk fault)
         Disk d = this->disks_.value(disk_ref);
-        if (request.hard_state_changed && !bounds_.lossy_disk) d.hard_state = request.hard_state;
-        // Storage drops every entry at index >= first, then writes [first, last].
-        d.log.truncate_after(request.first - 1);
-        for (raft::Index k = request.first; k <= request.last; ++k)
-          if (!d.log.append(nd.log().at(k))) return false;
+        if (!Sim::persist(nd, d, bounds_.lossy_disk)) return false;
         disk_ref = this->intern_disk(d);
-        (void)nd.persisted(request);
         return true;
       }
       default: return false;

@@ -18,6 +18,7 @@
 
 #include <synod/sim/paxos.hpp>
 #include <synod/sim/scenario.hpp>
+#include <synod/sim/show.hpp>
 
 namespace synod::paxos::test {
 
@@ -27,10 +28,6 @@ class PaxosScenario : public sim::Scenario<PaxosScenario, sim::PaxosProtocol<Def
   using Value = DefaultConfig::Value;
 
   static std::string id(NodeId n) { return "n" + std::to_string(n); }
-  static std::string ballot(Ballot b) {
-    return b.is_null() ? "-" : "(" + std::to_string(b.round) + "," + std::to_string(b.node) + ")";
-  }
-  static std::string value(const std::optional<Value>& v) { return v ? std::to_string(*v) : "-"; }
 
   // ------------------------------------------------------------ the hooks
 
@@ -73,25 +70,7 @@ class PaxosScenario : public sim::Scenario<PaxosScenario, sim::PaxosProtocol<Def
   std::size_t network_capacity() const { return 512; }
   void before_restart(NodeId) {}
 
-  std::string show_node(NodeId n) const {
-    const Node& x = core().node(n);
-    std::vector<std::string> parts;
-    if (x.roles().proposer) {
-      const auto& p = x.proposer();
-      parts.push_back("proposer " + std::string(to_string(p.phase())) + " ballot=" + ballot(p.ballot()) +
-                      " value=" + value(p.value()) + " own=" + value(p.own_value()));
-    }
-    if (x.roles().acceptor) {
-      const auto& a = x.acceptor();
-      parts.push_back("acceptor promised=" + ballot(a.promised()) + " accepted=" + ballot(a.accepted_ballot()) + ":" +
-                      value(a.accepted_value()));
-    }
-    if (x.roles().learner) parts.push_back("learned=" + value(x.learned()));
-    std::string s = id(n) + ": ";
-    for (std::size_t k = 0; k < parts.size(); ++k) s += (k ? " | " : "") + parts[k];
-    if (x.held_messages() != 0) s += " held=" + std::to_string(x.held_messages());
-    return s;
-  }
+  std::string show_node(NodeId n) const { return id(n) + ": " + sim::show(core().node(n)); }
   std::string show_extra() const {
     const auto chosen = core().history().chosen();
     std::string s;
@@ -99,18 +78,7 @@ class PaxosScenario : public sim::Scenario<PaxosScenario, sim::PaxosProtocol<Def
     return "chosen: " + (s.empty() ? std::string("none") : s) + "\n";
   }
   std::string type_name(const Message& m) const { return to_string(m.type); }
-  std::string show_message(const Message& m) const {
-    std::string s = std::string(to_string(m.type)) + " " + std::to_string(m.from) + "->" + std::to_string(m.to) + " " +
-                    ballot(m.ballot);
-    switch (m.type) {
-      case MessageType::promise: s += " accepted=" + ballot(m.accepted_ballot) + ":" + value(m.value); break;
-      case MessageType::accept:
-      case MessageType::accepted: s += " value=" + value(m.value); break;
-      case MessageType::nack: s += " promised=" + ballot(m.promised); break;
-      default: break;
-    }
-    return s;
-  }
+  std::string show_message(const Message& m) const { return sim::show(m); }
   std::string show_result(InputResult r) const { return to_string(r); }
 
   bool condition(const std::string& name, const std::string&) {

@@ -23,6 +23,7 @@
 
 #include <synod/sim/raft.hpp>
 #include <synod/sim/scenario.hpp>
+#include <synod/sim/show.hpp>
 
 namespace synod::test {
 
@@ -58,60 +59,12 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
   void before_restart(NodeId n) { core().set_options(n, sim::raft_options(base_, n, core().size(), 99 + n)); }
 
   std::string show_node(NodeId n) const {
-    const Node& x = core().node(n);
-    std::string s = id(n) + ": " + raft::to_string(x.role()) + " term=" + std::to_string(x.term()) +
-                    " vote=" + std::to_string(x.voted_for()) + " lead=" + std::to_string(x.leader_id()) +
-                    " commit=" + std::to_string(x.commit_index()) + " applied=" +
-                    std::to_string(core().local(n).applied.size()) + " last=" + std::to_string(x.log().last_index()) +
-                    "@" + std::to_string(x.log().last_term());
-    if (x.held_messages() != 0) s += " held=" + std::to_string(x.held_messages());
-    if (x.role() == raft::Role::leader && core().size() > 1) {
-      s += " match=";
-      for (NodeId p = 1; p <= core().size(); ++p) {
-        if (p == n) continue;
-        s += (s.back() == '=' ? "" : ",") + std::to_string(p) + ":" + std::to_string(x.match_index(p));
-      }
-    }
-    return s;
+    return id(n) + ": " + sim::show(core().node(n)) + " applied=" + std::to_string(core().local(n).applied.size());
   }
   std::string show_extra() const { return ""; }
 
-  static std::string entries(const auto& log, raft::Index first, raft::Index last) {
-    std::string s;
-    for (raft::Index i = first; i <= last; ++i)
-      s += (s.empty() ? "" : " ") + std::to_string(log.at(i).term) + ":" + std::to_string(log.at(i).payload);
-    return s.empty() ? "(empty)" : s;
-  }
   std::string type_name(const Message& m) const { return raft::to_string(m.type); }
-  std::string show_message(const Message& m) const {
-    std::string s = std::string(raft::to_string(m.type)) + " " + std::to_string(m.from) + "->" + std::to_string(m.to) +
-                    " term=" + std::to_string(m.term);
-    switch (m.type) {
-      case raft::MessageType::request_vote:
-        s += " last=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term);
-        break;
-      case raft::MessageType::request_vote_response:
-        s += m.success ? " granted" : " rejected";
-        break;
-      case raft::MessageType::append_entries: {
-        s += " prev=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term) +
-             " commit=" + std::to_string(m.commit);
-        if (!m.entries.empty()) {
-          s += " entries=";
-          for (std::size_t k = 0; k < m.entries.size(); ++k)
-            s += (k ? "," : "") + std::to_string(m.entries[k].term) + ":" + std::to_string(m.entries[k].payload);
-        }
-        break;
-      }
-      case raft::MessageType::append_entries_response:
-        s += (m.success ? " success index=" : " reject hint=") + std::to_string(m.log_index);
-        break;
-      case raft::MessageType::none:
-        s += " index=" + std::to_string(m.log_index) + (m.success ? " success" : "");
-        break;
-    }
-    return s;
-  }
+  std::string show_message(const Message& m) const { return sim::show(m); }
   std::string show_result(bool reached) const { return reached ? "delivered" : "lost"; }
 
   bool condition(const std::string& name, const std::string& value) {
@@ -196,7 +149,7 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
       }
       std::string out = "logs still differ after " + std::to_string(max) + " rounds:\n";
       for (NodeId n = 1; n <= core().size(); ++n)
-        if (core().up(n)) out += id(n) + ": " + entries(core().node(n).log(), 1, core().node(n).log().last_index()) + "\n";
+        if (core().up(n)) out += id(n) + ": " + sim::show_entries(core().node(n).log(), 1, core().node(n).log().last_index()) + "\n";
       return Outcome{out, {}};
     }
     if (v == "put") {
@@ -232,11 +185,11 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
             continue;
           }
           const Log& log = core().node(n).log();
-          out += id(n) + ": " + entries(log, 1, log.last_index()) + "\n";
+          out += id(n) + ": " + sim::show_entries(log, 1, log.last_index()) + "\n";
         } else {
           const auto& d = core().disk(n);
           out += id(n) + ": term=" + std::to_string(d.hard_state.term) + " vote=" +
-                 std::to_string(d.hard_state.voted_for) + " log=" + entries(d.log, 1, d.log.last_index()) + "\n";
+                 std::to_string(d.hard_state.voted_for) + " log=" + sim::show_entries(d.log, 1, d.log.last_index()) + "\n";
         }
       }
       return Outcome{out, {}};

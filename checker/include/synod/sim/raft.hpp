@@ -44,6 +44,7 @@ struct RaftProtocol {
   struct Disk {
     raft::HardState hard_state{};
     typename Node::LogT log{};
+    friend bool operator==(const Disk&, const Disk&) = default;
   };
   // The entries this node's state machine applied, in order.
   struct Local {
