@@ -302,7 +302,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
   bool run_input(Node& nd, std::size_t, Ref& disk_ref, Kind kind, Ref arg) const {
     switch (kind) {
-      case Kind::deliver: return Sim::step(nd, this->messages_.value(arg));
+      case Kind::deliver: (void)Sim::step(nd, this->messages_.value(arg)); return true;
       case Kind::timeout: (void)nd.campaign(); return true;
       case Kind::heartbeat: (void)nd.broadcast_heartbeat(); return true;
       case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;

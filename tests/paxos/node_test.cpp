@@ -224,7 +224,7 @@ TEST(PaxosNode, AcceptorReplyIsHeldAndBogusPersistReportsAreIgnored) {
   EXPECT_EQ(n.persisted(PersistRequest<V>{}), InputResult::ignored);
   EXPECT_EQ(n.held_messages(), 1u);
   // A report older than the current state releases only what it covers.
-  n.step(Msg::prepare(3, 2, B(1, 3)));
+  EXPECT_EQ(n.step(Msg::prepare(3, 2, B(1, 3))), InputResult::ok);
   EXPECT_EQ(n.held_messages(), 2u);
   EXPECT_EQ(n.persisted(r), InputResult::ok);
   ASSERT_EQ(n.messages().size(), 1u);  // the first promise, now durable
@@ -295,10 +295,10 @@ TEST(PaxosNode, ProposerOnlyNodeKnowsWhenItsValueIsChosen) {
   ASSERT_EQ(p.propose(8), ProposeStatus::ok);
   auto out = pump(p);
   ASSERT_EQ(out.size(), 2u);  // prepare to acceptors 2 and 3
-  for (NodeId a : std::initializer_list<NodeId>{2, 3}) p.step(Msg::promise(a, 1, B(1, 1), kNullBallot, std::nullopt));
+  for (NodeId a : std::initializer_list<NodeId>{2, 3}) EXPECT_EQ(p.step(Msg::promise(a, 1, B(1, 1), kNullBallot, std::nullopt)), InputResult::ok);
   out = pump(p);
   ASSERT_EQ(p.proposer().phase(), Phase::accepting);
-  for (NodeId a : std::initializer_list<NodeId>{2, 3}) p.step(Msg::accepted(a, 1, B(1, 1), 8));
+  for (NodeId a : std::initializer_list<NodeId>{2, 3}) EXPECT_EQ(p.step(Msg::accepted(a, 1, B(1, 1), 8)), InputResult::ok);
   EXPECT_EQ(p.proposer().phase(), Phase::chosen);
   EXPECT_EQ(p.proposer().value(), std::optional<V>{8});
   EXPECT_FALSE(p.learned().has_value());  // not a learner
@@ -361,7 +361,7 @@ TEST(PaxosNode, RestartKeepsOnlyThePersistentState) {
   NodeT n(options(1, 3));
   ASSERT_EQ(n.propose(6), ProposeStatus::ok);
   (void)pump(n);
-  n.step(Msg::promise(2, 1, B(1, 1), kNullBallot, std::nullopt));
+  EXPECT_EQ(n.step(Msg::promise(2, 1, B(1, 1), kNullBallot, std::nullopt)), InputResult::ok);
   (void)pump(n);
   ASSERT_EQ(n.acceptor().accepted_ballot(), B(1, 1));
   const auto durable = n.durable_state();
@@ -381,8 +381,8 @@ TEST(PaxosNode, HashIsCanonicalUnderRenamingAndIgnoresTimers) {
   // Two acceptor-only nodes, ids 2 and 3, that promised the same proposer.
   NodeT a(options(2, 3, Roles{false, true, false}, set_of({2, 3}), set_of({1})));
   NodeT b(options(3, 3, Roles{false, true, false}, set_of({2, 3}), set_of({1})));
-  a.step(Msg::prepare(1, 2, B(1, 1)));
-  b.step(Msg::prepare(1, 3, B(1, 1)));
+  EXPECT_EQ(a.step(Msg::prepare(1, 2, B(1, 1))), InputResult::ok);
+  EXPECT_EQ(b.step(Msg::prepare(1, 3, B(1, 1))), InputResult::ok);
   (void)pump(a);
   (void)pump(b);
   Renaming swap;
@@ -394,7 +394,7 @@ TEST(PaxosNode, HashIsCanonicalUnderRenamingAndIgnoresTimers) {
   NodeT p(options(1, 3));
   ASSERT_EQ(p.propose(1), ProposeStatus::ok);
   NodeT q = p;
-  q.tick();
+  EXPECT_EQ(q.tick(), InputResult::ok);
   EXPECT_FALSE(p == q);
   EXPECT_TRUE(p.protocol_equal(q));
   EXPECT_EQ(hash_of(p), hash_of(q));

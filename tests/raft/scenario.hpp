@@ -65,7 +65,7 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
 
   std::string type_name(const Message& m) const { return raft::to_string(m.type); }
   std::string show_message(const Message& m) const { return sim::show(m); }
-  std::string show_result(bool reached) const { return reached ? "delivered" : "lost"; }
+  std::string show_result(raft::InputResult r) const { return raft::to_string(r); }
 
   bool condition(const std::string& name, const std::string& value) {
     if (name == "leader") return leader().has_value();

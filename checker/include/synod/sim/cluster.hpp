@@ -15,6 +15,9 @@
 //            Local (per-node harness state, e.g. the entries applied)
 //   static Node make(const Options&)
 //   static Node restart(const Options&, const Disk&)
+//   Result (what a node's step and tick return), Result lost (a step that
+//   never reached the node), Result overflow (a kernel capacity was full)
+//   static Result step(Node&, const Message&), static Result tick(Node&)
 //   static bool needs_persist(const Node&)
 //   static bool persist(Node&, Disk&, bool lossy)    writes the request, acks
 //                                                   it; false: the node ignored it
@@ -106,6 +109,7 @@ class Cluster {
     failure_.reset();
     steps_ = 0;
     overflows_ = 0;
+    input_overflows_ = 0;
     for (NodeId id = 1; id <= n; ++id) {
       counted([&] { nodes_[id].emplace(P::make(options_[id - 1])); });
       observe(id);
@@ -156,6 +160,9 @@ class Cluster {
   const Message& message(std::size_t k) const { return network_[k]; }
   // Messages lost because the network was at its capacity.
   std::size_t network_overflows() const { return overflows_; }
+  // Inputs a node reported as `overflow`: it dropped an outgoing message (or
+  // entries) because a kernel capacity was full.
+  std::size_t input_overflows() const { return input_overflows_; }
   const History& history() const { return *history_; }
   History& history() { return *history_; }
   std::size_t steps() const { return steps_; }
@@ -192,6 +199,7 @@ class Cluster {
       settle(id);
     } else {
       R r = call(id, f);
+      if constexpr (std::is_same_v<R, Result>) input_overflows_ += r == P::overflow ? 1 : 0;
       settle(id);
       return r;
     }
@@ -280,7 +288,7 @@ class Cluster {
 
   // Every up node ticks once.
   void tick_all() {
-    for (NodeId id = 1; id <= size(); ++id) input(id, [](Node& n) { return P::tick(n); });
+    for (NodeId id = 1; id <= size(); ++id) (void)input(id, [](Node& n) { return P::tick(n); });
   }
 
   // One random step of a chaotic schedule: a crash or restart, a round of
@@ -426,6 +434,7 @@ class Cluster {
   std::optional<Failure> failure_;
   std::size_t steps_ = 0;
   std::size_t overflows_ = 0;
+  std::size_t input_overflows_ = 0;
 };
 
 }  // namespace synod::sim

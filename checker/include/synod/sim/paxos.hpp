@@ -25,7 +25,8 @@ struct PaxosProtocol {
   using History = check::paxos_invariants::History<Value, MaxProposals, MaxAcceptances>;
   using Violation = check::paxos_invariants::Violation;
   using Result = paxos::InputResult;
-  static constexpr Result lost = paxos::InputResult::ignored;
+  static constexpr Result lost = paxos::InputResult::ignored;  // the node was down or cut off
+  static constexpr Result overflow = paxos::InputResult::overflow;
   static constexpr Violation persist_ignored = Violation::persist_ignored;
 
   // Stable storage: the persistent state as last written.

@@ -36,8 +36,9 @@ struct RaftProtocol {
   using Entry = raft::Entry<typename Config::Payload>;
   using History = check::raft_invariants::History<typename Config::Payload, MaxLeaders, MaxCommitted>;
   using Violation = check::raft_invariants::Violation;
-  using Result = bool;  // a step reached the node
-  static constexpr Result lost = false;
+  using Result = raft::InputResult;
+  static constexpr Result lost = raft::InputResult::ignored;  // the node was down or cut off
+  static constexpr Result overflow = raft::InputResult::overflow;
   static constexpr Violation persist_ignored = Violation::history_full;  // the disk is full
 
   // Stable storage: written only through the node's persist requests.
@@ -53,11 +54,8 @@ struct RaftProtocol {
 
   static Node make(const Options& o) { return Node(o); }
   static Node restart(const Options& o, const Disk& d) { return Node::restart(o, d.hard_state, d.log); }
-  static Result step(Node& n, const Message& m) {
-    (void)n.step(m);
-    return true;
-  }
-  static void tick(Node& n) { (void)n.tick(); }
+  static Result step(Node& n, const Message& m) { return n.step(m); }
+  static Result tick(Node& n) { return n.tick(); }
 
   static bool needs_persist(const Node& n) { return !n.persist_request().empty() || n.held_messages() != 0; }
   // The disk drops every entry from the request's first index on, then

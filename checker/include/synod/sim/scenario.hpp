@@ -255,8 +255,11 @@ class Scenario {
       return o->output;
     }
     if (v == "tick") {
-      for (NodeId id : nodes_or_all(c)) core().input(id, [](Node& n) { return P::tick(n); });
-      return "";
+      std::string out;  // a tick that dropped a message (a full outbox) says so
+      for (NodeId id : nodes_or_all(c))
+        if (core().input(id, [](Node& n) { return P::tick(n); }) == P::overflow)
+          out += "n" + std::to_string(id) + ": overflow\n";
+      return out;
     }
     if (v == "deliver") {
       if (!c.positional.empty() && c.positional[0] == "all") {

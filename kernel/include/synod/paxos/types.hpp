@@ -203,7 +203,7 @@ constexpr const char* to_string(ProposeStatus s) {
 // What an input did. Dropping an outgoing message is what a lossy network
 // may do anyway, so Paxos stays safe, and the proposer's retry restores
 // progress; `overflow` says it happened so the caller can size capacities.
-enum class InputResult : std::uint8_t {
+enum class [[nodiscard]] InputResult : std::uint8_t {
   ok,        // processed
   ignored,   // stale, malformed, misaddressed or not for any role here: no change
   overflow,  // processed, but an outgoing message did not fit and was dropped
