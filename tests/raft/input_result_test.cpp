@@ -227,6 +227,28 @@ TEST(RaftInputResult, AppendPastFullLogOverflows) {
   EXPECT_EQ(n.messages()[0].log_index, 2u);
 }
 
+// A forged term the node could not increment (2^64 - 1) is refused: the
+// node's term neither wraps nor moves. At kMaxTerm, the highest term it
+// takes, it no longer campaigns (its next term would wrap), and its timers
+// still advance.
+TEST(RaftInputResult, TermsThatCannotBeIncrementedAreRefused) {
+  for (const MessageType type : {MessageType::request_vote, MessageType::append_entries,
+                                 MessageType::request_vote_response, MessageType::append_entries_response}) {
+    Node n(options(2));
+    const Node before = n;
+    EXPECT_EQ(n.step(msg(type, 1, 2, ~Term{0})), InputResult::ignored) << raft::to_string(type);
+    EXPECT_TRUE(n == before);
+    EXPECT_TRUE(n.messages().empty());
+  }
+  Node n(options(2));
+  EXPECT_EQ(n.step(msg(MessageType::request_vote, 3, 2, raft::kMaxTerm)), InputResult::ok);
+  EXPECT_EQ(n.term(), raft::kMaxTerm);
+  EXPECT_EQ(n.campaign(), InputResult::ignored);
+  for (int k = 0; k < 100; ++k) EXPECT_EQ(n.tick(), InputResult::ok);
+  EXPECT_EQ(n.term(), raft::kMaxTerm);
+  EXPECT_EQ(n.role(), Role::follower);
+}
+
 TEST(RaftInputResult, ToStringNamesEachResult) {
   EXPECT_STREQ(raft::to_string(InputResult::ok), "ok");
   EXPECT_STREQ(raft::to_string(InputResult::ignored), "ignored");

@@ -82,14 +82,14 @@ class Node {
       if (++heartbeat_elapsed_ >= options_.heartbeat_interval) return broadcast_heartbeat();
       return InputResult::ok;
     }
-    if (++election_elapsed_ >= randomized_timeout_) return campaign();
+    if (++election_elapsed_ >= randomized_timeout_ && term() < kMaxTerm) return campaign();
     return InputResult::ok;
   }
 
   // The election timer fires now: become a candidate in the next term and
   // ask every peer for its vote (§5.2). A leader ignores it.
   InputResult campaign() {
-    if (role_ == Role::leader) return InputResult::ignored;
+    if (role_ == Role::leader || term() >= kMaxTerm) return InputResult::ignored;
     become_candidate();
     return finish_input(true);
   }
@@ -568,7 +568,7 @@ class Node {
   bool valid_peer(NodeId peer) const { return peer >= 1 && peer <= cluster_size(); }
 
   bool well_formed(const MessageT& m) const {
-    if (!valid_peer(m.from) || m.from == id() || m.to != id()) return false;
+    if (!valid_peer(m.from) || m.from == id() || m.to != id() || m.term > kMaxTerm) return false;
     switch (m.type) {
       case MessageType::request_vote:
       case MessageType::request_vote_response:

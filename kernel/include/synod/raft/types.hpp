@@ -11,6 +11,11 @@ namespace synod::raft {
 
 using Term = std::uint64_t;
 using Index = std::uint64_t;  // log indexes start at 1; 0 is "before the log"
+// The highest term a node takes. A message with a term above it is refused
+// (a node could not increment that term: its next election would wrap to
+// 0), and a node at kMaxTerm does not campaign, so a term never wraps or
+// moves backwards whatever a peer sends.
+inline constexpr Term kMaxTerm = ~Term{0} - 1;
 
 // One log entry. The payload is opaque to the kernel: a regular, trivially
 // copyable value (an integer, a fixed-size handle) that hash_append accepts.
@@ -104,13 +109,14 @@ enum class [[nodiscard]] InputResult : std::uint8_t{
     // refused append below the commit index).
     ok,
     // No effect at all: the node is == to what it was and produced nothing.
-    // step: malformed (unknown type, entries on a type without them), not
+    // step: malformed (unknown type, entries on a type without them, a term
+    //   above kMaxTerm), not
     //   addressed to this node, from an unknown sender or itself; a response
     //   of a stale term; a response this role does not take (a vote to a
     //   non-candidate, an append acknowledgement to a non-leader); an
     //   acknowledgement of an index past the leader's log. (A request of a
     //   stale term is answered with our term, so it is `ok`.)
-    // campaign: a leader. broadcast_heartbeat: not a leader.
+    // campaign: a leader, or a node at kMaxTerm. broadcast_heartbeat: not a leader.
     // persisted: nothing became durable and nothing was waiting to leave.
     // applied: the applied index did not rise (at or below applied_index(),
     //   or nothing more is committed).
