@@ -52,6 +52,7 @@ struct RaftBounds {
   std::uint8_t crashes = 1;
   std::uint8_t proposals = 1;
   bool noop_on_election = false;
+  bool pre_vote = false;  // Options::pre_vote: a timeout is a pre-vote round first
   // A seeded harness fault: the disk loses hard-state writes (term and vote)
   // while still reporting them durable. Election Safety must then fail.
   bool lossy_disk = false;
@@ -129,6 +130,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     o.cluster_size = static_cast<std::uint8_t>(bounds_.nodes);
     o.seed = id;
     o.append_noop_on_election = bounds_.noop_on_election;
+    o.pre_vote = bounds_.pre_vote;
     return o;
   }
 
@@ -172,6 +174,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   nlohmann::json trace_cluster() const {
     nlohmann::json c{{"kernel", "check-" + std::to_string(MaxNodes)}, {"nodes", bounds_.nodes}, {"seed", 1}};
     if (bounds_.noop_on_election) c["noop_on_election"] = true;
+    if (bounds_.pre_vote) c["pre_vote"] = true;
     if (bounds_.lossy_disk) c["lossy_disk"] = true;
     return c;
   }
@@ -317,10 +320,12 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   }
 
   // History::record can only change the ghost or report a violation when
-  // the node leads, its commit index moved, or it passed the log's end.
+  // the node leads, its commit index moved, it passed the log's end, or it
+  // became a pre-candidate.
   bool may_change_history(const Node& before, const Node& after) const {
     return after.role() == raft::Role::leader || after.commit_index() != before.commit_index() ||
-           after.commit_index() > after.log().last_index();
+           after.commit_index() > after.log().last_index() ||
+           (after.role() == raft::Role::pre_candidate && before.role() != raft::Role::pre_candidate);
   }
 
   std::string describe(const State& s, const Action& a) const {
@@ -404,6 +409,18 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return count == 0 || m.history(s).leader_completeness_holds(std::span<const Node* const>(leaders.data(), count));
   }
   static bool leader_elected(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 1; }
+  // The situation pre-votes are for: a node campaigns (a pre-candidate)
+  // while a leader of its own term leads, and the leader keeps leading.
+  static bool pre_candidate_beside_leader(const RaftModel& m, const State& s) {
+    for (std::size_t i = 0; i < m.bounds_.nodes; ++i) {
+      if (!m.up(s, i) || m.node(s, i).role() != raft::Role::pre_candidate) continue;
+      for (std::size_t j = 0; j < m.bounds_.nodes; ++j)
+        if (m.up(s, j) && m.node(s, j).role() == raft::Role::leader && m.node(s, j).term() == m.node(s, i).term())
+          return true;
+    }
+    return false;
+  }
+  static bool pre_vote_on(const RaftModel& m) { return m.bounds_.pre_vote && m.bounds_.nodes >= 2; }
   static bool entry_committed(const RaftModel& m, const State& s) { return m.history(s).committed_count() >= 1; }
   static bool second_leader(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 2; }
   static bool restarted_caught_up(const RaftModel& m, const State& s) {
@@ -423,7 +440,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   static bool second_term_possible(const RaftModel& m) { return m.bounds_.max_term >= 2; }
   static bool restart_possible(const RaftModel& m) { return m.bounds_.crashes > 0 && entries_possible(m); }
 
-  static constexpr std::array<Property<RaftModel>, 12> kProperties{
+  static constexpr std::array<Property<RaftModel>, 14> kProperties{
       Property<RaftModel>::always("ElectionSafety", &not_recorded<Violation::election_safety>),
       Property<RaftModel>::always("LeaderAppendOnly", &not_recorded<Violation::leader_append_only>),
       Property<RaftModel>::always("LogMatching", &log_matching_ok),
@@ -432,11 +449,14 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       Property<RaftModel>::always("CommitIndexNeverDecreases", &not_recorded<Violation::commit_decreased>),
       Property<RaftModel>::always("CommitIndexWithinLog", &not_recorded<Violation::commit_past_log>),
       Property<RaftModel>::always("HistoryCapacity", &not_recorded<Violation::history_full>),
+      Property<RaftModel>::always("PreVoteKeepsTerm", &not_recorded<Violation::pre_vote_changed_term>),
       Property<RaftModel>::sometimes("a leader is elected", &leader_elected),
       Property<RaftModel>::sometimes("an entry commits", &entry_committed, &entries_possible),
       Property<RaftModel>::sometimes("a second leader is elected in a later term", &second_leader,
                                      &second_term_possible),
       Property<RaftModel>::sometimes("a node restarts and catches up", &restarted_caught_up, &restart_possible),
+      Property<RaftModel>::sometimes("a pre-candidate campaigns beside a leader of its term", &pre_candidate_beside_leader,
+                                     &pre_vote_on),
   };
 
   mutable InternPool<Log> logs_;

@@ -47,6 +47,7 @@ std::vector<cli::ModelEntry> registry() {
                 {"crashes", 1, 0, 9, "node crashes (a crashed node may restart)"},
                 {"proposals", 1, 0, 9, "client proposals"},
                 {"noop", 0, 0, 1, "1: a new leader appends a no-op entry (thesis 6.4)"},
+                {"prevote", 0, 0, 1, "1: an election timeout asks for pre-votes first (thesis 9.6)"},
                 {"lossy_disk", 0, 0, 1, "1: seeded fault, the disk silently loses term/vote writes"}},
                [](const cli::Bounds& b, const cli::RunConfig& cfg) {
                  RaftBounds rb;
@@ -59,6 +60,7 @@ std::vector<cli::ModelEntry> registry() {
                  rb.crashes = as<std::uint8_t>(b, "crashes");
                  rb.proposals = as<std::uint8_t>(b, "proposals");
                  rb.noop_on_election = b.at("noop") != 0;
+                 rb.pre_vote = b.at("prevote") != 0;
                  rb.lossy_disk = b.at("lossy_disk") != 0;
                  if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
                  return cli::run_model(RaftModel<5>(rb), b, cfg);

@@ -154,6 +154,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
   static raft::Options options_for(const Schedule& s, NodeId id, std::uint64_t seed) {
     raft::Options o;
     o.append_noop_on_election = s.noop_on_election;
+    o.pre_vote = s.pre_vote;
     if (s.kernel != "test") {
       o.id = id;
       o.cluster_size = s.nodes;

@@ -130,6 +130,7 @@ nlohmann::json to_json(const Schedule& s) {
   nlohmann::json cluster = {{"kernel", s.kernel}, {"nodes", s.nodes}, {"seed", s.seed}};
   if (s.acceptors != 0) cluster["acceptors"] = s.acceptors;
   if (s.noop_on_election) cluster["noop_on_election"] = true;
+  if (s.pre_vote) cluster["pre_vote"] = true;
   if (s.lossy_disk) cluster["lossy_disk"] = true;
   nlohmann::json expect = {{"result", "ok"}};
   for (const auto& x : kExpects)
@@ -184,6 +185,8 @@ Schedule from_json(const nlohmann::json& j) {
   s.seed = c.contains("seed") ? unsigned_member(c, "seed", UINT64_MAX, "cluster") : 1;
   s.noop_on_election = bool_member(c, "noop_on_election", "cluster");
   if (s.noop_on_election && !raft) bad("cluster: \"noop_on_election\" is for raft");
+  s.pre_vote = bool_member(c, "pre_vote", "cluster");
+  if (s.pre_vote && !raft) bad("cluster: \"pre_vote\" is for raft");
   s.lossy_disk = bool_member(c, "lossy_disk", "cluster");
   s.liveness = bool_member(j, "liveness", "top level");
 

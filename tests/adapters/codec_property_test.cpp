@@ -57,8 +57,7 @@ std::string encode_frame(const kv::Message& m, kv::PayloadStore& store) {
 }
 
 bool well_formed(const kv::Message& m) {
-  const auto t = static_cast<int>(m.type);
-  return t >= 1 && t <= 4 && m.from >= 1 && m.from <= kv::Config::max_nodes && m.to >= 1 &&
+  return raft::is_valid(m.type) && m.from >= 1 && m.from <= kv::Config::max_nodes && m.to >= 1 &&
          m.to <= kv::Config::max_nodes && m.entries.size() <= kv::Config::max_entries_per_message &&
          (m.type == MessageType::append_entries || m.entries.empty());
 }

@@ -1,6 +1,6 @@
 // scenario.hpp - the Raft commands of scenario files (tests/raft/testdata),
 // on top of the shared ones of synod/sim/scenario.hpp:
-//   cluster nodes=N [seed=S] [noop=true] [election-min=..] [election-max=..] [heartbeat=..]
+//   cluster nodes=N [seed=S] [noop=true] [prevote=true] [election-min=..] [election-max=..] [heartbeat=..]
 //   campaign n   heartbeat n
 //   propose n v[,v...]           prints each result
 //   install n term=T [vote=n] [log=1,1,2]
@@ -47,6 +47,7 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
     base_ = raft::Options{};
     seed_ = sim::args::named(c, "seed", 1);
     if (auto v = c.get("noop")) base_.append_noop_on_election = sim::args::boolean(*v, "noop");
+    if (auto v = c.get("prevote")) base_.pre_vote = sim::args::boolean(*v, "prevote");
     base_.election_timeout_min = static_cast<std::uint32_t>(sim::args::named(c, "election-min", base_.election_timeout_min));
     base_.election_timeout_max = static_cast<std::uint32_t>(sim::args::named(c, "election-max", base_.election_timeout_max));
     base_.heartbeat_interval = static_cast<std::uint32_t>(sim::args::named(c, "heartbeat", base_.heartbeat_interval));

@@ -14,7 +14,8 @@
 //   Leader Completeness  a committed entry is in every later term's leader
 //   State Machine Safety no two nodes commit different entries at an index
 // plus: a node's commit index never decreases while it is up, and never
-// passes the end of its log.
+// passes the end of its log; and with pre-votes (thesis §9.6), becoming a
+// pre-candidate changes neither term nor vote.
 //
 // Node-local checks (check_node, check_step, check_send below: LogCabin's
 // checkBasic/checkDelta idea) need no history: what one node's state, one
@@ -55,6 +56,8 @@ enum class Violation : std::uint8_t {
   term_decreased,          // a node's term fell while it was up
   vote_changed_in_term,    // a node voted for two candidates in one term
   durability_contract,     // a message revealed state that was not yet durable
+  // A transition the ghost records (History::record), with Options::pre_vote:
+  pre_vote_changed_term,   // becoming a pre-candidate changed the node's term or vote
 };
 
 constexpr const char* to_string(Violation v) {
@@ -75,6 +78,7 @@ constexpr const char* to_string(Violation v) {
     case Violation::term_decreased: return "TermNeverDecreases";
     case Violation::vote_changed_in_term: return "OneVotePerTerm";
     case Violation::durability_contract: return "DurabilityContract";
+    case Violation::pre_vote_changed_term: return "PreVoteKeepsTerm";
   }
   return "?";
 }
@@ -143,14 +147,18 @@ Violation check_step(const Node& before, const Node& after) {
 }
 
 // The durability contract (Figure 2, "persist before responding"): every
-// message leaves with a term that is durable; a granted vote only once the
+// message leaves with a term that is durable (a pre-vote carries the term
+// its sender would campaign in, one above its own; a granted pre-vote the
+// asker's term, which claims nothing of the sender's); a granted vote only once the
 // vote is durable (or superseded by a durable later term: a node that
 // restarts from that cannot vote in the vote's term again); a successful
 // AppendEntries response only for entries that are durable. `hard_state`
 // and `disk_log` are the sender's disk.
 template <class Message, class Log>
 Violation check_send(const Message& m, const raft::HardState& hard_state, const Log& disk_log) {
-  if (m.term > hard_state.term) return Violation::durability_contract;
+  const bool carries_own_term = !(m.type == raft::MessageType::pre_vote_response && m.success);
+  const raft::Term own_term = m.type == raft::MessageType::pre_vote ? m.term - 1 : m.term;
+  if (carries_own_term && own_term > hard_state.term) return Violation::durability_contract;
   if (m.type == raft::MessageType::request_vote_response && m.success && hard_state.term == m.term &&
       hard_state.voted_for != m.to)
     return Violation::durability_contract;
@@ -186,6 +194,9 @@ class History {
       if (before->role() == raft::Role::leader && after.role() == raft::Role::leader &&
           before->term() == after.term() && !is_prefix(before->log(), after.log()))
         return Violation::leader_append_only;
+      if (after.role() == raft::Role::pre_candidate && before->role() != raft::Role::pre_candidate &&
+          !(after.hard_state() == before->hard_state()))
+        return Violation::pre_vote_changed_term;
     }
     if (after.role() == raft::Role::leader) {
       if (Violation v = record_leader(after.term(), after.id()); v != Violation::none) return v;

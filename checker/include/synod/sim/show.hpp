@@ -41,9 +41,11 @@ std::string show(const raft::Message<Config>& m) {
                   " term=" + std::to_string(m.term);
   switch (m.type) {
     case raft::MessageType::request_vote:
+    case raft::MessageType::pre_vote:
       s += " last=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term);
       break;
-    case raft::MessageType::request_vote_response: s += m.success ? " granted" : " rejected"; break;
+    case raft::MessageType::request_vote_response:
+    case raft::MessageType::pre_vote_response: s += m.success ? " granted" : " rejected"; break;
     case raft::MessageType::append_entries:
       s += " prev=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term) +
            " commit=" + std::to_string(m.commit);

@@ -80,6 +80,7 @@ struct Schedule {
   std::uint8_t acceptors = 0;
   std::uint64_t seed = 1;         // the nodes' generators (election / retry timeouts)
   bool noop_on_election = false;  // Raft option append_noop_on_election
+  bool pre_vote = false;          // Raft option pre_vote
   bool lossy_disk = false;        // seeded harness fault (see synod/sim/cluster.hpp)
   bool liveness = false;          // after the events: heal, restart all, good conditions
   std::vector<Event> events;

@@ -1,4 +1,5 @@
-// synod/raft/messages.hpp - the four Raft RPC messages as one value type.
+// synod/raft/messages.hpp - the Raft RPC messages (the paper's four, and
+// the thesis's pre-vote pair) as one value type.
 //
 // One flat struct (fields a type does not use stay zero) keeps messages
 // regular values: cheap to copy, compare and hash in the checker's network.
@@ -16,6 +17,11 @@ enum class MessageType : std::uint8_t {
   request_vote_response,    // success = vote granted
   append_entries,           // leader -> follower, also the heartbeat (§5.3)
   append_entries_response,  // success + log_index = matched up to; reject + log_index = hint
+  // Thesis §9.6, with Options::pre_vote: a pre-candidate asks whether it
+  // could win an election in term + 1 (the message's term) before it
+  // changes its term. A grant carries that term; a refusal the voter's.
+  pre_vote,
+  pre_vote_response,
 };
 
 // Whether `t` names a message that travels (`none`, an empty Message's type,
@@ -26,6 +32,8 @@ constexpr bool is_valid(MessageType t) {
     case MessageType::request_vote_response:
     case MessageType::append_entries:
     case MessageType::append_entries_response:
+    case MessageType::pre_vote:
+    case MessageType::pre_vote_response:
       return true;
     case MessageType::none:
       return false;
@@ -40,6 +48,8 @@ constexpr const char* to_string(MessageType t) {
     case MessageType::request_vote_response: return "RequestVoteResponse";
     case MessageType::append_entries: return "AppendEntries";
     case MessageType::append_entries_response: return "AppendEntriesResponse";
+    case MessageType::pre_vote: return "PreVote";
+    case MessageType::pre_vote_response: return "PreVoteResponse";
   }
   return "?";
 }
@@ -53,7 +63,7 @@ struct Message {
   NodeId from = kNoNode;
   NodeId to = kNoNode;
   Term term = 0;
-  // request_vote: the candidate's last log index. append_entries: prevLogIndex.
+  // request_vote, pre_vote: the candidate's last log index. append_entries: prevLogIndex.
   // append_entries_response: if success, the last index known to match the
   // leader's log; if not, a hint: the follower's log cannot match beyond it,
   // so the leader retries from hint + 1 (§5.3, the "optimization" paragraph).

@@ -87,10 +87,16 @@ class Node {
   }
 
   // The election timer fires now: become a candidate in the next term and
-  // ask every peer for its vote (§5.2). A leader ignores it.
+  // ask every peer for its vote (§5.2), or with Options::pre_vote a
+  // pre-candidate that asks whether it could win first (thesis §9.6). A
+  // leader ignores it.
   InputResult campaign() {
     if (role_ == Role::leader || term() >= kMaxTerm) return InputResult::ignored;
-    become_candidate();
+    if (options_.pre_vote) {
+      become_pre_candidate();
+    } else {
+      become_candidate();
+    }
     return finish_input(true);
   }
 
@@ -107,6 +113,13 @@ class Node {
   // ignored or answered as the protocol says; it never corrupts the state.
   InputResult step(const MessageT& m) {
     if (!well_formed(m)) return InputResult::ignored;
+    // Pre-votes never change a term by themselves (thesis §9.6).
+    if (m.type == MessageType::pre_vote) {
+      handle_pre_vote(m);
+      return finish_input(true);
+    }
+    if (m.type == MessageType::pre_vote_response && (m.success || m.term <= term()))
+      return finish_input(handle_pre_vote_response(m));
 
     // Layer 1: terms (§5.1). A higher term makes us a follower of it; a
     // lower term is stale: requests get our term so the sender steps down,
@@ -150,6 +163,8 @@ class Node {
       case MessageType::append_entries_response:
         if (role_ == Role::leader && handle_append_response(m)) took = true;
         break;
+      case MessageType::pre_vote:           // handled above
+      case MessageType::pre_vote_response:  // a refusal of a higher term: stepped down above
       case MessageType::none:
         break;
     }
@@ -323,7 +338,7 @@ class Node {
   }
 
   // ------------------------------------------------------------ role changes
-  // Only these three functions write role_.
+  // Only these four functions write role_.
 
   void become_follower(Term term, NodeId leader) {
     if (term > hard_.term) {
@@ -368,6 +383,35 @@ class Node {
     }
   }
 
+  // Thesis §9.6: the election timer fired with pre-votes on. Ask every peer
+  // whether it would vote for us in term + 1; term and vote stay as they
+  // are, so nothing needs to be durable first. A majority of grants
+  // (ourselves included) starts the real election.
+  void become_pre_candidate() {
+    role_ = Role::pre_candidate;
+    leader_id_ = kNoNode;
+    votes_.reset();
+    votes_.record(id(), true);
+    reset_election_timer();
+    if (votes_.result(cluster_size()) == quorum::VoteResult::won) {
+      become_candidate();
+      return;
+    }
+    if (!room_for_broadcast()) {
+      overflow_ = true;  // lost whole; the next timeout repeats it
+      return;
+    }
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
+      if (peer == id()) continue;
+      MessageT m;
+      m.type = MessageType::pre_vote;
+      m.to = peer;
+      m.log_index = log_.last_index();
+      m.log_term = log_.term_at(log_.last_index());
+      send(m, term() + 1);
+    }
+  }
+
   // §5.3: on election, nextIndex = last log index + 1, matchIndex = 0, and
   // an empty AppendEntries to every peer to establish authority.
   void become_leader() {
@@ -402,6 +446,33 @@ class Node {
       election_elapsed_ = 0;  // §5.2: granting a vote resets the timer
     }
     reply(m, MessageType::request_vote_response, grant, 0);
+  }
+
+  // Thesis §9.6: grant a pre-vote for a term above ours to a candidate
+  // whose log is at least as up-to-date as ours (§5.4.1), without changing
+  // our term or vote. A grant carries the asked term, so the pre-candidate
+  // counts it; a refusal carries ours, so a pre-candidate behind in terms
+  // learns the term.
+  void handle_pre_vote(const MessageT& m) {
+    const Term our_last_term = log_.term_at(log_.last_index());
+    const bool up_to_date = m.log_term > our_last_term ||
+                            (m.log_term == our_last_term && m.log_index >= log_.last_index());
+    const bool grant = m.term > term() && up_to_date;
+    MessageT r;
+    r.type = MessageType::pre_vote_response;
+    r.to = m.from;
+    r.success = grant;
+    send(r, grant ? m.term : term());
+  }
+
+  // A grant for the term we would campaign in, or a refusal of our own
+  // term; false when it is not for this pre-candidacy.
+  bool handle_pre_vote_response(const MessageT& m) {
+    if (role_ != Role::pre_candidate) return false;
+    if (m.success ? m.term != term() + 1 : m.term != term()) return false;
+    votes_.record(m.from, m.success);
+    if (votes_.result(cluster_size()) == quorum::VoteResult::won) become_candidate();
+    return true;
   }
 
   void handle_vote_response(const MessageT& m) {
@@ -525,9 +596,11 @@ class Node {
 
   // Stamps and queues a message; false when there is no room (the message is
   // lost, which Raft tolerates: the next heartbeat or timeout repeats it).
-  bool send(MessageT& m) {
+  bool send(MessageT& m) { return send(m, term()); }
+  // The same with another term: pre-votes ask for, and grant, term + 1.
+  bool send(MessageT& m, Term t) {
     m.from = id();
-    m.term = term();
+    m.term = t;
     const bool must_wait = hard_dirty_ || (m.type == MessageType::append_entries_response &&
                                            m.success && m.log_index > durable_index_);
     Outbox& queue = must_wait ? held_ : outbox_;
@@ -573,6 +646,8 @@ class Node {
       case MessageType::request_vote:
       case MessageType::request_vote_response:
       case MessageType::append_entries_response:
+      case MessageType::pre_vote:
+      case MessageType::pre_vote_response:
         return m.entries.empty();
       case MessageType::append_entries:
         return true;

@@ -47,7 +47,10 @@ struct HardState {
   }
 };
 
-enum class Role : std::uint8_t { follower, candidate, leader };
+// pre_candidate: with Options::pre_vote, a node whose election timer fired
+// asks for pre-votes first; its term and vote do not change until a
+// majority would vote for it (thesis §9.6).
+enum class Role : std::uint8_t { follower, candidate, leader, pre_candidate };
 
 // Whether `r` is one of the roles above (for code that reads a role back
 // from bytes: an enum with a fixed underlying type holds any of its values).
@@ -56,6 +59,7 @@ constexpr bool is_valid(Role r) {
     case Role::follower:
     case Role::candidate:
     case Role::leader:
+    case Role::pre_candidate:
       return true;
   }
   return false;
@@ -66,6 +70,7 @@ constexpr const char* to_string(Role r) {
     case Role::follower: return "follower";
     case Role::candidate: return "candidate";
     case Role::leader: return "leader";
+    case Role::pre_candidate: return "pre_candidate";
   }
   return "?";
 }
@@ -91,6 +96,11 @@ struct Options {
   // Thesis §6.4: a new leader appends an entry of its term (Payload{}) so
   // that entries of earlier terms commit without waiting for a client.
   bool append_noop_on_election = false;
+  // Thesis §9.6: an election timeout first asks for pre-votes (term + 1,
+  // nothing persisted), and only a node a majority would elect raises its
+  // term, so a node cut off from the others cannot depose a working leader
+  // with the high term it reaches alone once its log is behind.
+  bool pre_vote = false;
   friend constexpr bool operator==(const Options&, const Options&) = default;
 };
 
