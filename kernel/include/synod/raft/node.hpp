@@ -512,6 +512,7 @@ class Node {
         if (at <= commit_index_) return;
         log_.truncate_after(at - 1);
         if (durable_index_ > at - 1) durable_index_ = at - 1;
+        drop_held_acks_after(at - 1);
       }
       if (!log_.append(e)) {  // window full: acknowledge what fits
         overflow_ = true;
@@ -614,6 +615,17 @@ class Node {
 
   // Held messages leave together, or are all lost when the outbox has no
   // room for every one of them (Raft tolerates lost messages).
+  // A held acknowledgement of entries this node has just deleted must never
+  // leave: once the new entries at those indexes are durable it would tell
+  // the old leader that its entries are stored here. Dropping it is what a
+  // lossy network may do anyway.
+  void drop_held_acks_after(Index keep) {
+    const auto acks_deleted = [keep](const MessageT& m) {
+      return m.type == MessageType::append_entries_response && m.success && m.log_index > keep;
+    };
+    held_.erase(std::remove_if(held_.begin(), held_.end(), acks_deleted), held_.end());
+  }
+
   void release_held() {
     if (hard_dirty_ || durable_index_ < log_.last_index()) return;
     if (outbox_.capacity() - outbox_.size() >= held_.size()) {
