@@ -8,10 +8,10 @@ namespace synod::props {
 namespace {
 
 // The CI budget: cases per property with a fixed seed (docs/testing.md).
-constexpr int kPaxosSafetyCases = 1000;
-constexpr int kPaxosCompetingCases = 600;
-constexpr int kPaxosLivenessCases = 400;
-constexpr int kPaxosRunnerCases = 300;
+constexpr int kPaxosSafetyCases = 3000;
+constexpr int kPaxosCompetingCases = 8000;
+constexpr int kPaxosLivenessCases = 2000;
+constexpr int kPaxosRunnerCases = 1000;
 
 Mix paxos_mix() {
   Mix m;

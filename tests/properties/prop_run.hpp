@@ -60,6 +60,10 @@ struct RunResult {
   std::size_t liveness_steps = 0;   // of which in the good conditions after the events
   std::size_t overwrites = 0;       // Raft: appends delivered that replace a follower's entries
   std::size_t partial_appends = 0;  // Raft: appends delivered with entries, the leader having more
+  // Per event run: whether it did anything (a delivery with nothing in
+  // flight, a persist with nothing to write, an input to a down node, a
+  // restart of an up node do not).
+  std::vector<bool> effective;
 };
 
 namespace detail {
@@ -83,7 +87,10 @@ class Run {
   RunResult run() {
     for (std::size_t i = 0; i < s_.events.size() && r_.outcome.ok; ++i) {
       step_ = i + 1;
+      const std::size_t before = c_.steps();
       apply(s_.events[i]);
+      // Links change without a step of the core.
+      r_.effective.push_back(c_.steps() != before || s_.events[i].op == Op::partition || s_.events[i].op == Op::heal);
       check();
     }
     if (r_.outcome.ok && s_.liveness) {
@@ -384,6 +391,16 @@ class PaxosRun : public Run<PaxosRun<Config>, sim::PaxosProtocol<Config>> {
 };
 
 }  // namespace detail
+
+// `s` without the events that did nothing in `r` (its run) and without
+// those after the violation: the same run, told in fewer events.
+inline Schedule compact(const Schedule& s, const RunResult& r) {
+  Schedule out = s;
+  out.events.clear();
+  for (std::size_t i = 0; i < s.events.size() && i < r.effective.size(); ++i)
+    if (r.effective[i]) out.events.push_back(s.events[i]);
+  return out;
+}
 
 // The kernels a property runs: the "test" kernels of trace::run, and Raft
 // with one entry per message (written to a trace as kernel "test": only

@@ -8,7 +8,8 @@
 //                        key it sets wins over the defaults below
 //   SYNOD_PROP_CASES=N   cases per property (default: the CI budget)
 //   SYNOD_PROP_SEED=S    the seed (default: fixed per property)
-//   SYNOD_SOAK=1         fresh random seed, 20x the CI cases (unless set above)
+//   SYNOD_SOAK=1         fresh random seed, 20x the CI cases (unless set above;
+//                        SYNOD_SOAK_FACTOR=F: Fx instead)
 //   SYNOD_TRACE_DIR=DIR  where a failing case's shrunk trace is written (default: .)
 //   SYNOD_PROP_NO_SHRINK=1  report the first failing case as found
 #pragma once
@@ -43,10 +44,10 @@ namespace synod::props {
 
 // Simulation steps the good conditions after a schedule may take before a
 // liveness case fails as not converging (PropStepLimit). The passing cases
-// of the CI budget use at most a few thousand (the longest printed per
-// property as "liveness steps, most"); a stuck or message-storming run
-// reaches this in well under a second.
-inline constexpr std::size_t kLivenessStepLimit = 200'000;
+// of the CI budget use under a thousand (printed per property as "liveness
+// steps, most"); a stuck or message-storming run reaches this in a fraction
+// of a second, so even shrinking it stays short.
+inline constexpr std::size_t kLivenessStepLimit = 50'000;
 
 inline std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -121,12 +122,22 @@ class Cases {
     for (const Kernel k : kernels) {
       const RunResult r = run(s, k, kLivenessStepLimit);
       if (!r.outcome.ok) {
-        Schedule failing = trace::expecting(s, r.outcome);
-        failing.source = source_for(k, r.outcome);
+        // The trace: the schedule without the events that did nothing, if
+        // that still ends in the same violation (it does unless the
+        // violation depends on the step counts in its detail).
+        Schedule failing = compact(s, r);
+        RunResult again = run(failing, k, kLivenessStepLimit);
+        if (again.outcome.ok || again.outcome.property != r.outcome.property) {
+          failing = s;
+          again = r;
+        }
+        failing = trace::expecting(failing, again.outcome);
+        failing.source = source_for(k, again.outcome);
         std::ofstream(trace_path_) << trace::to_text(failing) << "\n";
         RC_FAIL(r.outcome.property + " violated at step " + std::to_string(r.outcome.step) + " of " +
                 std::to_string(s.events.size()) + " (kernel " + to_string(k) + ", " + std::to_string(s.nodes) +
-                " nodes): " + r.outcome.detail);
+                " nodes; the trace keeps the " + std::to_string(failing.events.size()) +
+                " events that did something, up to the violation): " + r.outcome.detail);
       }
       max_liveness_steps_ = std::max(max_liveness_steps_, r.liveness_steps);
       if (!have_first) {
@@ -218,9 +229,9 @@ inline rc::detail::TestParams params_for(const std::string& id, int ci_cases) {
   rc::detail::TestParams p = rc::detail::configuration().testParams;
   if (!rc_params_sets("seed"))
     p.seed = env_u64("SYNOD_PROP_SEED", soak ? std::random_device{}() : std::hash<std::string>{}(id) & 0xFFFFFFFFu);
+  const std::uint64_t factor = soak ? env_u64("SYNOD_SOAK_FACTOR", 20) : 1;
   if (!rc_params_sets("max_success"))
-    p.maxSuccess = static_cast<int>(
-        env_u64("SYNOD_PROP_CASES", soak ? 20u * static_cast<unsigned>(ci_cases) : static_cast<unsigned>(ci_cases)));
+    p.maxSuccess = static_cast<int>(env_u64("SYNOD_PROP_CASES", factor * static_cast<std::uint64_t>(ci_cases)));
   if (!rc_params_sets("max_size")) p.maxSize = 100;
   if (!rc_params_sets("max_discard_ratio")) p.maxDiscardRatio = 10;
   if (!rc_params_sets("noshrink")) p.disableShrinking = env_u64("SYNOD_PROP_NO_SHRINK", 0) != 0;
@@ -235,6 +246,9 @@ void check_property(int ci_cases, const Requirements& req, Body&& body) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string id = std::string(info->test_suite_name()) + "/" + info->name();
   const rc::detail::TestParams params = params_for(id, ci_cases);
+  // First, so that a run stopped from outside (a soak's deadline, a CI
+  // timeout) still names its seed.
+  std::cout << id << ": seed " << params.seed << ", " << params.maxSuccess << " cases" << std::endl;
   rc::detail::TestMetadata metadata;
   metadata.id = id;
   metadata.description = info->name();

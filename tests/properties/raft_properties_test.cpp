@@ -8,11 +8,11 @@ namespace synod::props {
 namespace {
 
 // The CI budget: cases per property with a fixed seed (docs/testing.md).
-constexpr int kRaftSafetyCases = 1000;
-constexpr int kRaftChurnCases = 1000;
-constexpr int kRaftConflictCases = 600;
-constexpr int kRaftLivenessCases = 400;
-constexpr int kRaftRunnerCases = 300;
+constexpr int kRaftSafetyCases = 3000;
+constexpr int kRaftChurnCases = 2000;
+constexpr int kRaftConflictCases = 8000;
+constexpr int kRaftLivenessCases = 1500;
+constexpr int kRaftRunnerCases = 1000;
 
 // Both message-size limits.
 constexpr auto kBoth = {Kernel::test, Kernel::raft_one_entry};
