@@ -209,10 +209,14 @@ class Cases {
   void print(std::ostream& os) const {
     auto pct = [](std::size_t k, std::size_t n) { return n == 0 ? 0.0 : 100.0 * static_cast<double>(k) / static_cast<double>(n); };
     os << "  vacuous (no leader / nothing chosen): " << vacuous_ << " of " << cases_ << " (" << pct(vacuous_, cases_)
-       << "%); something committed / learned: " << committed_ << " (" << pct(committed_, cases_) << "%)\n"
-       << "  runs overwriting a follower's entries: " << overwriting_ << " of " << runs_ << " ("
-       << pct(overwriting_, runs_) << "%); with partial appends: " << partial_ << " (" << pct(partial_, runs_)
-       << "%); liveness steps, most: " << max_liveness_steps_ << " (limit " << kLivenessStepLimit << ")\n";
+       << "%); something committed / learned: " << committed_ << " (" << pct(committed_, cases_) << "%)\n";
+    // Raft only: Paxos runs count neither.
+    if (overwriting_ != 0 || partial_ != 0)
+      os << "  runs overwriting a follower's entries: " << overwriting_ << " of " << runs_ << " ("
+         << pct(overwriting_, runs_) << "%); with partial appends: " << partial_ << " (" << pct(partial_, runs_)
+         << "%)\n";
+    if (max_liveness_steps_ != 0)
+      os << "  liveness steps, most: " << max_liveness_steps_ << " (limit " << kLivenessStepLimit << ")\n";
   }
 
  private:
