@@ -58,11 +58,11 @@ echo "soak: ${#props[@]} properties, ${minutes} min, $jobs at a time, ${factor}x
 # Worker k runs properties k, k+jobs, ... round after round until the
 # deadline; a property that failed is not run again.
 worker() {
-  local k=$1 round=0 failed=0 done=" "
+  local k=$1 round=0 failed=0 given_up=" "
   while :; do
     round=$((round + 1))
     for ((i = k; i < ${#props[@]}; i += jobs)); do
-      case $done in *" $i "*) continue ;; esac
+      case $given_up in *" $i "*) continue ;; esac
       local left=$(( deadline - $(date +%s) ))
       if [ "$left" -le 5 ]; then
         echo "$failed" > "$dir/worker-$k.failed"
@@ -88,7 +88,7 @@ worker() {
         return
       else
         failed=$((failed + 1))
-        done="$done$i "
+        given_up="$given_up$i "
         echo "  FAIL  $filter (round $round, seed ${seed:-?}): log $log"
         grep -E 'failed with seed|violated|rerun:|replay it:|shrunk trace:|differ|never elected' "$log" | grep -v '^RC_FAIL' | sed 's/^/        /'
       fi
