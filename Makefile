@@ -1,13 +1,15 @@
 # The README's two commands:
 #   make verify   installs missing Debian packages, builds, runs the default model checks
 #   make test     the same set-up, then the whole test suite (ctest)
-# Other targets: build, mutants, bench, asan, clean.
+# Other targets: build, soak (the property tests, fresh random seeds, for
+# SOAK_MINUTES, default 10; prints the seed of any failure), mutants, bench,
+# asan, clean.
 
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build verify test mutants bench asan clean
+.PHONY: all deps configure build verify test soak mutants bench asan clean
 
 all: build
 
@@ -25,6 +27,11 @@ verify: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Builds only the property tests and their replayers.
+soak: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target properties_raft properties_paxos synod-prop-replay synod-replay
+	@SOAK_JOBS=$${SOAK_JOBS:-$(JOBS)} bash tests/properties/soak.sh $(BUILD)
 
 mutants: build
 	@bash tests/mutants/run.sh

@@ -1,18 +1,26 @@
-// prop_support.hpp - how the property tests run: generators for schedules,
-// fixed seeds and case counts for CI, the soak knobs, and what a failure
-// prints (the seed, the shrunk schedule as a trace file, the replay command).
+// prop_support.hpp - how the property tests run: the case budget and seed
+// (RapidCheck's RC_PARAMS first, then ours), what a case runs and checks,
+// how many cases reached their subject, and what a failure prints (the
+// seed, the shrunk schedule as a trace file, the replay commands).
 //
 // Environment (docs/testing.md):
-//   SYNOD_PROP_CASES=N   cases per property (default: the CI budget below)
+//   RC_PARAMS="seed=S max_success=N ..."  RapidCheck's own parameters; every
+//                        key it sets wins over the defaults below
+//   SYNOD_PROP_CASES=N   cases per property (default: the CI budget)
 //   SYNOD_PROP_SEED=S    the seed (default: fixed per property)
-//   SYNOD_SOAK=1         fresh random seed, 20x the CI cases (unless SYNOD_PROP_CASES)
+//   SYNOD_SOAK=1         fresh random seed, 20x the CI cases (unless set above;
+//                        SYNOD_SOAK_FACTOR=F: Fx instead)
 //   SYNOD_TRACE_DIR=DIR  where a failing case's shrunk trace is written (default: .)
+//   SYNOD_PROP_NO_SHRINK=1  report the first failing case as found
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -20,103 +28,26 @@
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
+#include <rapidcheck/detail/TestListenerAdapter.h>
 
-#include <synod/trace/run.hpp>
-#include <synod/trace/trace.hpp>
+#include "prop_gen.hpp"
+#include "prop_run.hpp"
 
 #ifndef SYNOD_REPLAY_COMMAND
 #define SYNOD_REPLAY_COMMAND "synod-replay"
 #endif
+#ifndef SYNOD_PROP_REPLAY_COMMAND
+#define SYNOD_PROP_REPLAY_COMMAND "synod-prop-replay"
+#endif
 
 namespace synod::props {
 
-using trace::Event;
-using trace::Op;
-using trace::Outcome;
-using trace::Schedule;
-
-// RapidCheck prints a counterexample with showValue: ours is the trace.
-inline void showValue(const Schedule& s, std::ostream& os) { os << trace::to_text(s); }
-
-// Weights of the events a generator draws.
-struct Mix {
-  int tick = 20, campaign = 0, heartbeat = 0, start_round = 0, deliver = 30, drop = 3, duplicate = 3,
-      partition = 1, heal = 1, crash = 1, restart = 2, persist = 15, propose = 5;
-};
-
-inline rc::Gen<Event> gen_event(const Mix& mix) {
-  namespace gen = rc::gen;
-  // Nodes are drawn for the largest cluster and folded onto the real one by
-  // gen_schedule, so events and cluster size shrink independently.
-  const auto node = gen::inRange<std::uint8_t>(1, 6);
-  const auto index = gen::inRange<std::uint32_t>(0, 48);
-  auto node_op = [node](Op op) {
-    return gen::map(node, [op](std::uint8_t n) { return Event{op, n, 0, {}}; });
-  };
-  auto net_op = [index](Op op) {
-    return gen::map(index, [op](std::uint32_t k) { return Event{op, 0, k, {}}; });
-  };
-  std::vector<std::pair<std::size_t, rc::Gen<Event>>> choices;
-  auto add = [&](int w, rc::Gen<Event> g) {
-    if (w > 0) choices.emplace_back(static_cast<std::size_t>(w), std::move(g));
-  };
-  add(mix.deliver, net_op(Op::deliver));
-  add(mix.tick, node_op(Op::tick));
-  add(mix.persist, node_op(Op::persist));
-  add(mix.campaign, node_op(Op::campaign));
-  add(mix.start_round, node_op(Op::start_round));
-  add(mix.heartbeat, node_op(Op::heartbeat));
-  // Half the proposals go to node 0: the Raft leader (Paxos: node 1).
-  add(mix.propose, gen::map(gen::pair(gen::inRange<std::uint8_t>(0, 10), gen::inRange<std::uint32_t>(1, 1000)),
-                            [](const std::pair<std::uint8_t, std::uint32_t>& p) {
-                              const std::uint8_t at = p.first < 5 ? 0 : static_cast<std::uint8_t>(p.first - 4);
-                              return Event{Op::propose, at, p.second, {}};
-                            }));
-  add(mix.drop, net_op(Op::drop));
-  add(mix.duplicate, net_op(Op::duplicate));
-  add(mix.crash, node_op(Op::crash));
-  add(mix.restart, node_op(Op::restart));
-  add(mix.partition, gen::map(gen::inRange<std::uint32_t>(1, 63),
-                              [](std::uint32_t m) { return Event{Op::partition, 0, m << 1, {}}; }));
-  add(mix.heal, gen::just(Event{Op::heal, 0, 0, {}}));
-  // A weighted choice that shrinks towards the first choices (RapidCheck's
-  // weightedOneOf only takes an initializer list).
-  std::size_t total = 0;
-  for (const auto& c : choices) total += c.first;
-  return gen::mapcat(gen::inRange<std::size_t>(0, total), [choices](std::size_t x) {
-    for (const auto& [weight, g] : choices) {
-      if (x < weight) return g;
-      x -= weight;
-    }
-    return choices.back().second;
-  });
-}
-
-// A cluster of 3 or 5 nodes and up to 20 * scale events (RapidCheck's size
-// grows from 0 to 100 over the cases, so the longest runs are 20 * scale *
-// 100 / 100 events; scale 20 gives up to 2000).
-inline rc::Gen<Schedule> gen_schedule(std::string protocol, const Mix& mix, int scale, bool liveness) {
-  namespace gen = rc::gen;
-  return gen::apply(
-      [protocol, liveness](std::uint8_t nodes, std::uint32_t seed, std::vector<Event> events) {
-        Schedule s;
-        s.protocol = protocol;
-        s.kernel = "test";
-        s.nodes = nodes;
-        s.seed = seed;
-        s.liveness = liveness;
-        const std::uint32_t all = (1u << (nodes + 1)) - 2u;
-        for (Event& e : events) {
-          if (e.node != 0) e.node = static_cast<std::uint8_t>((e.node - 1) % nodes + 1);
-          if (e.node == 0 && protocol == "paxos") e.node = 1;  // "the leader" is a Raft notion
-          if (e.op == Op::partition) e.arg &= all;
-        }
-        s.events = std::move(events);
-        return s;
-      },
-      gen::element<std::uint8_t>(3, 5), gen::inRange<std::uint32_t>(0, 1000),
-      gen::scale(scale, gen::container<std::vector<Event>>(gen_event(mix))));
-}
+// Simulation steps the good conditions after a schedule may take before a
+// liveness case fails as not converging (PropStepLimit). The passing cases
+// of the CI budget use under a thousand (printed per property as "liveness
+// steps, most"); a stuck or message-storming run reaches this in a fraction
+// of a second, so even shrinking it stays short.
+inline constexpr std::size_t kLivenessStepLimit = 50'000;
 
 inline std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -130,6 +61,17 @@ inline std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
   return x;
 }
 
+// Whether RC_PARAMS sets `key` ("key=value" words).
+inline bool rc_params_sets(const std::string& key) {
+  const char* v = std::getenv("RC_PARAMS");
+  if (v == nullptr) return false;
+  std::istringstream words(v);
+  std::string w;
+  while (words >> w)
+    if (w.compare(0, key.size() + 1, key + "=") == 0 || w == key) return true;
+  return false;
+}
+
 inline std::string trace_path_for(const std::string& id) {
   const char* dir = std::getenv("SYNOD_TRACE_DIR");
   std::string name = id;
@@ -138,44 +80,196 @@ inline std::string trace_path_for(const std::string& id) {
   return std::string(dir != nullptr && *dir != '\0' ? dir : ".") + "/" + name + ".trace.json";
 }
 
-// Runs `s` and fails the RapidCheck case on a violation, first writing the
-// schedule as a trace: during shrinking every failing candidate overwrites
-// it, so what is left at the end is the shrunk counterexample.
-inline void expect_ok(const Schedule& s, const std::string& trace_path) {
-  const Outcome o = trace::run(s);
-  // The distribution printed on success shows the cases were not vacuous.
-  RC_TAG(s.events.size() < 200 ? "<200 events" : s.events.size() < 1000 ? "200-999 events" : ">=1000 events",
-         o.leaders == 0 ? "no leader/chosen" : "leader/chosen", o.committed == 0 ? "none committed/learned"
-                                                                                : "committed/learned");
-  if (!o.ok) {
-    Schedule failing = trace::expecting(s, o);
-    failing.source = "a failing property case, shrunk by RapidCheck";
-    std::ofstream(trace_path) << trace::to_text(failing) << "\n";
-    RC_FAIL(o.property + " violated at step " + std::to_string(o.step) + " of " + std::to_string(s.events.size()) +
-            ": " + o.detail);
-  }
+// What a property requires of its passing cases as a whole.
+struct Requirements {
+  // At most this fraction of cases may be vacuous: no Raft leader elected,
+  // no Paxos value chosen.
+  double max_vacuous = 0.5;
+  // At least this fraction must overwrite a follower's entries (Raft).
+  double min_overwriting = 0.0;
+};
+
+// The note a trace carries when only this runner reproduces it; the
+// replayer (replay_main.cpp) reads the kernel back from it.
+inline const char* kKernelNote = "prop kernel: ";
+
+inline std::string source_for(Kernel k, const Outcome& o) {
+  std::string s = "a failing property case, shrunk by RapidCheck";
+  if (k != Kernel::test || o.property == kStepLimit)
+    s += std::string(" (") + kKernelNote + to_string(k) + "; replay with " + SYNOD_PROP_REPLAY_COMMAND + ")";
+  return s;
 }
 
-// Checks the property `body` with fixed parameters (the CI budget) or the
-// environment's, and reports a failure with the seed and the replay command.
-template <class Testable>
-void check_property(int ci_cases, Testable&& body) {
+inline Kernel kernel_of(const Schedule& s) {
+  const auto at = s.source.find(kKernelNote);
+  if (at != std::string::npos && s.source.compare(at + std::string(kKernelNote).size(), 14, "raft-one-entry") == 0)
+    return Kernel::raft_one_entry;
+  return Kernel::test;
+}
+
+// One property's cases: runs schedules, fails the RapidCheck case on a
+// violation (writing its trace first: during shrinking every failing
+// candidate overwrites it, so what is left at the end is the shrunk
+// counterexample), and counts what the passing cases reached.
+class Cases {
+ public:
+  explicit Cases(std::string trace_path) : trace_path_(std::move(trace_path)) {}
+
+  // Runs `s` on each kernel in turn.
+  void expect_ok(const Schedule& s, std::initializer_list<Kernel> kernels) {
+    RunResult first;
+    bool have_first = false;
+    for (const Kernel k : kernels) {
+      const RunResult r = run(s, k, kLivenessStepLimit);
+      if (!r.outcome.ok) {
+        // The trace: the schedule without the events that did nothing, if
+        // that still ends in the same violation (it does unless the
+        // violation depends on the step counts in its detail).
+        Schedule failing = compact(s, r);
+        RunResult again = run(failing, k, kLivenessStepLimit);
+        if (again.outcome.ok || again.outcome.property != r.outcome.property) {
+          failing = s;
+          again = r;
+        }
+        failing = trace::expecting(failing, again.outcome);
+        failing.source = source_for(k, again.outcome);
+        std::ofstream(trace_path_) << trace::to_text(failing) << "\n";
+        RC_FAIL(r.outcome.property + " violated at step " + std::to_string(r.outcome.step) + " of " +
+                std::to_string(s.events.size()) + " (kernel " + to_string(k) + ", " + std::to_string(s.nodes) +
+                " nodes; the trace keeps the " + std::to_string(failing.events.size()) +
+                " events that did something, up to the violation): " + r.outcome.detail);
+      }
+      max_liveness_steps_ = std::max(max_liveness_steps_, r.liveness_steps);
+      if (!have_first) {
+        first = r;
+        have_first = true;
+      }
+      overwriting_ += r.overwrites != 0 ? 1 : 0;
+      partial_ += r.partial_appends != 0 ? 1 : 0;
+      ++runs_;
+    }
+    const Outcome& o = first.outcome;
+    ++cases_;
+    vacuous_ += o.leaders == 0 ? 1 : 0;
+    committed_ += o.committed != 0 ? 1 : 0;
+    // The distribution RapidCheck prints on success.
+    RC_TAG(std::to_string(s.nodes) + " nodes",
+           s.events.size() < 200 ? "<200 events" : s.events.size() < 1000 ? "200-999 events" : ">=1000 events",
+           o.leaders == 0 ? "no leader/chosen" : "leader/chosen",
+           o.committed == 0 ? "none committed/learned" : "committed/learned");
+  }
+
+  // Runs `s` on this runner's "test" kernel and on trace::run (what
+  // synod-replay runs) and fails the case unless both end the same way.
+  void expect_same(const Schedule& s) {
+    const RunResult mine = run(s, Kernel::test, kLivenessStepLimit);
+    RC_PRE(mine.outcome.property != kStepLimit);
+    const Outcome theirs = trace::run(s);
+    const Outcome& o = mine.outcome;
+    if (o.ok != theirs.ok || o.property != theirs.property || o.detail != theirs.detail || o.step != theirs.step ||
+        o.leaders != theirs.leaders || o.committed != theirs.committed || o.in_flight_max != theirs.in_flight_max) {
+      std::ofstream(trace_path_) << trace::to_text(s) << "\n";
+      RC_FAIL("the property runner and trace::run differ on this schedule: (" + std::string(o.ok ? "ok" : o.property) +
+              " at step " + std::to_string(o.step) + ", " + std::to_string(o.leaders) + " leaders/chosen, " +
+              std::to_string(o.committed) + " committed/learned, " + std::to_string(o.in_flight_max) +
+              " in flight at most) vs (" + (theirs.ok ? "ok" : theirs.property) + " at step " +
+              std::to_string(theirs.step) + ", " + std::to_string(theirs.leaders) + ", " +
+              std::to_string(theirs.committed) + ", " + std::to_string(theirs.in_flight_max) + ")");
+    }
+    ++cases_;
+    ++runs_;
+    vacuous_ += o.leaders == 0 ? 1 : 0;
+    committed_ += o.committed != 0 ? 1 : 0;
+    overwriting_ += mine.overwrites != 0 ? 1 : 0;
+    partial_ += mine.partial_appends != 0 ? 1 : 0;
+    max_liveness_steps_ = std::max(max_liveness_steps_, mine.liveness_steps);
+  }
+
+  std::size_t cases() const { return cases_; }
+  std::size_t vacuous() const { return vacuous_; }
+
+  // Checks the requirements; empty when met, else why not.
+  // (With fewer than kMinCasesForRequirements cases - a quick run with a
+  // small max_success - the fractions say too little and are not checked.)
+  static constexpr std::size_t kMinCasesForRequirements = 100;
+  std::string unmet(const Requirements& req) const {
+    if (cases_ < kMinCasesForRequirements) return {};
+    std::ostringstream why;
+    const double vac = static_cast<double>(vacuous_) / static_cast<double>(cases_);
+    if (vac > req.max_vacuous)
+      why << vacuous_ << " of " << cases_ << " cases never elected a leader / chose a value (more than "
+          << req.max_vacuous * 100 << "%): the generator does not reach the property's subject. ";
+    const double ow = runs_ == 0 ? 0 : static_cast<double>(overwriting_) / static_cast<double>(runs_);
+    if (ow < req.min_overwriting)
+      why << overwriting_ << " of " << runs_ << " runs overwrote a follower's entries (fewer than "
+          << req.min_overwriting * 100 << "%). ";
+    return why.str();
+  }
+
+  void print(std::ostream& os) const {
+    auto pct = [](std::size_t k, std::size_t n) { return n == 0 ? 0.0 : 100.0 * static_cast<double>(k) / static_cast<double>(n); };
+    os << "  vacuous (no leader / nothing chosen): " << vacuous_ << " of " << cases_ << " (" << pct(vacuous_, cases_)
+       << "%); something committed / learned: " << committed_ << " (" << pct(committed_, cases_) << "%)\n";
+    // Raft only: Paxos runs count neither.
+    if (overwriting_ != 0 || partial_ != 0)
+      os << "  runs overwriting a follower's entries: " << overwriting_ << " of " << runs_ << " ("
+         << pct(overwriting_, runs_) << "%); with partial appends: " << partial_ << " (" << pct(partial_, runs_)
+         << "%)\n";
+    if (max_liveness_steps_ != 0)
+      os << "  liveness steps, most: " << max_liveness_steps_ << " (limit " << kLivenessStepLimit << ")\n";
+  }
+
+ private:
+  std::string trace_path_;
+  std::size_t cases_ = 0, vacuous_ = 0, committed_ = 0, runs_ = 0, overwriting_ = 0, partial_ = 0;
+  std::size_t max_liveness_steps_ = 0;
+};
+
+// The parameters: RapidCheck's configuration (RC_PARAMS) where it sets a
+// key, else ours: the CI budget with a fixed seed per property, or the
+// SYNOD_* environment.
+inline rc::detail::TestParams params_for(const std::string& id, int ci_cases) {
+  const bool soak = env_u64("SYNOD_SOAK", 0) != 0;
+  rc::detail::TestParams p = rc::detail::configuration().testParams;
+  if (!rc_params_sets("seed"))
+    p.seed = env_u64("SYNOD_PROP_SEED", soak ? std::random_device{}() : std::hash<std::string>{}(id) & 0xFFFFFFFFu);
+  const std::uint64_t factor = soak ? env_u64("SYNOD_SOAK_FACTOR", 20) : 1;
+  if (!rc_params_sets("max_success"))
+    p.maxSuccess = static_cast<int>(env_u64("SYNOD_PROP_CASES", factor * static_cast<std::uint64_t>(ci_cases)));
+  if (!rc_params_sets("max_size")) p.maxSize = 100;
+  if (!rc_params_sets("max_discard_ratio")) p.maxDiscardRatio = 10;
+  if (!rc_params_sets("noshrink")) p.disableShrinking = env_u64("SYNOD_PROP_NO_SHRINK", 0) != 0;
+  return p;
+}
+
+// Checks the property `body` (given a Cases to run its schedules through)
+// and its Requirements; a failure names the seed, the trace and how to
+// replay and rerun it.
+template <class Body>
+void check_property(int ci_cases, const Requirements& req, Body&& body) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string id = std::string(info->test_suite_name()) + "/" + info->name();
-  const bool soak = env_u64("SYNOD_SOAK", 0) != 0;
-  rc::detail::TestParams params;
-  params.seed = env_u64("SYNOD_PROP_SEED", soak ? std::random_device{}() : std::hash<std::string>{}(id) & 0xFFFFFFFFu);
-  params.maxSuccess = static_cast<int>(env_u64("SYNOD_PROP_CASES", soak ? 20u * static_cast<unsigned>(ci_cases)
-                                                                        : static_cast<unsigned>(ci_cases)));
-  params.maxSize = 100;
-  params.maxDiscardRatio = 10;
-  params.disableShrinking = env_u64("SYNOD_PROP_NO_SHRINK", 0) != 0;
+  const rc::detail::TestParams params = params_for(id, ci_cases);
+  // First, so that a run stopped from outside (a soak's deadline, a CI
+  // timeout) still names its seed.
+  std::cout << id << ": seed " << params.seed << ", " << params.maxSuccess << " cases" << std::endl;
   rc::detail::TestMetadata metadata;
   metadata.id = id;
   metadata.description = info->name();
   const std::string trace = trace_path_for(id);
   std::remove(trace.c_str());
-  const auto result = rc::detail::checkProperty(rc::detail::toProperty([&, body] { body(trace); }), metadata, params);
+  // RapidCheck runs the body for each case and, after a failure, for each
+  // shrink it tries; the counts are read only when every case passed.
+  Cases cases(trace);
+  const auto property = rc::detail::toProperty([&cases, &body] { body(cases); });
+  const auto& reproduce = rc::detail::configuration().reproduce;
+  rc::detail::TestListenerAdapter quiet;
+  const auto result = reproduce.count(id) != 0
+                          ? rc::detail::checkProperty(property, metadata, params, quiet, reproduce)
+                          : rc::detail::checkProperty(property, metadata, params);
+  const std::string rerun = "  rerun:        RC_PARAMS=\"seed=" + std::to_string(params.seed) +
+                            " max_success=" + std::to_string(params.maxSuccess) + "\" <this test binary> --gtest_filter=" +
+                            info->test_suite_name() + "." + info->name() + "\n";
   if (result.template is<rc::detail::SuccessResult>()) {
     const auto& success = result.template get<rc::detail::SuccessResult>();
     std::cout << id << ": " << success.numSuccess << " cases passed (seed " << params.seed << ")\n";
@@ -184,6 +278,9 @@ void check_property(int ci_cases, Testable&& body) {
       for (const auto& t : tags) std::cout << " " << t << ";";
       std::cout << "\n";
     }
+    cases.print(std::cout);
+    const std::string why = cases.unmet(req);
+    if (!why.empty()) FAIL() << id << ": " << why << "\n" << rerun;
     return;
   }
   std::ostringstream ss;
@@ -191,9 +288,10 @@ void check_property(int ci_cases, Testable&& body) {
   FAIL() << ss.str() << "\n"
          << id << " failed with seed " << params.seed << ", " << params.maxSuccess << " cases.\n"
          << "  shrunk trace: " << trace << "\n"
-         << "  replay it:    " << SYNOD_REPLAY_COMMAND << " " << trace << "\n"
-         << "  rerun:        SYNOD_PROP_SEED=" << params.seed << " SYNOD_PROP_CASES=" << params.maxSuccess
-         << " <this test binary> --gtest_filter=" << info->test_suite_name() << "." << info->name() << "\n";
+         << "  replay it:    " << SYNOD_PROP_REPLAY_COMMAND << " " << trace
+         << "   (a trace without a \"" << kKernelNote << "\" note replays in " << SYNOD_REPLAY_COMMAND
+         << " as well)\n"
+         << rerun;
 }
 
 }  // namespace synod::props
