@@ -272,6 +272,7 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet,-q", quiet, "no progress lines and no printed counterexample");
   app.add_flag("--no-progress", no_progress, "no progress lines on stderr");
   app.add_flag("--list", list, "list the models and their bounds");
+  app.set_version_flag("--version", std::string("synod-check ") + SYNOD_VERSION);
 
   // Every model's bounds become flags; a flag the chosen model lacks is an error.
   std::map<std::string, std::optional<std::int64_t>> bound_flags;
@@ -287,6 +288,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <synod/check/checker.hpp>
 
@@ -210,6 +211,13 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
     j["bfs_phase_seconds"] = {{"expand", report.expand_seconds},
                               {"merge", report.merge_seconds},
                               {"build", report.build_seconds}};
+  // What the run checked: every invariant ("always") and goal ("sometimes")
+  // of the model, by name.
+  std::vector<std::string> invariants, goals;
+  for (const auto& p : model.properties())
+    (p.expectation == Expectation::always ? invariants : goals).emplace_back(p.name);
+  j["invariants"] = invariants;
+  j["goals"] = goals;
   j["unreached"] = report.unreached;
   j["not_applicable"] = report.not_applicable;
   if (report.search == Search::random)
@@ -246,6 +254,8 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
              static_cast<double>(rss) / (1024.0 * 1024.0));
   fmt::print(out, "  seen set: {:.1f} bytes/state, collision probability {:.2g}\n", per_state,
              report.collision_probability);
+  fmt::print(out, "  invariants ({}): {}\n", invariants.size(), fmt::join(invariants, ", "));
+  fmt::print(out, "  goals ({}): {}\n", goals.size(), fmt::join(goals, "; "));
   if (!report.not_applicable.empty()) {
     fmt::print(out, "  goals not applicable within these bounds:");
     for (const auto& g : report.not_applicable) fmt::print(out, " \"{}\"", g);

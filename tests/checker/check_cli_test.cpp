@@ -3,6 +3,7 @@
 // distinct-state counts of the quick specs.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -109,6 +110,27 @@ TEST(CheckCli, JsonSummaryHasTheContractFields) {
   EXPECT_EQ(load(json)["distinct_states"], 288);
   EXPECT_EQ(load(json)["threads"], 2);
   std::filesystem::remove(json);
+}
+
+// A run names what it checked: every invariant and goal of the model, in
+// the JSON and in the text summary; --version names the tool.
+TEST(CheckCli, RunListsItsInvariantsAndGoals) {
+  const std::string json = temp_path("checked.json");
+  const auto r = run("raft-prevote-quick --no-progress --json " + json);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = load(json);
+  const auto invariants = j["invariants"].get<std::vector<std::string>>();
+  const auto goals = j["goals"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(invariants.begin(), invariants.end(), "ElectionSafety"), invariants.end());
+  EXPECT_NE(std::find(invariants.begin(), invariants.end(), "PreVoteKeepsTerm"), invariants.end());
+  EXPECT_NE(std::find(goals.begin(), goals.end(), "a leader is elected"), goals.end());
+  EXPECT_NE(r.out.find("invariants (" + std::to_string(invariants.size()) + "): ElectionSafety, "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("goals (" + std::to_string(goals.size()) + "): a leader is elected; "), std::string::npos);
+  std::filesystem::remove(json);
+  const auto v = run("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("synod-check ", 0), 0u) << v.out;
 }
 
 TEST(CheckCli, VacuousRunExitsThree) {
