@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   unsigned election_min = 15;
   unsigned election_max = 30;
   unsigned heartbeat = 3;
+  bool pre_vote = false;
   bool no_fsync = false;
   std::size_t max_batch_bytes = 256u << 10;
   bool quiet = false;
@@ -122,6 +123,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-batch-bytes", max_batch_bytes, "close a client batch (one log entry) past this many bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20));
+  app.add_flag("--pre-vote", pre_vote,
+               "an election timeout asks for pre-votes first (Raft thesis 9.6): a node cut off from the others "
+               "does not raise its term");
   app.add_flag("--no-fsync", no_fsync, "DANGEROUS: skip fdatasync (acknowledged writes can be lost on a crash)");
   app.add_flag("--quiet", quiet, "log nothing but errors");
 
@@ -165,6 +169,7 @@ int main(int argc, char** argv) {
     o.election_ticks_min = election_min;
     o.election_ticks_max = election_max;
     o.heartbeat_ticks = heartbeat;
+    o.pre_vote = pre_vote;
     o.fsync = !no_fsync;
     o.max_batch_bytes = max_batch_bytes;
     o.quiet = quiet;

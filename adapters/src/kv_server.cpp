@@ -183,6 +183,7 @@ void Server::recover() {
   ro.election_timeout_min = opt_.election_ticks_min;
   ro.election_timeout_max = opt_.election_ticks_max;
   ro.heartbeat_interval = opt_.heartbeat_ticks;
+  ro.pre_vote = opt_.pre_vote;
   ro.seed = opt_.seed != 0 ? opt_.seed : (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}());
   ro.append_noop_on_election = true;  // thesis §6.4: commit earlier terms' entries promptly
   if (!NodeT::valid(ro)) throw std::invalid_argument("invalid Raft options (cluster size, id or timeouts)");
@@ -560,8 +561,8 @@ std::string Server::info() const {
   s += "\r\n# Replication\r\n";
   s += fmt::format("role:{}\r\nterm:{}\r\nleader_id:{}\r\nleader_address:{}\r\ncommit_index:{}\r\n",
                    raft::to_string(node_->role()), node_->term(), unsigned{leader}, leader_addr, node_->commit_index());
-  s += fmt::format("applied_index:{}\r\nlast_log_index:{}\r\ndurable_index:{}\r\n", node_->applied_index(),
-                   node_->log().last_index(), node_->durable_index());
+  s += fmt::format("applied_index:{}\r\nlast_log_index:{}\r\ndurable_index:{}\r\npre_vote:{}\r\n",
+                   node_->applied_index(), node_->log().last_index(), node_->durable_index(), opt_.pre_vote ? 1 : 0);
   for (const auto& [id, a] : opt_.cluster)
     if (id != opt_.id) s += fmt::format("peer{}:{}:{},connected={}\r\n", id, a.host, a.port, transport_->connected(id) ? 1 : 0);
   s += "\r\n# Stats\r\n";

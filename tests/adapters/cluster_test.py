@@ -25,6 +25,9 @@ import threading
 import time
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else "build/adapters/synod-kv"
+# More synod-kv flags for every node (e.g. --pre-vote): the same test then
+# runs on that configuration, and INFO must show it where it reports it.
+EXTRA = sys.argv[2:]
 TICK_MS = 10
 ELECTION_MAX_MS = 30 * TICK_MS
 
@@ -132,7 +135,7 @@ class Cluster:
         log = open(os.path.join(self.root, "node%d.log" % node), "ab")
         args = [BIN, "--id", str(node), "--cluster", self.spec,
                 "--client-port", str(self.client_ports[node - 1]),
-                "--data", os.path.join(self.root, "data%d" % node), "--tick-ms", str(TICK_MS)]
+                "--data", os.path.join(self.root, "data%d" % node), "--tick-ms", str(TICK_MS)] + EXTRA
         self.procs[node] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
 
     def kill9(self, node):
@@ -292,6 +295,10 @@ def main():
             cluster.start(node)
         leader, term = cluster.leader(timeout=10)
         log("leader: node %d, term %d" % (leader, term))
+        want_pre_vote = "1" if "--pre-vote" in EXTRA else "0"
+        for node in (1, 2, 3):
+            if (info(cluster.port(node)) or {}).get("pre_vote") != want_pre_vote:
+                fail("node %d: INFO pre_vote is not %s" % (node, want_pre_vote))
 
         writers = Writers(cluster)
         writers.start()

@@ -47,6 +47,7 @@ struct ServerOptions {
   std::uint32_t election_ticks_min = 15;
   std::uint32_t election_ticks_max = 30;
   std::uint32_t heartbeat_ticks = 3;
+  bool pre_vote = false;                     // raft::Options::pre_vote (thesis 9.6)
   bool fsync = true;
   std::size_t max_batch_bytes = 256u << 10;  // a batch (one log entry) closes past this size
   std::size_t max_batch_commands = 4096;
