@@ -30,9 +30,9 @@ verify: configure
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-# Builds only the property tests and their replayers.
+# Builds only the property tests and the replayer.
 soak: configure
-	@cmake --build $(BUILD) -j $(JOBS) --target properties_raft properties_paxos synod-prop-replay synod-replay
+	@cmake --build $(BUILD) -j $(JOBS) --target properties_raft properties_paxos synod-replay
 	@SOAK_JOBS=$${SOAK_JOBS:-$(JOBS)} bash tests/properties/soak.sh $(BUILD)
 
 mutants: build

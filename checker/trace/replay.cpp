@@ -21,7 +21,10 @@ that `synod-check --trace FILE` wrote, the shrunk schedule a failing property
 test wrote, or one written by hand (docs/testing.md describes the format).
 The trace names its protocol, its cluster (size, kernel capacities, seeds,
 seeded faults such as a lossy disk) and its steps; the shared invariants are
-checked after every step, as in the checker and the property tests.
+checked after every step, as in the checker and the property tests, which
+run their schedules on this same runner (with "liveness": true and a
+"step_limit", a liveness phase that does not converge within that many
+simulation steps ends as PropStepLimit).
 
 The trace's "expect" says how the run must end:
   "ok"              no violation
@@ -87,7 +90,8 @@ int main(int argc, char** argv) {
   const synod::trace::Outcome o = synod::trace::run(s);
   std::cout << s.protocol << ", " << int{s.nodes} << " nodes (kernel " << s.kernel << ")"
             << (s.lossy_disk ? ", lossy disk (seeded fault)" : "") << ", " << s.events.size() << " steps"
-            << (s.liveness ? " + liveness phase" : "") << ": ";
+            << (s.liveness ? " + liveness phase" : "")
+            << (s.step_limit != 0 ? " (step limit " + std::to_string(s.step_limit) + ")" : std::string()) << ": ";
   if (o.ok) {
     std::cout << "ok\n";
   } else {

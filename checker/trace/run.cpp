@@ -20,8 +20,9 @@ namespace {
 
 // What both protocols' runs share: the events on the network, links,
 // crashes, restarts and persists, the message look-up by content, and the
-// outcome. Protocol is RaftRun or PaxosRun (CRTP): its own events, options,
-// liveness phase and summary.
+// outcome with what the run covered, the step limit of the liveness phase.
+// Protocol is RaftRun or PaxosRun (CRTP): its own events, options, liveness
+// phase and summary, and what it counts before a delivery.
 template <class Derived, class P>
 class Run {
  public:
@@ -38,15 +39,23 @@ class Run {
   Outcome run() {
     for (std::size_t i = 0; i < s_.events.size() && outcome_.ok; ++i) {
       step_ = i + 1;
+      const std::size_t before = c_.steps();
       apply(s_.events[i]);
+      // Links change without a step of the core.
+      const Op op = s_.events[i].op;
+      outcome_.effective.push_back(c_.steps() != before || op == Op::partition || op == Op::heal);
       check();
     }
     if (outcome_.ok && s_.liveness) {
       step_ = s_.events.size() + 1;
+      liveness_start_ = c_.steps();
+      in_liveness_ = true;
       good_conditions();
       self().liveness();
     }
     self().summarise(outcome_);
+    outcome_.steps = c_.steps();
+    outcome_.liveness_steps = in_liveness_ ? c_.steps() - liveness_start_ : 0;
     return outcome_;
   }
 
@@ -55,10 +64,17 @@ class Run {
 
   void fail(std::string property, std::string detail) { outcome_.fail(std::move(property), std::move(detail), step_); }
 
-  // The core's first violation, once, as the outcome's.
+  // The core's first violation, once, as the outcome's; then the step limit.
   void check() {
     if (c_.in_flight() > outcome_.in_flight_max) outcome_.in_flight_max = c_.in_flight();
     if (!c_.ok() && outcome_.ok) fail(P::name(c_.violation()), c_.detail());
+    if (!within_limit() && outcome_.ok)
+      fail(kStepLimit, "no convergence within " + std::to_string(s_.step_limit) +
+                           " simulation steps of good conditions after the events (" +
+                           std::to_string(c_.in_flight()) + " messages in flight)");
+  }
+  bool within_limit() const {
+    return !in_liveness_ || s_.step_limit == 0 || c_.steps() - liveness_start_ <= s_.step_limit;
   }
 
   // The in-flight message a trace names: by content (the first equal one),
@@ -80,7 +96,7 @@ class Run {
     const NodeId id = e.node;
     switch (e.op) {
       case Op::deliver:
-        if (const auto k = find(e)) (void)c_.deliver(*k);
+        if (const auto k = find(e)) deliver(*k);
         break;
       case Op::drop:
         if (const auto k = find(e)) c_.drop(*k);
@@ -125,14 +141,23 @@ class Run {
   // flight (and every message that produces) is delivered, oldest first.
   void round() {
     for (NodeId id = 1; id <= s_.nodes; ++id) c_.input(id, [](Node& n) { (void)P::tick(n); });
-    for (std::size_t n = 0; n < kDeliveriesPerRound && c_.in_flight() != 0 && c_.ok(); ++n) (void)c_.deliver(0);
+    for (std::size_t n = 0; n < kDeliveriesPerRound && c_.in_flight() != 0 && c_.ok() && within_limit(); ++n)
+      deliver(0);
     check();
   }
+
+  void deliver(std::size_t k) {
+    self().before_deliver(c_.message(k));
+    (void)c_.deliver(k);
+  }
+  void before_deliver(const typename P::Message&) {}
 
   const Schedule& s_;
   Core c_;
   Outcome outcome_;
   std::size_t step_ = 0;
+  bool in_liveness_ = false;
+  std::size_t liveness_start_ = 0;  // the core's steps when the good conditions began
 };
 
 // ------------------------------------------------------------------- Raft
@@ -142,6 +167,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
   using Base = Run<RaftRun<Config>, sim::RaftProtocol<Config>>;
   friend Base;
   using Node = typename Base::Node;
+  using Message = raft::Message<Config>;
   using Base::c_;
   using Base::s_;
 
@@ -149,13 +175,15 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
   explicit RaftRun(const Schedule& s) : Base(s, options(s), SIZE_MAX) {}
 
  private:
+  static bool test_kernel(const Schedule& s) { return s.kernel == "test" || s.kernel == "test-1"; }
+
   // The checker's options (RaftModel::options_for) for its kernels; the
   // tests' seeded ones otherwise.
   static raft::Options options_for(const Schedule& s, NodeId id, std::uint64_t seed) {
     raft::Options o;
     o.append_noop_on_election = s.noop_on_election;
     o.pre_vote = s.pre_vote;
-    if (s.kernel != "test") {
+    if (!test_kernel(s)) {
       o.id = id;
       o.cluster_size = s.nodes;
       o.seed = id;
@@ -169,7 +197,31 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     return o;
   }
   void before_restart(NodeId id) {
-    if (s_.kernel == "test") c_.set_options(id, options_for(s_, id, s_.seed * 31 + ++restarts_ + id));
+    if (test_kernel(s_)) c_.set_options(id, options_for(s_, id, s_.seed * 31 + ++restarts_ + id));
+  }
+
+  // Coverage: an append the follower will take (its previous entry matches)
+  // that replaces entries of another term, or that carries entries while
+  // the (up) sender has more after them.
+  void before_deliver(const Message& m) {
+    if (m.type != raft::MessageType::append_entries || m.entries.empty()) return;
+    Outcome& o = this->outcome_;
+    if (m.from >= 1 && m.from <= s_.nodes && c_.up(m.from) &&
+        c_.node(m.from).log().last_index() > m.log_index + m.entries.size())
+      ++o.partial_appends;
+    if (m.to < 1 || m.to > s_.nodes || !c_.up(m.to) || !c_.link(m.from, m.to)) return;
+    const auto& log = c_.node(m.to).log();
+    if (m.term < c_.node(m.to).term() || m.log_index > log.last_index() ||
+        (m.log_index != 0 && log.term_at(m.log_index) != m.log_term))
+      return;
+    for (std::size_t i = 0; i < m.entries.size(); ++i) {
+      const raft::Index at = m.log_index + 1 + i;
+      if (at > log.last_index()) break;
+      if (log.term_at(at) != m.entries[i].term) {
+        ++o.overwrites;
+        break;
+      }
+    }
   }
 
   void apply_protocol(const Event& e) {
@@ -329,7 +381,16 @@ Outcome run(const Schedule& s) {
   }
   if (s.kernel == "check-3") return RaftRun<check::models::RaftCheckConfig<3>>(s).run();
   if (s.kernel == "check-5") return RaftRun<check::models::RaftCheckConfig<5>>(s).run();
+  if (s.kernel == "test-1") return RaftRun<RaftTestOneEntryConfig>(s).run();
   return RaftRun<sim::RaftTestConfig>(s).run();
+}
+
+Schedule compact(const Schedule& s, const Outcome& o) {
+  Schedule out = s;
+  out.events.clear();
+  for (std::size_t i = 0; i < s.events.size() && i < o.effective.size(); ++i)
+    if (o.effective[i]) out.events.push_back(s.events[i]);
+  return out;
 }
 
 }  // namespace synod::trace

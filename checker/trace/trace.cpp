@@ -138,6 +138,7 @@ nlohmann::json to_json(const Schedule& s) {
   if (s.expect != Expect::ok) expect["property"] = s.property;
   nlohmann::json j = {{"format", kFormat}, {"protocol", s.protocol}, {"cluster", std::move(cluster)},
                       {"liveness", s.liveness}, {"expect", std::move(expect)}, {"steps", std::move(steps)}};
+  if (s.step_limit != 0) j["step_limit"] = s.step_limit;
   if (!s.source.empty()) j["source"] = s.source;
   return j;
 }
@@ -170,10 +171,11 @@ Schedule from_json(const nlohmann::json& j) {
   const auto& c = j.at("cluster");
   s.kernel = string_member(c, "kernel", "cluster");
   const bool raft = s.protocol == "raft";
-  if (raft ? (s.kernel != "test" && s.kernel != "check-3" && s.kernel != "check-5")
+  if (raft ? (s.kernel != "test" && s.kernel != "test-1" && s.kernel != "check-3" && s.kernel != "check-5")
            : (s.kernel != "test" && s.kernel != "check"))
-    bad("cluster: \"kernel\" must be " + std::string(raft ? "\"test\", \"check-3\" or \"check-5\"" : "\"test\" or \"check\"") +
-        " for " + s.protocol + ", not \"" + s.kernel + "\"");
+    bad("cluster: \"kernel\" must be " +
+        std::string(raft ? "\"test\", \"test-1\", \"check-3\" or \"check-5\"" : "\"test\" or \"check\"") + " for " +
+        s.protocol + ", not \"" + s.kernel + "\"");
   const std::uint64_t max_nodes = s.kernel == "check-3" ? 3 : s.kernel == "check-5" ? 5 : s.kernel == "check" ? 6 : 7;
   s.nodes = static_cast<std::uint8_t>(unsigned_member(c, "nodes", max_nodes, "cluster"));
   if (s.nodes < 1) bad("cluster: \"nodes\" must be 1.." + std::to_string(max_nodes));
@@ -189,6 +191,11 @@ Schedule from_json(const nlohmann::json& j) {
   if (s.pre_vote && !raft) bad("cluster: \"pre_vote\" is for raft");
   s.lossy_disk = bool_member(c, "lossy_disk", "cluster");
   s.liveness = bool_member(j, "liveness", "top level");
+  if (j.contains("step_limit")) {
+    if (!s.liveness) bad("\"step_limit\" bounds the liveness phase: it needs \"liveness\": true");
+    s.step_limit = unsigned_member(j, "step_limit", UINT32_MAX, "top level");
+    if (s.step_limit == 0) bad("top level: \"step_limit\" must be 1.." + std::to_string(UINT32_MAX) + " (left out: no limit)");
+  }
 
   if (!j.contains("expect") || !j.at("expect").is_object()) bad("\"expect\" must be an object");
   const std::string result = string_member(j.at("expect"), "result", "expect");

@@ -10,7 +10,9 @@
 // end in the same verdict at the same step: the model's first violation, or
 // none. Each fault kind of both protocols must occur in the walks, so a
 // counterexample that uses it replays. With the seeded lossy disk, the
-// violations the walks and the search find replay at the same step.
+// violations the walks and the search find replay at the same step. And
+// what run() adds for the property tests: the step limit of the liveness
+// phase, the one-entry kernel, the coverage figures.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -199,6 +201,90 @@ TEST(TraceReplay, PaxosLossyDiskViolationsReplayAtTheSameStep) {
   replay_walks(check::models::PaxosModel(b), 400, 60, 11, kinds, violations);
   EXPECT_GT(violations, 0) << "no walk broke a property on the lossy disk: the comparison was vacuous";
   replay_counterexample(check::models::PaxosModel(b));
+}
+
+// The step limit: a liveness run that has not converged within the
+// schedule's step_limit fails as kStepLimit at the liveness phase (here
+// with a limit too small for any election), on both test kernels; its
+// trace keeps the limit and replays to the same violation; with a limit
+// large enough, or none, the same schedule passes.
+TEST(TraceRun, StepLimitEndsALivenessPhaseThatDoesNotConverge) {
+  trace::Schedule s;
+  s.protocol = "raft";
+  s.nodes = 5;
+  s.seed = 7;
+  s.liveness = true;
+  s.events = {trace::Event{trace::Op::tick, 1, 0, {}}, trace::Event{trace::Op::crash, 2, 0, {}}};
+  for (const char* kernel : {"test", "test-1"}) {
+    s.kernel = kernel;
+    s.step_limit = 50;
+    const trace::Outcome stuck = trace::run(s);
+    EXPECT_FALSE(stuck.ok) << kernel;
+    EXPECT_EQ(stuck.property, trace::kStepLimit) << kernel << ": " << stuck.detail;
+    EXPECT_EQ(stuck.step, s.events.size() + 1) << kernel;
+    // A round's deliveries stop at the limit; its ticks (one per node) may
+    // go past it.
+    EXPECT_GT(stuck.liveness_steps, 50u) << kernel;
+    EXPECT_LE(stuck.liveness_steps, 50u + 2 * s.nodes) << kernel;
+
+    const trace::Schedule replayed = trace::from_json(trace::to_json(trace::expecting(s, stuck)));
+    EXPECT_EQ(replayed.step_limit, 50u);
+    const trace::Outcome again = trace::run(replayed);
+    std::string why;
+    EXPECT_TRUE(trace::as_expected(replayed, again, why)) << kernel << ": " << why;
+
+    for (const std::uint64_t limit : {std::uint64_t{50'000}, std::uint64_t{0}}) {
+      s.step_limit = limit;
+      const trace::Outcome fine = trace::run(s);
+      EXPECT_TRUE(fine.ok) << kernel << ", limit " << limit << ": " << fine.property << ": " << fine.detail;
+      EXPECT_GT(fine.liveness_steps, 50u) << kernel;
+      EXPECT_GE(fine.steps, fine.liveness_steps) << kernel;
+    }
+  }
+}
+
+// The "test-1" kernel carries one entry per AppendEntries: the liveness
+// phase's three proposals reach the followers in appends that carry part
+// of what the leader has, which run() counts.
+TEST(TraceRun, OneEntryKernelCountsPartialAppends) {
+  trace::Schedule s;
+  s.protocol = "raft";
+  s.kernel = "test-1";
+  s.nodes = 3;
+  s.liveness = true;
+  const trace::Outcome o = trace::run(s);
+  ASSERT_TRUE(o.ok) << o.property << ": " << o.detail;
+  EXPECT_GT(o.partial_appends, 0u);
+  EXPECT_EQ(o.overwrites, 0u) << "one leader, no faults: nothing to overwrite";
+  EXPECT_GE(o.committed, trace::kRaftLivenessProposals);
+}
+
+// Outcome::effective marks the events that did something; compact() keeps
+// those, and the compacted schedule runs the same way.
+TEST(TraceRun, CompactKeepsTheEventsThatDidSomething) {
+  using trace::Event;
+  using trace::Op;
+  trace::Schedule s;
+  s.protocol = "raft";
+  s.nodes = 3;
+  s.events = {Event{Op::deliver, 1, 0, {}},   // nothing in flight
+              Event{Op::campaign, 1, 0, {}},  // n1 asks for votes
+              Event{Op::restart, 2, 0, {}},   // n2 is up
+              Event{Op::heal, 1, 0, {}},      // links change outside the core: kept
+              Event{Op::crash, 3, 0, {}},     // n3 goes down
+              Event{Op::tick, 3, 0, {}}};     // n3 is down
+  const trace::Outcome o = trace::run(s);
+  ASSERT_TRUE(o.ok) << o.property << ": " << o.detail;
+  EXPECT_EQ(o.effective, (std::vector<bool>{false, true, false, true, true, false}));
+  const trace::Schedule c = trace::compact(s, o);
+  ASSERT_EQ(c.events.size(), 3u);
+  EXPECT_EQ(c.events[0].op, Op::campaign);
+  EXPECT_EQ(c.events[1].op, Op::heal);
+  EXPECT_EQ(c.events[2].op, Op::crash);
+  const trace::Outcome again = trace::run(c);
+  EXPECT_TRUE(again.ok);
+  EXPECT_EQ(again.steps, o.steps);
+  EXPECT_EQ(again.in_flight_max, o.in_flight_max);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // prop_support.hpp - how the property tests run: the case budget and seed
 // (RapidCheck's RC_PARAMS first, then ours), what a case runs and checks,
 // how many cases reached their subject, and what a failure prints (the
-// seed, the shrunk schedule as a trace file, the replay commands).
+// seed, the shrunk schedule as a trace file, the replay commands). Every
+// schedule runs on synod::trace::run (synod/trace/run.hpp), the runner
+// synod-replay uses, so a trace a property writes replays there as it is.
 //
 // Environment (docs/testing.md):
 //   RC_PARAMS="seed=S max_success=N ..."  RapidCheck's own parameters; every
@@ -30,20 +32,22 @@
 #include <rapidcheck.h>
 #include <rapidcheck/detail/TestListenerAdapter.h>
 
+#include <synod/trace/run.hpp>
+#include <synod/trace/trace.hpp>
+
 #include "prop_gen.hpp"
-#include "prop_run.hpp"
 
 #ifndef SYNOD_REPLAY_COMMAND
 #define SYNOD_REPLAY_COMMAND "synod-replay"
 #endif
-#ifndef SYNOD_PROP_REPLAY_COMMAND
-#define SYNOD_PROP_REPLAY_COMMAND "synod-prop-replay"
-#endif
 
 namespace synod::props {
 
+using trace::Outcome;
+
 // Simulation steps the good conditions after a schedule may take before a
-// liveness case fails as not converging (PropStepLimit). The passing cases
+// liveness case fails as not converging (trace::kStepLimit, the schedule's
+// step_limit, which its trace keeps). The passing cases
 // of the CI budget use under a thousand (printed per property as "liveness
 // steps, most"); a stuck or message-storming run reaches this in a fraction
 // of a second, so even shrinking it stays short.
@@ -89,24 +93,6 @@ struct Requirements {
   double min_overwriting = 0.0;
 };
 
-// The note a trace carries when only this runner reproduces it; the
-// replayer (replay_main.cpp) reads the kernel back from it.
-inline const char* kKernelNote = "prop kernel: ";
-
-inline std::string source_for(Kernel k, const Outcome& o) {
-  std::string s = "a failing property case, shrunk by RapidCheck";
-  if (k != Kernel::test || o.property == kStepLimit)
-    s += std::string(" (") + kKernelNote + to_string(k) + "; replay with " + SYNOD_PROP_REPLAY_COMMAND + ")";
-  return s;
-}
-
-inline Kernel kernel_of(const Schedule& s) {
-  const auto at = s.source.find(kKernelNote);
-  if (at != std::string::npos && s.source.compare(at + std::string(kKernelNote).size(), 14, "raft-one-entry") == 0)
-    return Kernel::raft_one_entry;
-  return Kernel::test;
-}
-
 // One property's cases: runs schedules, fails the RapidCheck case on a
 // violation (writing its trace first: during shrinking every failing
 // candidate overwrites it, so what is left at the end is the shrunk
@@ -115,40 +101,43 @@ class Cases {
  public:
   explicit Cases(std::string trace_path) : trace_path_(std::move(trace_path)) {}
 
-  // Runs `s` on each kernel in turn.
-  void expect_ok(const Schedule& s, std::initializer_list<Kernel> kernels) {
-    RunResult first;
+  // Runs `s` on each kernel (cluster.kernel) in turn, a liveness schedule
+  // with the step limit.
+  void expect_ok(Schedule s, std::initializer_list<const char*> kernels) {
+    if (s.liveness) s.step_limit = kLivenessStepLimit;
+    Outcome first;
     bool have_first = false;
-    for (const Kernel k : kernels) {
-      const RunResult r = run(s, k, kLivenessStepLimit);
-      if (!r.outcome.ok) {
+    for (const char* k : kernels) {
+      s.kernel = k;
+      const Outcome r = trace::run(s);
+      if (!r.ok) {
         // The trace: the schedule without the events that did nothing, if
         // that still ends in the same violation (it does unless the
         // violation depends on the step counts in its detail).
-        Schedule failing = compact(s, r);
-        RunResult again = run(failing, k, kLivenessStepLimit);
-        if (again.outcome.ok || again.outcome.property != r.outcome.property) {
+        Schedule failing = trace::compact(s, r);
+        Outcome again = trace::run(failing);
+        if (again.ok || again.property != r.property) {
           failing = s;
           again = r;
         }
-        failing = trace::expecting(failing, again.outcome);
-        failing.source = source_for(k, again.outcome);
+        failing = trace::expecting(failing, again);
+        failing.source = "a failing property case, shrunk by RapidCheck";
         std::ofstream(trace_path_) << trace::to_text(failing) << "\n";
-        RC_FAIL(r.outcome.property + " violated at step " + std::to_string(r.outcome.step) + " of " +
-                std::to_string(s.events.size()) + " (kernel " + to_string(k) + ", " + std::to_string(s.nodes) +
+        RC_FAIL(r.property + " violated at step " + std::to_string(r.step) + " of " +
+                std::to_string(s.events.size()) + " (kernel " + k + ", " + std::to_string(s.nodes) +
                 " nodes; the trace keeps the " + std::to_string(failing.events.size()) +
-                " events that did something, up to the violation): " + r.outcome.detail);
+                " events that did something, up to the violation): " + r.detail);
       }
       max_liveness_steps_ = std::max(max_liveness_steps_, r.liveness_steps);
+      overwriting_ += r.overwrites != 0 ? 1 : 0;
+      partial_ += r.partial_appends != 0 ? 1 : 0;
+      ++runs_;
       if (!have_first) {
         first = r;
         have_first = true;
       }
-      overwriting_ += r.overwrites != 0 ? 1 : 0;
-      partial_ += r.partial_appends != 0 ? 1 : 0;
-      ++runs_;
     }
-    const Outcome& o = first.outcome;
+    const Outcome& o = first;
     ++cases_;
     vacuous_ += o.leaders == 0 ? 1 : 0;
     committed_ += o.committed != 0 ? 1 : 0;
@@ -157,32 +146,6 @@ class Cases {
            s.events.size() < 200 ? "<200 events" : s.events.size() < 1000 ? "200-999 events" : ">=1000 events",
            o.leaders == 0 ? "no leader/chosen" : "leader/chosen",
            o.committed == 0 ? "none committed/learned" : "committed/learned");
-  }
-
-  // Runs `s` on this runner's "test" kernel and on trace::run (what
-  // synod-replay runs) and fails the case unless both end the same way.
-  void expect_same(const Schedule& s) {
-    const RunResult mine = run(s, Kernel::test, kLivenessStepLimit);
-    RC_PRE(mine.outcome.property != kStepLimit);
-    const Outcome theirs = trace::run(s);
-    const Outcome& o = mine.outcome;
-    if (o.ok != theirs.ok || o.property != theirs.property || o.detail != theirs.detail || o.step != theirs.step ||
-        o.leaders != theirs.leaders || o.committed != theirs.committed || o.in_flight_max != theirs.in_flight_max) {
-      std::ofstream(trace_path_) << trace::to_text(s) << "\n";
-      RC_FAIL("the property runner and trace::run differ on this schedule: (" + std::string(o.ok ? "ok" : o.property) +
-              " at step " + std::to_string(o.step) + ", " + std::to_string(o.leaders) + " leaders/chosen, " +
-              std::to_string(o.committed) + " committed/learned, " + std::to_string(o.in_flight_max) +
-              " in flight at most) vs (" + (theirs.ok ? "ok" : theirs.property) + " at step " +
-              std::to_string(theirs.step) + ", " + std::to_string(theirs.leaders) + ", " +
-              std::to_string(theirs.committed) + ", " + std::to_string(theirs.in_flight_max) + ")");
-    }
-    ++cases_;
-    ++runs_;
-    vacuous_ += o.leaders == 0 ? 1 : 0;
-    committed_ += o.committed != 0 ? 1 : 0;
-    overwriting_ += mine.overwrites != 0 ? 1 : 0;
-    partial_ += mine.partial_appends != 0 ? 1 : 0;
-    max_liveness_steps_ = std::max(max_liveness_steps_, mine.liveness_steps);
   }
 
   std::size_t cases() const { return cases_; }
@@ -288,9 +251,7 @@ void check_property(int ci_cases, const Requirements& req, Body&& body) {
   FAIL() << ss.str() << "\n"
          << id << " failed with seed " << params.seed << ", " << params.maxSuccess << " cases.\n"
          << "  shrunk trace: " << trace << "\n"
-         << "  replay it:    " << SYNOD_PROP_REPLAY_COMMAND << " " << trace
-         << "   (a trace without a \"" << kKernelNote << "\" note replays in " << SYNOD_REPLAY_COMMAND
-         << " as well)\n"
+         << "  replay it:    " << SYNOD_REPLAY_COMMAND << " " << trace << "\n"
          << rerun;
 }
 

@@ -12,10 +12,10 @@ constexpr int kRaftSafetyCases = 3000;
 constexpr int kRaftChurnCases = 2000;
 constexpr int kRaftConflictCases = 8000;
 constexpr int kRaftLivenessCases = 1500;
-constexpr int kRaftRunnerCases = 1000;
 
-// Both message-size limits.
-constexpr auto kBoth = {Kernel::test, Kernel::raft_one_entry};
+// Both message-size limits (cluster.kernel): four entries per
+// AppendEntries, and one.
+constexpr auto kBoth = {"test", "test-1"};
 
 Mix raft_mix() {
   Mix m;
@@ -98,38 +98,6 @@ TEST(PropRaft, LivenessAfterHeal) {
   check_property(kRaftLivenessCases, {}, [](Cases& cases) {
     cases.expect_ok(*gen_schedule("raft", raft_mix(), 5, true), kBoth);
   });
-}
-
-// The property runner (prop_run.hpp) and trace::run end every schedule the
-// same way, so a trace a property writes replays in synod-replay.
-TEST(PropRaft, RunnerMatchesTraceRun) {
-  check_property(kRaftRunnerCases, {}, [](Cases& cases) {
-    const bool liveness = *rc::gen::arbitrary<bool>();
-    cases.expect_same(*rc::gen::oneOf(gen_schedule("raft", raft_mix(), 10, liveness),
-                                      gen_story("raft", story_noise(), 4, liveness)));
-  });
-}
-
-// The step limit: a liveness run that has not converged within the limit
-// fails as PropStepLimit (here with a limit too small for any election),
-// on both kernels; with the properties' limit the same schedule passes.
-TEST(PropRunner, StepLimitEndsARunThatDoesNotConverge) {
-  Schedule s;
-  s.protocol = "raft";
-  s.nodes = 5;
-  s.seed = 7;
-  s.liveness = true;
-  s.events = {Event{Op::tick, 1, 0, {}}, Event{Op::crash, 2, 0, {}}};
-  for (const Kernel k : kBoth) {
-    const RunResult stuck = run(s, k, 50);
-    EXPECT_FALSE(stuck.outcome.ok);
-    EXPECT_EQ(stuck.outcome.property, kStepLimit) << stuck.outcome.detail;
-    EXPECT_EQ(stuck.outcome.step, s.events.size() + 1);
-    EXPECT_LE(stuck.liveness_steps, 50u + 2 * s.nodes);
-    const RunResult fine = run(s, k, kLivenessStepLimit);
-    EXPECT_TRUE(fine.outcome.ok) << fine.outcome.property << ": " << fine.outcome.detail;
-    EXPECT_GT(fine.liveness_steps, 50u);
-  }
 }
 
 }  // namespace

@@ -27,22 +27,20 @@ bins=()
 for b in properties_raft properties_paxos; do
   path=$build/tests/properties/$b
   if [ ! -x "$path" ]; then
-    echo "soak: $path is missing (build the targets properties_raft properties_paxos synod-prop-replay)" >&2
+    echo "soak: $path is missing (build the targets properties_raft properties_paxos synod-replay)" >&2
     exit 2
   fi
   bins+=("$path")
 done
 
-# Every property test: "binary filter", from the binaries' own lists. The
-# plain tests (no cases to draw) are left out.
+# Every property test: "binary filter", from the binaries' own lists.
 props=()
 for bin in "${bins[@]}"; do
   suite=
   while IFS= read -r line; do
     case $line in
       [A-Za-z]*.) suite=${line%.} ;;
-      "  "*) name=${line#  }; name=${name%% *}
-             case $suite in PropRunner) ;; *) props+=("$bin $suite.$name") ;; esac ;;
+      "  "*) name=${line#  }; name=${name%% *}; props+=("$bin $suite.$name") ;;
     esac
   done < <("$bin" --gtest_list_tests)
 done
@@ -90,7 +88,7 @@ worker() {
         failed=$((failed + 1))
         given_up="$given_up$i "
         echo "  FAIL  $filter (round $round, seed ${seed:-?}): log $log"
-        grep -E 'failed with seed|violated|rerun:|replay it:|shrunk trace:|differ|never elected' "$log" | grep -v '^RC_FAIL' | sed 's/^/        /'
+        grep -E 'failed with seed|violated|rerun:|replay it:|shrunk trace:|never elected' "$log" | grep -v '^RC_FAIL' | sed 's/^/        /'
       fi
     done
     # Every property of this worker failed: nothing left to run.

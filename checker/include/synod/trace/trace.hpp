@@ -71,8 +71,10 @@ enum class Expect : std::uint8_t {
 struct Schedule {
   std::string protocol = "raft";  // "raft" or "paxos"
   // Which kernel capacities run it: "test" (the scenario tests' and property
-  // tests' configurations), or the checker's: "check-3" / "check-5" (Raft,
-  // up to 3 / 5 nodes), "check" (Paxos).
+  // tests' configurations), "test-1" (Raft: the same with one entry per
+  // AppendEntries, RaftTestOneEntryConfig in synod/trace/run.hpp), or the
+  // checker's: "check-3" / "check-5" (Raft, up to 3 / 5 nodes), "check"
+  // (Paxos).
   std::string kernel = "test";
   std::uint8_t nodes = 3;         // cluster size (Paxos: acceptors + proposers)
   // Paxos with the checker's kernel: ids 1..acceptors accept, the rest
@@ -83,6 +85,9 @@ struct Schedule {
   bool pre_vote = false;          // Raft option pre_vote
   bool lossy_disk = false;        // seeded harness fault (see synod/sim/cluster.hpp)
   bool liveness = false;          // after the events: heal, restart all, good conditions
+  // With liveness: the simulation steps the good conditions may take before
+  // the run fails as kStepLimit. 0: no limit but the phase's round bounds.
+  std::uint64_t step_limit = 0;
   std::vector<Event> events;
   Expect expect = Expect::ok;
   std::string property;           // with Expect::violation / not_reproduced
@@ -99,6 +104,16 @@ struct Outcome {
   std::size_t leaders = 0;     // Raft: leaders elected (ghost); Paxos: values chosen
   std::size_t committed = 0;   // Raft: entries committed (ghost); Paxos: learners that learned
 
+  // What the run covered (the property tests count it; not part of a trace).
+  std::size_t steps = 0;            // simulation steps (inputs and network events), in all
+  std::size_t liveness_steps = 0;   // of which in the good conditions after the events
+  std::size_t overwrites = 0;       // Raft: appends delivered that replace a follower's entries
+  std::size_t partial_appends = 0;  // Raft: appends delivered with entries, the leader having more
+  // Per event run: whether it did anything (a delivery with nothing in
+  // flight, a persist with nothing to write, an input to a down node, a
+  // restart of an up node do not).
+  std::vector<bool> effective;
+
   // Records a violation at `at`; only the first one of a run counts.
   void fail(std::string violated, std::string why, std::size_t at) {
     if (!ok) return;
@@ -112,6 +127,9 @@ struct Outcome {
 // The property name of a run that could not follow its trace: a message it
 // names is not in flight.
 inline constexpr const char* kDiverged = "ReplayDiverged";
+// The property name of a run whose liveness phase did not converge within
+// the schedule's step_limit.
+inline constexpr const char* kStepLimit = "PropStepLimit";
 
 // Whether `o` is what `s` expects; when not, `why` says what differs.
 bool as_expected(const Schedule& s, const Outcome& o, std::string& why);
