@@ -58,10 +58,16 @@ struct Mix {
 struct Shape {
   std::uint8_t nodes = 3;
   std::uint8_t acceptors = 0;  // Paxos: 0 = every node has every role
+  bool pre_vote = false;       // Raft: Options::pre_vote (thesis 9.6), drawn for half the cases
 };
 
 inline rc::Gen<Shape> gen_shape(const std::string& protocol) {
   namespace gen = rc::gen;
+  if (protocol == "raft")
+    return gen::map(gen::pair(uniform<std::uint8_t>(1, kMaxDrawnNode + 1), uniform<std::uint8_t>(0, 2)),
+                    [](const std::pair<std::uint8_t, std::uint8_t>& np) {
+                      return Shape{np.first, 0, np.second == 1};
+                    });
   const auto all_roles = gen::map(uniform<std::uint8_t>(1, kMaxDrawnNode + 1),
                                   [](std::uint8_t n) { return Shape{n, 0}; });
   if (protocol != "paxos") return all_roles;
@@ -154,6 +160,7 @@ inline Schedule make_schedule(const std::string& protocol, Shape shape, std::uin
   s.kernel = "test";
   s.nodes = shape.nodes;
   s.acceptors = shape.acceptors;
+  s.pre_vote = shape.pre_vote;
   s.seed = seed;
   s.liveness = liveness;
   s.events = std::move(events);
