@@ -24,15 +24,21 @@
 # limit, KILL 10 s later. Builds and patch are not limited.
 #
 # Checks (per protocol: raft-* patches run the Raft checks, paxos-* Paxos):
-#   checker     build/checker/synod-check specs/<protocol>-quick.toml
-#               (column "n/a" until the checker has that spec). It catches the
-#               mutant only with a violation (exit 1, "result": "violation" in
-#               its --json). The quick spec pins a result and a distinct-state
-#               count: a mutant that keeps the result but moves the count
-#               (synod-check exit 4) has changed the explored space without
-#               breaking an invariant, so it is "missed" (the cell shows the
-#               count); in the baseline it means the spec's pinned count is
-#               stale, which stops the run (exit 2).
+#   checker     build/checker/synod-check on every CI spec of the protocol
+#               (specs/*-quick.toml whose protocol is the mutant's, the specs
+#               make verify and the tests run): specs/<protocol>-quick.toml
+#               first, then the others from the smallest pinned count up,
+#               stopping at the first that catches the mutant; the cell names
+#               that spec, the seconds over all specs run until then, and the
+#               counterexample (column "n/a" when the protocol has no CI
+#               spec). A spec catches the mutant only with a violation (exit
+#               1, "result": "violation" in its --json). Each spec pins a
+#               result and a distinct-state count: a mutant that keeps the
+#               result but moves the count (synod-check exit 4) has changed
+#               the explored space without breaking an invariant, so that spec
+#               missed it (the log shows the count) and the next one runs; in
+#               the baseline it means the spec's pinned count is stale, which
+#               stops the run (exit 2). Per spec results: $logs/<mutant>.check.log.
 #   properties  tests/properties properties_<protocol>, the CI case budget and seeds;
 #               the shrunk trace is replayed with synod-replay to show it re-detects
 #   traces      the saved traces tests/replay/traces/<protocol>-*.json, replayed with
@@ -46,10 +52,13 @@
 #   SYNOD_MUTANTS=a,b       only these mutants (names without .patch)
 #   SYNOD_MUTANTS_DIR=DIR   scratch directory (default /tmp/synod-mutants-$UID)
 #   SYNOD_MUTANTS_SCENARIOS=0|1  also run the scenario tests (default 0: slow rebuilds)
-#   SYNOD_MUTANTS_CHECKER=0|1    run the checker's quick spec (default 1; quick mode 0)
+#   SYNOD_MUTANTS_CHECKER=0|1    run the checker's CI specs (default 1; quick mode 0)
+#   SYNOD_MUTANTS_PROPERTIES=0|1 run the property tests (default 1)
+#   SYNOD_MUTANTS_TRACES=0|1     replay the saved traces (default 1); with both 0 only the
+#                                checker column runs: what the checker alone catches
 #   SYNOD_MUTANTS_TIMEOUT=S          limit per test binary run, seconds (default 900)
-#   SYNOD_MUTANTS_CHECKER_TIMEOUT=S  limit for synod-check on the quick spec (default 300;
-#                                    the unmutated quick specs take seconds)
+#   SYNOD_MUTANTS_CHECKER_TIMEOUT=S  limit for synod-check on one spec (default 300;
+#                                    the unmutated CI specs take up to about half a minute)
 #   JOBS=N                  build parallelism (default 2)
 set -uo pipefail
 
@@ -74,6 +83,11 @@ QUICK=(raft-two-votes-per-term raft-vote-not-persisted raft-figure8-commit-old-t
 
 scenarios=${SYNOD_MUTANTS_SCENARIOS:-0}
 use_checker=${SYNOD_MUTANTS_CHECKER:-1}
+use_props=${SYNOD_MUTANTS_PROPERTIES:-1}
+use_traces=${SYNOD_MUTANTS_TRACES:-1}
+for v in "$scenarios" "$use_checker" "$use_props" "$use_traces"; do
+  [[ $v == 0 || $v == 1 ]] || { echo "mutants: SYNOD_MUTANTS_{SCENARIOS,CHECKER,PROPERTIES,TRACES} take 0 or 1 (got '$v')" >&2; exit 2; }
+done
 names=()
 if (($# > 0)); then
   names=("$@")
@@ -133,16 +147,32 @@ fi
 
 have_target() { grep -q "^$1:" <(cmake --build "$build" --target help 2>/dev/null | sed -n 's/^\.\.\. \([^ ]*\).*/\1:/p'); }
 
+# The checker's CI specs of a protocol (paths relative to $src): the
+# specs/*-quick.toml that make verify runs and the tests pin, whose protocol
+# key is this one; <protocol>-quick.toml first (the one spec this column ran
+# before there were more), then by pinned distinct-state count, smallest first,
+# so a mutant the small specs catch costs seconds.
+ci_specs() {
+  local proto=$1 f
+  [[ -f $src/specs/$proto-quick.toml ]] && echo "specs/$proto-quick.toml"
+  for f in "$src"/specs/*-quick.toml; do
+    [[ -f $f && $(basename "$f") != "$proto-quick.toml" ]] || continue
+    grep -Eq "^protocol *= *\"$proto\"" "$f" || continue
+    echo "$(sed -n 's/^distinct_states *= *\([0-9]*\).*/\1/p' "$f" | head -1) specs/$(basename "$f")"
+  done | sort -n | sed 's/^[0-9]* //'
+}
+
 # The targets and scenario executables per protocol.
 targets_for() {
   local proto=$1 t=()
-  t+=("properties_$proto" synod-replay)
+  t+=(synod-replay)
+  [[ $use_props == 1 ]] && t+=("properties_$proto")
   if [[ $scenarios == 1 ]]; then
     if [[ $proto == raft ]]; then t+=(raft_paper_test raft_datadriven_test); else
       for x in paxos_datadriven_test paxos_scenario_test paxos_node_test paxos_roles_test; do have_target "$x" && t+=("$x"); done
     fi
   fi
-  if [[ $use_checker == 1 && -f $src/specs/$proto-quick.toml ]] && have_target synod-check; then t+=(synod-check); fi
+  if [[ $use_checker == 1 && -n $(ci_specs "$proto") ]] && have_target synod-check; then t+=(synod-check); fi
   echo "${t[@]}"
 }
 scenario_bins() {
@@ -166,23 +196,34 @@ run_checks() {
   CAUGHT=0
   TIMEOUTS=()
   CHECKER_RC=""
-  # checker
+  CHECKER_SPEC=""
+  # checker: the CI specs in order, up to the first that catches the mutant.
   CHECKER="n/a"
-  if [[ $use_checker == 1 && -f $src/specs/$proto-quick.toml && -x $build/checker/synod-check ]]; then
+  local specs=() spec sname t_all n_run=0 missed_by=()
+  [[ $use_checker == 1 && -x $build/checker/synod-check ]] && mapfile -t specs < <(ci_specs "$proto")
+  : >"$logs/$tag.check.log"
+  t_all=$(now)
+  for spec in "${specs[@]}"; do
+    sname=$(basename "$spec" .toml)
+    n_run=$((n_run + 1))
     t0=$(now)
     rm -f "$logs/$tag.check.json" "$logs/$tag.check-trace.json"
-    (cd "$src" && limited "$checker_limit" "$build/checker/synod-check" "specs/$proto-quick.toml" \
-        --json "$logs/$tag.check.json" --trace "$logs/$tag.check-trace.json") >"$logs/$tag.check.log" 2>&1
+    (cd "$src" && limited "$checker_limit" "$build/checker/synod-check" "$spec" --no-progress \
+        --json "$logs/$tag.check.json" --trace "$logs/$tag.check-trace.json") >"$logs/$tag.check.out" 2>&1
     rc=$?
-    CHECKER_RC=$rc
     # Exit 1 is a violation or a result other than the spec's: only the
     # first catches the mutant.
     result=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"])' "$logs/$tag.check.json" 2>/dev/null || echo "?")
+    echo "== $spec: exit $rc, result $result, $(secs "$t0" "$(now)")s" >>"$logs/$tag.check.log"
+    cat "$logs/$tag.check.out" >>"$logs/$tag.check.log"
     case $rc in
-      0) CHECKER="missed $(secs "$t0" "$(now)")s" ;;
+      0) missed_by+=("$sname") ;;
       1) if [[ $result == violation ]]; then
            cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); t=j.get("trace") or {}; print(len(t.get("steps",[])), j.get("property","?").replace(" ","_"))' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
-           CHECKER="CAUGHT $(secs "$t0" "$(now)")s len ${cell% *} ${cell#* }"; CAUGHT=$((CAUGHT + 1))
+           CHECKER="CAUGHT $(secs "$t_all" "$(now)")s $sname"
+           ((n_run > 1)) && CHECKER+=" (spec $n_run, $(secs "$t0" "$(now)")s)"
+           CHECKER+=" len ${cell% *} ${cell#* }"
+           CAUGHT=$((CAUGHT + 1))
            # One replay mechanism: the checker's trace re-runs through synod-replay too.
            if [[ -f $logs/$tag.check-trace.json ]]; then
              limited "$limit" "$build/checker/synod-replay" "$logs/$tag.check-trace.json" \
@@ -203,17 +244,26 @@ run_checks() {
                  fi ;;
              esac
            fi
-         else
-           CHECKER="missed: result $result, not the spec's"
-         fi ;;
-      3) CHECKER="missed: vacuous" ;;
+           break
+         fi
+         missed_by+=("$sname: result $result, not the spec's") ;;
+      3) missed_by+=("$sname: vacuous") ;;
       4) cell=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["distinct_states"], j["expected"]["distinct_states"])' "$logs/$tag.check.json" 2>/dev/null || echo "? ?")
-         CHECKER="missed: count ${cell% *}, spec ${cell#* }" ;;
-      124) CHECKER="TIMED OUT ${checker_limit}s"; TIMEOUTS+=(checker) ;;
-      *) CHECKER="error rc=$rc" ;;
+         missed_by+=("$sname: count ${cell% *}, spec ${cell#* }") ;;
+      124) missed_by+=("$sname: TIMED OUT ${checker_limit}s"); TIMEOUTS+=(checker) ;;
+      *) missed_by+=("$sname: error rc=$rc") ;;
     esac
+    # Every spec of the baseline must meet its [expect] (exit 0).
+    if [[ $tag == baseline-* && $rc != 0 ]]; then CHECKER_RC=$rc; CHECKER_SPEC=$spec; fi
+  done
+  if ((${#specs[@]} > 0)) && [[ $CHECKER != CAUGHT* ]]; then
+    CHECKER="missed $(secs "$t_all" "$(now)")s ($n_run specs)"
+    if [[ " ${TIMEOUTS[*]} " == *" checker "* ]]; then CHECKER="TIMED OUT (a spec hit ${checker_limit}s)"; fi
+    printf '%s\n' "${missed_by[@]}" >>"$logs/$tag.check.log"
   fi
   # properties
+  PROPS="-"
+  if [[ $use_props == 1 ]]; then
   t0=$(now)
   rm -rf "$logs/$tag.traces" "$logs/$tag.props.log" && mkdir -p "$logs/$tag.traces"
   # One property at a time, stopping at the first that catches the mutant.
@@ -265,8 +315,10 @@ run_checks() {
     fi
     CAUGHT=$((CAUGHT + 1))
   fi
+  fi
   # saved traces
   TRACES="-"
+  if [[ $use_traces == 1 ]]; then
   local tr failed_traces=0 n_traces=0 hung_traces=0
   local out
   for tr in "$src"/tests/replay/traces/"$proto"-*.json; do
@@ -295,6 +347,7 @@ run_checks() {
     TRACES="TIMED OUT $hung_traces/$n_traces"
   elif ((n_traces > 0)); then
     TRACES="missed"
+  fi
   fi
   # scenarios
   SCEN="-"
@@ -347,14 +400,14 @@ for proto in "${protos[@]}"; do
     exit 2
   fi
   if [[ -n $CHECKER_RC && $CHECKER_RC != 0 ]]; then
-    echo "mutants: synod-check specs/$proto-quick.toml does not meet the spec's [expect] on the unmutated kernel" \
-         "(exit $CHECKER_RC: $CHECKER); update the spec or fix the checker; see $logs/baseline-$proto.check.log" >&2
+    echo "mutants: synod-check $CHECKER_SPEC does not meet the spec's [expect] on the unmutated kernel" \
+         "(exit $CHECKER_RC); update the spec or fix the checker; see $logs/baseline-$proto.check.log" >&2
     exit 2
   fi
 done
 
 # ----------------------------------------------------------------- mutants
-printf '%-36s %-8s %-44s %-62s %-11s %-14s\n' mutant build checker "properties (CI budget)" traces scenarios
+printf '%-40s %-8s %-90s %-62s %-11s %-14s\n' mutant build "checker (CI specs)" "properties (CI budget)" traces scenarios
 survivors=()
 timed_out=()
 for n in "${names[@]}"; do
@@ -373,7 +426,7 @@ for n in "${names[@]}"; do
   else
     bt=$(secs "$t0" "$(now)")s
     run_checks "$proto" "$n"
-    printf '%-36s %-8s %-44s %-62s %-11s %-14s\n' "$n" "$bt" "$CHECKER" "$PROPS" "$TRACES" "$SCEN"
+    printf '%-40s %-8s %-90s %-62s %-11s %-14s\n' "$n" "$bt" "$CHECKER" "$PROPS" "$TRACES" "$SCEN"
     if ((CAUGHT == 0)); then
       if ((${#TIMEOUTS[@]} > 0)); then timed_out+=("$n"); else survivors+=("$n"); fi
     fi
