@@ -128,12 +128,15 @@ int main(int argc, char** argv) {
                "does not raise its term");
   app.add_flag("--no-fsync", no_fsync, "DANGEROUS: skip fdatasync (acknowledged writes can be lost on a crash)");
   app.add_flag("--quiet", quiet, "log nothing but errors");
+  app.set_version_flag("--version", std::string("synod-kv ") + SYNOD_VERSION);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "synod-kv: %s\nRun 'synod-kv --help' for the flags.\n", e.what());
     return 2;

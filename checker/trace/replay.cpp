@@ -35,6 +35,7 @@ The trace's "expect" says how the run must end:
 
 Options:
   --steps    print the steps before running them
+  --version  print the version and exit
   -h, --help this text
 
 Exit status:
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
       steps = true;
     } else if (a == "-h" || a == "--help") {
       std::cout << kHelp;
+      return 0;
+    } else if (a == "--version") {
+      std::cout << "synod-replay " << SYNOD_VERSION << "\n";
       return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::cerr << "synod-replay: unknown flag " << a << "\n";

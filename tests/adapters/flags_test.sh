@@ -15,10 +15,12 @@ check() {  # check DESCRIPTION EXPECTED_STATUS PATTERN -- ARGS...
 C=1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003
 help=$("$BIN" --help)
 for f in --id --cluster --client-port --data --client-host --advertise-client --cluster-id --tick-ms \
-         --election-ticks-min --election-ticks-max --heartbeat-ticks --max-batch-bytes --no-fsync --quiet; do
+         --election-ticks-min --election-ticks-max --heartbeat-ticks --max-batch-bytes --pre-vote --no-fsync \
+         --quiet --version; do
   grep -q -- "$f" <<<"$help" || { echo "FAIL --help does not document $f"; fails=$((fails + 1)); }
 done
 check "--help exits 0"        0 "--cluster" -- --help
+check "--version exits 0"     0 "^synod-kv [0-9]" -- --version
 check "no flags"              2 "required"  --
 check "unknown flag"          2 "--bogus"   -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --bogus
 check "id not in cluster"     2 "--id 4 is not a member" -- --id 4 --cluster $C --client-port 6381 --data /tmp/x
