@@ -411,11 +411,14 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   static bool leader_elected(const RaftModel& m, const State& s) { return m.history(s).leaders_elected() >= 1; }
   // The situation pre-votes are for: a node campaigns (a pre-candidate)
   // while a leader of its own term leads, and the leader keeps leading.
+  // Reads the pools' summaries (role, term), not the nodes.
   static bool pre_candidate_beside_leader(const RaftModel& m, const State& s) {
+    std::array<std::uint32_t, MaxNodes> x{};
+    for (std::size_t i = 0; i < m.bounds_.nodes; ++i) x[i] = m.up(s, i) ? m.nodes_.summary(s.nodes[i]) : 0;
     for (std::size_t i = 0; i < m.bounds_.nodes; ++i) {
-      if (!m.up(s, i) || m.node(s, i).role() != raft::Role::pre_candidate) continue;
+      if (!m.up(s, i) || summary_role(x[i]) != raft::Role::pre_candidate) continue;
       for (std::size_t j = 0; j < m.bounds_.nodes; ++j)
-        if (m.up(s, j) && m.node(s, j).role() == raft::Role::leader && m.node(s, j).term() == m.node(s, i).term())
+        if (m.up(s, j) && summary_role(x[j]) == raft::Role::leader && summary_term(x[j]) == summary_term(x[i]))
           return true;
     }
     return false;

@@ -368,19 +368,7 @@ class Node {
       become_leader();
       return;
     }
-    if (!room_for_broadcast()) {
-      overflow_ = true;  // lost whole; the next timeout repeats it
-      return;
-    }
-    for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
-      if (peer == id()) continue;
-      MessageT m;
-      m.type = MessageType::request_vote;
-      m.to = peer;
-      m.log_index = log_.last_index();
-      m.log_term = log_.term_at(log_.last_index());
-      send(m);
-    }
+    request_votes(MessageType::request_vote, term());
   }
 
   // Thesis §9.6: the election timer fired with pre-votes on. Ask every peer
@@ -397,19 +385,33 @@ class Node {
       become_candidate();
       return;
     }
+    request_votes(MessageType::pre_vote, term() + 1);
+  }
+
+  // A RequestVote or PreVote for `t` to every peer, carrying our last log
+  // index and term; lost whole when it does not fit (the next timeout
+  // repeats it).
+  void request_votes(MessageType type, Term t) {
     if (!room_for_broadcast()) {
-      overflow_ = true;  // lost whole; the next timeout repeats it
+      overflow_ = true;
       return;
     }
     for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
       if (peer == id()) continue;
       MessageT m;
-      m.type = MessageType::pre_vote;
+      m.type = type;
       m.to = peer;
       m.log_index = log_.last_index();
       m.log_term = log_.term_at(log_.last_index());
-      send(m, term() + 1);
+      send(m, t);
     }
+  }
+
+  // §5.4.1: the candidate's log (last index and term in m) is at least as
+  // up-to-date as ours.
+  bool log_up_to_date(const MessageT& m) const {
+    const Term our_last_term = log_.term_at(log_.last_index());
+    return m.log_term > our_last_term || (m.log_term == our_last_term && m.log_index >= log_.last_index());
   }
 
   // §5.3: on election, nextIndex = last log index + 1, matchIndex = 0, and
@@ -434,9 +436,7 @@ class Node {
   // whose log is at least as up-to-date as ours (the election restriction).
   void handle_request_vote(const MessageT& m) {
     const bool free_to_vote = hard_.voted_for == kNoNode || hard_.voted_for == m.from;
-    const Term our_last_term = log_.term_at(log_.last_index());
-    const bool up_to_date = m.log_term > our_last_term ||
-                            (m.log_term == our_last_term && m.log_index >= log_.last_index());
+    const bool up_to_date = log_up_to_date(m);
     const bool grant = role_ == Role::follower && free_to_vote && up_to_date;
     if (grant) {
       if (hard_.voted_for != m.from) {
@@ -454,9 +454,7 @@ class Node {
   // counts it; a refusal carries ours, so a pre-candidate behind in terms
   // learns the term.
   void handle_pre_vote(const MessageT& m) {
-    const Term our_last_term = log_.term_at(log_.last_index());
-    const bool up_to_date = m.log_term > our_last_term ||
-                            (m.log_term == our_last_term && m.log_index >= log_.last_index());
+    const bool up_to_date = log_up_to_date(m);
     const bool grant = m.term > term() && up_to_date;
     MessageT r;
     r.type = MessageType::pre_vote_response;
