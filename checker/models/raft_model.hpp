@@ -53,6 +53,7 @@ struct RaftBounds {
   std::uint8_t proposals = 1;
   bool noop_on_election = false;
   bool pre_vote = false;  // Options::pre_vote: a timeout is a pre-vote round first
+  bool check_quorum = false;  // Options::check_quorum
   // A seeded harness fault: the disk loses hard-state writes (term and vote)
   // while still reporting them durable. Election Safety must then fail.
   bool lossy_disk = false;
@@ -131,6 +132,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     o.seed = id;
     o.append_noop_on_election = bounds_.noop_on_election;
     o.pre_vote = bounds_.pre_vote;
+    o.check_quorum = bounds_.check_quorum;
     return o;
   }
 
@@ -175,6 +177,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     nlohmann::json c{{"kernel", "check-" + std::to_string(MaxNodes)}, {"nodes", bounds_.nodes}, {"seed", 1}};
     if (bounds_.noop_on_election) c["noop_on_election"] = true;
     if (bounds_.pre_vote) c["pre_vote"] = true;
+    if (bounds_.check_quorum) c["check_quorum"] = true;
     if (bounds_.lossy_disk) c["lossy_disk"] = true;
     return c;
   }

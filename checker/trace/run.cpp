@@ -183,6 +183,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     raft::Options o;
     o.append_noop_on_election = s.noop_on_election;
     o.pre_vote = s.pre_vote;
+    o.check_quorum = s.check_quorum;
     if (!test_kernel(s)) {
       o.id = id;
       o.cluster_size = s.nodes;

@@ -131,6 +131,7 @@ nlohmann::json to_json(const Schedule& s) {
   if (s.acceptors != 0) cluster["acceptors"] = s.acceptors;
   if (s.noop_on_election) cluster["noop_on_election"] = true;
   if (s.pre_vote) cluster["pre_vote"] = true;
+  if (s.check_quorum) cluster["check_quorum"] = true;
   if (s.lossy_disk) cluster["lossy_disk"] = true;
   nlohmann::json expect = {{"result", "ok"}};
   for (const auto& x : kExpects)
@@ -189,6 +190,8 @@ Schedule from_json(const nlohmann::json& j) {
   if (s.noop_on_election && !raft) bad("cluster: \"noop_on_election\" is for raft");
   s.pre_vote = bool_member(c, "pre_vote", "cluster");
   if (s.pre_vote && !raft) bad("cluster: \"pre_vote\" is for raft");
+  s.check_quorum = bool_member(c, "check_quorum", "cluster");
+  if (s.check_quorum && !raft) bad("cluster: \"check_quorum\" is for raft");
   s.lossy_disk = bool_member(c, "lossy_disk", "cluster");
   s.liveness = bool_member(j, "liveness", "top level");
   if (j.contains("step_limit")) {

@@ -288,7 +288,7 @@ TEST(CheckRaftModel, LossyDiskBreaksElectionSafetyWithAReplayableTrace) {
 
 TEST(CheckRaftModel, RandomWalksFindTheLossyDiskViolation) {
   const RaftModel<3> model(lossy_raft());
-  const auto walk = Checker(model).random_walks(20000, 40, 3).run();
+  const auto walk = Checker(model).random_walks(200000, 40, 3).run();
   ASSERT_EQ(walk.verdict, Verdict::violation);
   EXPECT_EQ(walk.property, "ElectionSafety");
   const RaftModel<3> fresh(lossy_raft());

@@ -30,6 +30,8 @@ raft::Options options(NodeId id = 1) {
   raft::Options o;
   o.id = id;
   o.cluster_size = 3;
+  o.pre_vote = false;
+  o.check_quorum = false;
   return o;
 }
 

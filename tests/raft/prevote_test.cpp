@@ -30,6 +30,7 @@ raft::Options options(NodeId id, std::uint8_t n = 3) {
   o.id = id;
   o.cluster_size = n;
   o.pre_vote = true;
+  o.check_quorum = false;  // pre-votes alone; stickiness has its own tests
   return o;
 }
 

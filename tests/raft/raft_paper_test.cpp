@@ -28,6 +28,7 @@ TEST(RaftDurability, BroadcastThatDoesNotFitIsLostWhole) {
     raft::Options o;
     o.id = id;
     o.cluster_size = 3;
+    o.pre_vote = false;  // a campaign is a RequestVote broadcast at once
     raft::Node<SmallOutboxConfig> n(o);
     ASSERT_EQ(n.campaign(), raft::InputResult::ok);
     ASSERT_EQ(n.held_messages(), 2u);

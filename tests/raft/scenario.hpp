@@ -44,10 +44,14 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
   std::vector<Options> make_options(const Command& c) {
     const auto n = sim::args::named(c, "nodes", 3);
     if (n < 1 || n > Config::max_nodes) throw sim::BadCommand("nodes must be 1.." + std::to_string(Config::max_nodes));
+    // Figure 2 Raft unless a scenario turns an extension on.
     base_ = raft::Options{};
+    base_.pre_vote = false;
+    base_.check_quorum = false;
     seed_ = sim::args::named(c, "seed", 1);
     if (auto v = c.get("noop")) base_.append_noop_on_election = sim::args::boolean(*v, "noop");
     if (auto v = c.get("prevote")) base_.pre_vote = sim::args::boolean(*v, "prevote");
+    if (auto v = c.get("checkquorum")) base_.check_quorum = sim::args::boolean(*v, "checkquorum");
     base_.election_timeout_min = static_cast<std::uint32_t>(sim::args::named(c, "election-min", base_.election_timeout_min));
     base_.election_timeout_max = static_cast<std::uint32_t>(sim::args::named(c, "election-max", base_.election_timeout_max));
     base_.heartbeat_interval = static_cast<std::uint32_t>(sim::args::named(c, "heartbeat", base_.heartbeat_interval));

@@ -3,7 +3,7 @@
 // Raft message body (little-endian), inside a FrameKind::raft frame:
 //
 //   u8  type (a MessageType, raft::is_valid)   u8 from (1..max_nodes)   u8 to (1..max_nodes)
-//   u64 term   u64 log_index   u64 log_term   u64 commit
+//   u64 term   u64 log_index   u64 log_term   u64 commit   u64 context
 //   u8  success (0 or 1)
 //   u16 entry count (<= Config::max_entries_per_message; 0 unless append_entries)
 //   per entry: u64 term, then the payload as the PayloadCodec writes it
@@ -120,6 +120,7 @@ void encode_message_body(std::string& out, const raft::Message<Config>& m, Codec
   w.u64(m.log_index);
   w.u64(m.log_term);
   w.u64(m.commit);
+  w.u64(m.context);
   w.u8(m.success ? 1 : 0);
   w.u16(static_cast<std::uint16_t>(m.entries.size()));
   for (const auto& e : m.entries) {
@@ -148,6 +149,7 @@ template <class Config, class Codec>
   m.log_index = r.u64();
   m.log_term = r.u64();
   m.commit = r.u64();
+  m.context = r.u64();
   const std::uint8_t success = r.u8();
   const std::uint16_t count = r.u16();
   if (r.failed()) return WireError::truncated;

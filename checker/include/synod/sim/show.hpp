@@ -43,12 +43,14 @@ std::string show(const raft::Message<Config>& m) {
     case raft::MessageType::request_vote:
     case raft::MessageType::pre_vote:
       s += " last=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term);
+      if (m.type == raft::MessageType::request_vote && m.context == raft::kTransferVote) s += " transfer";
       break;
     case raft::MessageType::request_vote_response:
     case raft::MessageType::pre_vote_response: s += m.success ? " granted" : " rejected"; break;
     case raft::MessageType::append_entries:
       s += " prev=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term) +
            " commit=" + std::to_string(m.commit);
+      if (m.context != 0) s += " round=" + std::to_string(m.context);
       if (!m.entries.empty()) {
         s += " entries=";
         for (std::size_t k = 0; k < m.entries.size(); ++k)
@@ -57,6 +59,15 @@ std::string show(const raft::Message<Config>& m) {
       break;
     case raft::MessageType::append_entries_response:
       s += (m.success ? " success index=" : " reject hint=") + std::to_string(m.log_index);
+      if (m.context != 0) s += " round=" + std::to_string(m.context);
+      break;
+    case raft::MessageType::timeout_now:
+      s += " last=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term);
+      break;
+    case raft::MessageType::read_index: s += " read=" + std::to_string(m.context); break;
+    case raft::MessageType::read_index_response:
+      s += " read=" + std::to_string(m.context) +
+           (m.success ? " index=" + std::to_string(m.log_index) : std::string(" failed"));
       break;
     case raft::MessageType::none: s += " index=" + std::to_string(m.log_index) + (m.success ? " success" : ""); break;
   }

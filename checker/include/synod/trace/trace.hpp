@@ -82,7 +82,10 @@ struct Schedule {
   std::uint8_t acceptors = 0;
   std::uint64_t seed = 1;         // the nodes' generators (election / retry timeouts)
   bool noop_on_election = false;  // Raft option append_noop_on_election
-  bool pre_vote = false;          // Raft option pre_vote
+  // Raft options pre_vote and check_quorum: a trace names the ones it
+  // runs with (absent: off, whatever the kernel's defaults).
+  bool pre_vote = false;
+  bool check_quorum = false;
   bool lossy_disk = false;        // seeded harness fault (see synod/sim/cluster.hpp)
   bool liveness = false;          // after the events: heal, restart all, good conditions
   // With liveness: the simulation steps the good conditions may take before

@@ -22,6 +22,14 @@ enum class MessageType : std::uint8_t {
   // changes its term. A grant carries that term; a refusal the voter's.
   pre_vote,
   pre_vote_response,
+  // Thesis §3.10: the leader tells a caught-up follower to campaign at once
+  // (leadership transfer); its RequestVote then carries kTransferVote.
+  timeout_now,
+  // Thesis §6.4: a follower asks the leader for a read index (context = the
+  // caller's read id); the answer carries it back with the index in
+  // log_index, or success = false when the leader cannot serve it.
+  read_index,
+  read_index_response,
 };
 
 // Whether `t` names a message that travels (`none`, an empty Message's type,
@@ -34,6 +42,9 @@ constexpr bool is_valid(MessageType t) {
     case MessageType::append_entries_response:
     case MessageType::pre_vote:
     case MessageType::pre_vote_response:
+    case MessageType::timeout_now:
+    case MessageType::read_index:
+    case MessageType::read_index_response:
       return true;
     case MessageType::none:
       return false;
@@ -50,9 +61,16 @@ constexpr const char* to_string(MessageType t) {
     case MessageType::append_entries_response: return "AppendEntriesResponse";
     case MessageType::pre_vote: return "PreVote";
     case MessageType::pre_vote_response: return "PreVoteResponse";
+    case MessageType::timeout_now: return "TimeoutNow";
+    case MessageType::read_index: return "ReadIndex";
+    case MessageType::read_index_response: return "ReadIndexResponse";
   }
   return "?";
 }
+
+// request_vote's context when the election is a leadership transfer: voters
+// grant it even while they hear from a live leader (thesis §3.10, §9.6).
+inline constexpr std::uint64_t kTransferVote = 1;
 
 template <class Config>
 struct Message {
@@ -72,11 +90,15 @@ struct Message {
   Term log_term = 0;
   Index commit = 0;      // append_entries: the leader's commitIndex
   bool success = false;  // request_vote_response: voteGranted; append_entries_response
+  // append_entries: the leader's read round (ReadIndex); its response echoes
+  // it. read_index, read_index_response: the caller's read id.
+  // request_vote: kTransferVote for a leadership transfer, else 0.
+  std::uint64_t context = 0;
   Entries entries;       // append_entries: entries following log_index
 
   auto fields() const {
     return field_list(type, renamed_id(from), renamed_id(to), term, log_index, log_term, commit,
-                      success, entries);
+                      success, context, entries);
   }
   friend bool operator==(const Message& a, const Message& b) {
     return fields_equal(a.fields(), b.fields());

@@ -1,12 +1,14 @@
 // synod/raft/node.hpp - one Raft server as a pure, deterministic state machine.
 //
-// Calls in: tick(), step(message), propose(payload), campaign(),
-// broadcast_heartbeat(), persisted(request), applied(index). Each input but
-// propose() returns an InputResult (ok / ignored / overflow, see types.hpp);
-// propose() returns a ProposeResult.
+// Calls in: tick(), step(message), propose(payload), read_index(id),
+// campaign(), broadcast_heartbeat(), lease_timeout(),
+// transfer_leadership(target), persisted(request), applied(index). Each
+// input but propose() and read_index() returns an InputResult (ok / ignored
+// / overflow, see types.hpp); they return a ProposeResult and a ReadResult.
 // Values out: messages() that may leave now, persist_request() (what must be
-// durable before the held messages may leave), and the committed range
-// (applied_index(), commit_index()].
+// durable before the held messages may leave), the committed range
+// (applied_index(), commit_index()], and read_states() (reads that may be
+// served once their index is applied).
 //
 // The contract follows the extended Raft paper's Figure 2. Section numbers
 // in comments refer to it ("§5.4.2") or to Ongaro's thesis ("thesis §6.4").
@@ -76,14 +78,70 @@ class Node {
   // ------------------------------------------------------------------ inputs
 
   // One tick of logical time (§5.2: election timeout; §5.3: heartbeats).
+  // Every election_timeout_min ticks a leader's lease times out (see
+  // lease_timeout), and a follower's lease on its leader lapses
+  // election_timeout_min ticks after it last heard from it.
   // Never `ignored`; `overflow` when the broadcast it fires did not fit.
   InputResult tick() {
     if (role_ == Role::leader) {
-      if (++heartbeat_elapsed_ >= options_.heartbeat_interval) return broadcast_heartbeat();
-      return InputResult::ok;
+      if (++election_elapsed_ >= options_.election_timeout_min) (void)lapse_lease();
+      if (role_ == Role::leader && ++heartbeat_elapsed_ >= options_.heartbeat_interval) send_heartbeats();
+      return finish_input(true);
     }
-    if (++election_elapsed_ >= randomized_timeout_ && term() < kMaxTerm) return campaign();
-    return InputResult::ok;
+    if (++election_elapsed_ >= options_.election_timeout_min) heard_from_leader_ = false;
+    if (election_elapsed_ >= randomized_timeout_ && term() < kMaxTerm) return campaign();
+    return finish_input(true);
+  }
+
+  // An election timeout (election_timeout_min ticks) has passed; tick()
+  // calls this, a checker that fires timers as actions calls it directly.
+  // A leader abandons a leadership transfer still in progress and, with
+  // Options::check_quorum, steps down (same term, no leader known) unless
+  // a majority, itself included, answered it since the last call; then it
+  // forgets who answered. A follower forgets that it heard from its leader,
+  // so it may grant (pre)votes again. `ignored` when nothing changes.
+  InputResult lease_timeout() { return finish_input(lapse_lease()); }
+
+  // Leadership transfer (thesis §3.10): the leader stops taking proposals
+  // (busy), brings `target` up to date, then sends it TimeoutNow; the
+  // target campaigns at once, and voters grant it even while they hear from
+  // this leader. The transfer is abandoned at the next lease_timeout() (at
+  // most an election timeout) or when this node stops leading.
+  InputResult transfer_leadership(NodeId target) {
+    if (role_ != Role::leader || !valid_peer(target) || target == id()) return InputResult::ignored;
+    transfer_target_ = target;
+    if (progress_[target].match_index == log_.last_index()) {
+      send_timeout_now(target);
+    } else {
+      send_append(target);
+    }
+    return finish_input(true);
+  }
+
+  // A linearizable read (ReadIndex, thesis §6.4), named `id` by the caller.
+  // On the leader: once it has committed an entry of its term and a
+  // majority answered a heartbeat round sent after the read arrived, a
+  // ReadState {id, commit index at arrival} appears in read_states(). Reads
+  // that arrive while a round is in flight share the next round. On a
+  // follower: the request goes to the leader, whose answer becomes the
+  // ReadState. Either way, serve the read once applied_index() reaches the
+  // ReadState's index. Pending reads are failed (ok = false) when the
+  // leader steps down; a forwarded read whose answer is lost never
+  // completes, so callers time reads out.
+  ReadResult read_index(ReadId read) {
+    if (role_ == Role::leader) {
+      const bool taken = accept_read(read, id());
+      (void)finish_input(true);
+      return {taken ? ProposeStatus::ok : ProposeStatus::busy, id()};
+    }
+    if (role_ != Role::follower || leader_id_ == kNoNode) return {ProposeStatus::not_leader, leader_id_};
+    MessageT m;
+    m.type = MessageType::read_index;
+    m.to = leader_id_;
+    m.context = read;
+    const bool sent = send(m);
+    (void)finish_input(true);
+    return {sent ? ProposeStatus::ok : ProposeStatus::busy, leader_id_};
   }
 
   // The election timer fires now: become a candidate in the next term and
@@ -113,6 +171,13 @@ class Node {
   // ignored or answered as the protocol says; it never corrupts the state.
   InputResult step(const MessageT& m) {
     if (!well_formed(m)) return InputResult::ignored;
+    // Leader stickiness (thesis §9.6, with check_quorum): while we lead or
+    // hear from a live leader, a (pre)vote for a later term comes from a
+    // node that could only disrupt it; it is ignored, term and all, unless
+    // the leader itself asked for the election (a transfer).
+    if ((m.type == MessageType::request_vote || m.type == MessageType::pre_vote) && m.term > term() &&
+        in_leader_lease() && !(m.type == MessageType::request_vote && m.context == kTransferVote))
+      return InputResult::ignored;
     // Pre-votes never change a term by themselves (thesis §9.6).
     if (m.type == MessageType::pre_vote) {
       handle_pre_vote(m);
@@ -134,6 +199,8 @@ class Node {
         reply(m, MessageType::request_vote_response, false, 0);
       } else if (m.type == MessageType::append_entries) {
         reply(m, MessageType::append_entries_response, false, log_.last_index());
+      } else if (m.type == MessageType::read_index) {
+        reply(m, MessageType::read_index_response, false, 0);
       } else {
         return InputResult::ignored;
       }
@@ -155,13 +222,33 @@ class Node {
         // §5.2: a candidate that hears from a leader of its term steps down.
         // A leader never receives one for its own term (Election Safety).
         if (role_ == Role::leader) break;
-        if (role_ == Role::candidate || leader_id_ != m.from) become_follower(m.term, m.from);
+        if (role_ != Role::follower || leader_id_ != m.from) become_follower(m.term, m.from);
         election_elapsed_ = 0;
+        heard_from_leader_ = options_.check_quorum;
         handle_append_entries(m);
         took = true;
         break;
       case MessageType::append_entries_response:
         if (role_ == Role::leader && handle_append_response(m)) took = true;
+        break;
+      case MessageType::timeout_now:
+        // Thesis §3.10: our leader hands over; campaign now, no pre-vote.
+        if (role_ != Role::follower || term() >= kMaxTerm) break;
+        become_candidate(true);
+        took = true;
+        break;
+      case MessageType::read_index:
+        if (role_ != Role::leader || !accept_read(m.context, m.from))
+          reply(m, MessageType::read_index_response, false, 0);
+        took = true;
+        break;
+      case MessageType::read_index_response:
+        took = true;
+        if (read_states_.size() == read_states_.capacity()) {
+          overflow_ = true;
+          break;
+        }
+        read_states_.push_back(ReadState{m.context, m.success ? m.log_index : 0, m.success});
         break;
       case MessageType::pre_vote:           // handled above
       case MessageType::pre_vote_response:  // a refusal of a higher term: stepped down above
@@ -174,6 +261,7 @@ class Node {
   // A client command. Only the leader appends it (§5.3); others say who leads.
   ProposeResult propose(const Payload& payload) {
     if (role_ != Role::leader) return {ProposeStatus::not_leader, 0, leader_id_};
+    if (transfer_target_ != kNoNode) return {ProposeStatus::busy, 0, id()};
     // Capacity first: the entry must fit the log and its AppendEntries the outbox.
     if (log_.full() || !room_for_broadcast()) return {ProposeStatus::busy, 0, id()};
     if (!log_.append(EntryT{term(), payload})) return {ProposeStatus::busy, 0, id()};
@@ -231,6 +319,10 @@ class Node {
   std::size_t held_messages() const { return held_.size(); }
   std::span<const MessageT> held() const { return {held_.data(), held_.size()}; }
 
+  // Reads that completed since the last clear (see read_index).
+  std::span<const ReadState> read_states() const { return {read_states_.data(), read_states_.size()}; }
+  void clear_read_states() { read_states_.clear(); }
+
   // ------------------------------------------------------------------- state
 
   NodeId id() const { return options_.id; }
@@ -249,6 +341,17 @@ class Node {
   Index next_index(NodeId peer) const { return valid_peer(peer) ? progress_[peer].next_index : 0; }
   const VoteTally& votes() const { return votes_; }
   std::uint32_t election_elapsed() const { return election_elapsed_; }
+  // Whether (pre)votes for later terms are ignored now: with check_quorum,
+  // while this node leads or has heard from its leader within an election
+  // timeout.
+  bool in_leader_lease() const {
+    return options_.check_quorum && (role_ == Role::leader || (role_ == Role::follower && heard_from_leader_));
+  }
+  // The peer a leadership transfer is handing over to, or kNoNode.
+  NodeId transfer_target() const { return transfer_target_; }
+  std::size_t pending_reads() const { return reads_.size(); }
+  // The leader's latest read round (ReadIndex), 0 in a term without reads.
+  std::uint64_t read_round() const { return read_round_; }
   std::uint32_t randomized_election_timeout() const { return randomized_timeout_; }
 
   // The protocol state: everything that decides how the node answers any
@@ -267,7 +370,8 @@ class Node {
                       renamed_id(leader_id_), hard_dirty_, durable_index_, commit_index_,
                       applied_index_, log_, votes_,
                       LeaderProgress{progress_, role_, options_.cluster_size}, as_multiset(outbox_),
-                      as_multiset(held_));
+                      as_multiset(held_), heard_from_leader_, renamed_id(transfer_target_),
+                      read_round_, reads_, read_states_);
   }
   // Every member protocol_fields() leaves out or sees only in part.
   auto other_fields() const {
@@ -298,6 +402,23 @@ class Node {
  private:
   using Outbox = boost::container::static_vector<MessageT, Config::outbox_capacity>;
   using ProgressArray = std::array<Progress, Config::max_nodes + 1>;
+  static constexpr std::size_t kMaxReads = max_pending_reads<Config>();
+  static_assert(kMaxReads >= 1);
+
+  // A read the leader holds until a heartbeat round confirms it still leads.
+  struct PendingRead {
+    ReadId id = 0;
+    NodeId from = kNoNode;      // who asked: this node, or a follower
+    Index index = 0;            // the commit index to serve at; 0 until an own-term entry commits
+    std::uint64_t round = 0;    // the first round sent after the read arrived
+    auto fields() const { return field_list(id, renamed_id(from), index, round); }
+    friend bool operator==(const PendingRead& a, const PendingRead& b) {
+      return fields_equal(a.fields(), b.fields());
+    }
+    void hash_append(Hasher& h, const Renaming& r) const { hash_fields(h, r, fields()); }
+  };
+  using Reads = boost::container::static_vector<PendingRead, kMaxReads>;
+  using ReadStates = boost::container::static_vector<ReadState, kMaxReads>;
 
   // The leader's progress, a protocol field only while the node leads:
   // compared whole, hashed peer by peer in the renamed order (the peer
@@ -346,21 +467,36 @@ class Node {
       hard_.voted_for = kNoNode;
       hard_dirty_ = true;
     }
+    stop_leading();
     role_ = Role::follower;
     leader_id_ = leader;
+    heard_from_leader_ = false;
     votes_.reset();
     reset_election_timer();
+  }
+
+  // What only a leader holds goes when it stops leading: a transfer, and
+  // its pending reads (its own fail; a follower's time out at the follower).
+  void stop_leading() {
+    if (role_ != Role::leader) return;
+    transfer_target_ = kNoNode;
+    for (const auto& r : reads_)
+      if (r.from == id()) push_read_state(ReadState{r.id, 0, false});
+    reads_.clear();
+    read_round_ = 0;
   }
 
   // §5.2: increment currentTerm, vote for self, reset the election timer,
   // send RequestVote to all other servers. The vote for self is persisted
   // before the requests leave (they are held while hard_dirty_).
-  void become_candidate() {
+  // `transfer`: the leader asked for this election (TimeoutNow).
+  void become_candidate(bool transfer = false) {
     role_ = Role::candidate;
     hard_.term += 1;
     hard_.voted_for = id();
     hard_dirty_ = true;
     leader_id_ = kNoNode;
+    heard_from_leader_ = false;
     votes_.reset();
     votes_.record(id(), true);
     reset_election_timer();
@@ -368,7 +504,7 @@ class Node {
       become_leader();
       return;
     }
-    request_votes(MessageType::request_vote, term());
+    request_votes(MessageType::request_vote, term(), transfer ? kTransferVote : 0);
   }
 
   // Thesis §9.6: the election timer fired with pre-votes on. Ask every peer
@@ -378,6 +514,7 @@ class Node {
   void become_pre_candidate() {
     role_ = Role::pre_candidate;
     leader_id_ = kNoNode;
+    heard_from_leader_ = false;
     votes_.reset();
     votes_.record(id(), true);
     reset_election_timer();
@@ -391,7 +528,7 @@ class Node {
   // A RequestVote or PreVote for `t` to every peer, carrying our last log
   // index and term; lost whole when it does not fit (the next timeout
   // repeats it).
-  void request_votes(MessageType type, Term t) {
+  void request_votes(MessageType type, Term t, std::uint64_t context = 0) {
     if (!room_for_broadcast()) {
       overflow_ = true;
       return;
@@ -403,6 +540,7 @@ class Node {
       m.to = peer;
       m.log_index = log_.last_index();
       m.log_term = log_.term_at(log_.last_index());
+      m.context = context;
       send(m, t);
     }
   }
@@ -421,7 +559,8 @@ class Node {
     leader_id_ = id();
     votes_.reset();
     heartbeat_elapsed_ = 0;
-    for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0};
+    election_elapsed_ = 0;
+    for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0, false, 0};
     if (options_.append_noop_on_election) {
       if (!log_.append(EntryT{term(), Payload{}}))
         overflow_ = true;  // the window is full: no no-op
@@ -529,12 +668,20 @@ class Node {
   // False when the acknowledgement is of an index we never had (no effect).
   bool handle_append_response(const MessageT& m) {
     Progress& p = progress_[m.from];
+    if (m.success && m.log_index > log_.last_index()) return false;  // cannot match what we never had
+    // Any answer in our term shows the peer still follows us (CheckQuorum),
+    // and confirms the read round it echoes (ReadIndex).
+    if (options_.check_quorum) p.recent_active = true;
+    if (m.context > p.read_round && m.context <= read_round_) {
+      p.read_round = m.context;
+      confirm_reads();
+    }
     if (m.success) {
-      if (m.log_index > log_.last_index()) return false;  // cannot match what we never had
       if (m.log_index > p.match_index) p.match_index = m.log_index;
       if (p.next_index <= p.match_index) p.next_index = p.match_index + 1;
       maybe_commit();
       if (p.next_index <= log_.last_index()) send_append(m.from);
+      if (transfer_target_ == m.from && p.match_index == log_.last_index()) send_timeout_now(m.from);
       return true;
     }
     // Rejected: retry from just past the hint (never at or below match).
@@ -554,7 +701,104 @@ class Node {
     for (NodeId peer = 1; peer <= cluster_size(); ++peer)
       match[peer - 1] = peer == id() ? durable_index_ : progress_[peer].match_index;
     const Index n = quorum::quorum_min(match, cluster_size());
-    if (n > commit_index_ && log_.term_at(n) == term()) commit_index_ = n;
+    if (n > commit_index_ && log_.term_at(n) == term()) {
+      commit_index_ = n;
+      confirm_reads();  // reads wait for the first entry of our term to commit
+    }
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  bool committed_own_term() const { return commit_index_ > 0 && log_.term_at(commit_index_) == term(); }
+
+  // Queues a read from `from` (this node or a follower); false when full.
+  // It waits for the first round sent after now; if no round is in flight,
+  // that round starts at once.
+  bool accept_read(ReadId read, NodeId from) {
+    if (reads_.size() + read_states_.size() >= kMaxReads) return false;
+    bool in_flight = false;
+    for (const auto& r : reads_) in_flight = in_flight || r.round <= read_round_;
+    reads_.push_back(PendingRead{read, from, committed_own_term() ? commit_index_ : 0, read_round_ + 1});
+    if (!in_flight) send_heartbeats();
+    confirm_reads();
+    return true;
+  }
+
+  // Completes the reads whose round a majority (this node included) has
+  // echoed, once an entry of our term has committed (before that, the
+  // commit index may miss entries earlier leaders committed); then starts
+  // the round the waiting reads need.
+  void confirm_reads() {
+    if (reads_.empty() || !committed_own_term()) return;
+    std::array<std::uint64_t, Config::max_nodes> echoed{};
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer)
+      echoed[peer - 1] = peer == id() ? read_round_ : progress_[peer].read_round;
+    const std::uint64_t confirmed = quorum::quorum_min(echoed, cluster_size());
+    std::size_t done = 0;
+    for (auto& r : reads_) {
+      if (r.index == 0) r.index = commit_index_;
+      if (r.round > confirmed) continue;
+      ++done;
+      if (r.from == id()) {
+        push_read_state(ReadState{r.id, r.index, true});
+      } else {
+        MessageT m;
+        m.type = MessageType::read_index_response;
+        m.to = r.from;
+        m.context = r.id;
+        m.log_index = r.index;
+        m.success = true;
+        (void)send(m);
+      }
+    }
+    if (done == 0) return;
+    // Rounds only grow, so the confirmed reads are a prefix.
+    reads_.erase(reads_.begin(), reads_.begin() + static_cast<std::ptrdiff_t>(done));
+    if (!reads_.empty() && reads_.front().round > read_round_) send_heartbeats();
+  }
+
+  void push_read_state(const ReadState& r) {
+    if (read_states_.size() == read_states_.capacity()) {
+      overflow_ = true;
+      return;
+    }
+    read_states_.push_back(r);
+  }
+
+  // ----------------------------------------------------------- lease, transfer
+
+  bool lapse_lease() {
+    if (role_ != Role::leader) {
+      const bool was = heard_from_leader_;
+      heard_from_leader_ = false;
+      return was;
+    }
+    election_elapsed_ = 0;
+    bool took = transfer_target_ != kNoNode;
+    transfer_target_ = kNoNode;
+    if (!options_.check_quorum) return took;
+    std::size_t active = 1;  // ourselves
+    for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
+      if (peer == id() || !progress_[peer].recent_active) continue;
+      ++active;
+      progress_[peer].recent_active = false;
+      took = true;
+    }
+    if (active < quorum::majority(cluster_size())) {
+      become_follower(term(), kNoNode);  // thesis §6.2: no quorum heard, step down
+      return true;
+    }
+    return took;
+  }
+
+  // The target's log matches ours to the end: it can win the election.
+  void send_timeout_now(NodeId target) {
+    MessageT m;
+    m.type = MessageType::timeout_now;
+    m.to = target;
+    m.log_index = log_.last_index();
+    m.log_term = log_.term_at(m.log_index);
+    (void)send(m);
   }
 
   // ------------------------------------------------------------------ output
@@ -562,6 +806,8 @@ class Node {
   // AppendEntries to every peer, whole or not at all (room_for_broadcast).
   void send_heartbeats() {
     heartbeat_elapsed_ = 0;
+    // Reads waiting for a round: this broadcast is it.
+    if (!reads_.empty() && reads_.back().round > read_round_) ++read_round_;
     if (!room_for_broadcast()) {
       overflow_ = true;  // lost whole; the next heartbeat repeats it
       return;
@@ -578,6 +824,7 @@ class Node {
     m.log_index = p.next_index - 1;
     m.log_term = log_.term_at(m.log_index);
     m.commit = commit_index_;
+    m.context = read_round_;
     for (Index i = p.next_index; i <= log_.last_index() && m.entries.size() < m.entries.capacity(); ++i)
       m.entries.push_back(log_.at(i));
     if (!send(m)) return;
@@ -590,6 +837,9 @@ class Node {
     m.to = request.from;
     m.success = success;
     m.log_index = log_index;
+    // An append's answer echoes its read round; a read's answer its read id.
+    if (request.type == MessageType::append_entries || request.type == MessageType::read_index)
+      m.context = request.context;
     (void)send(m);
   }
 
@@ -658,6 +908,9 @@ class Node {
       case MessageType::append_entries_response:
       case MessageType::pre_vote:
       case MessageType::pre_vote_response:
+      case MessageType::timeout_now:
+      case MessageType::read_index:
+      case MessageType::read_index_response:
         return m.entries.empty();
       case MessageType::append_entries:
         return true;
@@ -686,6 +939,11 @@ class Node {
   SplitMix64 rng_;
   Outbox outbox_{};                // may leave now
   Outbox held_{};                  // leave once persisted
+  bool heard_from_leader_ = false; // check_quorum: a follower's lease on its leader is live
+  NodeId transfer_target_ = kNoNode;  // leader: transferring leadership to this peer
+  std::uint64_t read_round_ = 0;   // leader: the highest read round sent in this term
+  Reads reads_{};                  // leader: reads waiting for their round (in round order)
+  ReadStates read_states_{};       // completed reads, until the caller clears them
   // Scratch for one input: something was dropped (see finish_input). False
   // between inputs, and in no field list.
   bool overflow_ = false;

@@ -13,8 +13,13 @@ namespace synod::raft {
 struct Progress {
   Index next_index = 1;   // next entry to send; always > match_index
   Index match_index = 0;  // highest entry known replicated on the follower
+  // Options::check_quorum: the follower answered in this term since the
+  // leader last checked its quorum (lease_timeout()).
+  bool recent_active = false;
+  // ReadIndex: the highest read round this follower echoed in this term.
+  std::uint64_t read_round = 0;
 
-  constexpr auto fields() const { return field_list(next_index, match_index); }
+  constexpr auto fields() const { return field_list(next_index, match_index, recent_active, read_round); }
   friend constexpr bool operator==(const Progress& a, const Progress& b) {
     return fields_equal(a.fields(), b.fields());
   }

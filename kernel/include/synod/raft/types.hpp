@@ -83,7 +83,18 @@ struct DefaultConfig {
   static constexpr std::size_t max_entries_per_message = 16; // AppendEntries batch
   static constexpr std::size_t log_capacity = 4096;          // in-memory LogWindow
   static constexpr std::size_t outbox_capacity = 64;         // messages awaiting drain
+  static constexpr std::size_t max_pending_reads = 64;       // ReadIndex requests in progress
 };
+
+// Config::max_pending_reads, or 16 for a Config written before reads.
+template <class Config>
+constexpr std::size_t max_pending_reads() {
+  if constexpr (requires { Config::max_pending_reads; }) {
+    return Config::max_pending_reads;
+  } else {
+    return 16;
+  }
+}
 
 // Run-time options of one node. Timeouts are in ticks.
 struct Options {
@@ -100,14 +111,20 @@ struct Options {
   // nothing persisted), and only a node a majority would elect raises its
   // term, so a node cut off from the others cannot depose a working leader
   // with the high term it reaches alone once its log is behind.
-  bool pre_vote = false;
+  bool pre_vote = true;
+  // Thesis §6.2, §9.6: a leader that has not heard from a quorum within an
+  // election timeout (election_timeout_min ticks) steps down, and a node
+  // that heard from a live leader within one (or leads) ignores
+  // (pre)votes for later terms unless they are a leadership transfer.
+  bool check_quorum = true;
   friend constexpr bool operator==(const Options&, const Options&) = default;
 };
 
 enum class ProposeStatus : std::uint8_t {
   ok,          // appended at `index`; commits later (or never, if leadership is lost)
   not_leader,  // ask `leader_hint` (kNoNode when unknown)
-  busy,        // the log window or the outbox is full; retry later
+  busy,        // the log window or the outbox is full, or a leadership transfer is
+               // in progress; retry later
 };
 
 // What an input (tick, step, campaign, broadcast_heartbeat, persisted,
@@ -124,9 +141,14 @@ enum class [[nodiscard]] InputResult : std::uint8_t{
     //   addressed to this node, from an unknown sender or itself; a response
     //   of a stale term; a response this role does not take (a vote to a
     //   non-candidate, an append acknowledgement to a non-leader); an
-    //   acknowledgement of an index past the leader's log. (A request of a
-    //   stale term is answered with our term, so it is `ok`.)
+    //   acknowledgement of an index past the leader's log; a (pre)vote
+    //   for a later term while the node follows a live leader or leads
+    //   (Options::check_quorum: leader stickiness), unless it is a
+    //   leadership transfer. (A request of a stale term is answered with
+    //   our term, so it is `ok`.)
     // campaign: a leader, or a node at kMaxTerm. broadcast_heartbeat: not a leader.
+    // lease_timeout: nothing to check or forget (see Node::lease_timeout).
+    // transfer_leadership: not a leader, or the target is not a peer.
     // persisted: nothing became durable and nothing was waiting to leave.
     // applied: the applied index did not rise (at or below applied_index(),
     //   or nothing more is committed).
@@ -155,6 +177,30 @@ constexpr const char* to_string(InputResult r) {
 struct [[nodiscard]] ProposeResult {
   ProposeStatus status = ProposeStatus::not_leader;
   Index index = 0;
+  NodeId leader_hint = kNoNode;
+};
+
+// ReadIndex (thesis §6.4). The caller names each read with an id of its
+// choice; the node answers with a ReadState for it: once `index` is applied,
+// reading the state machine is linearizable. ok = false: the read failed
+// (leadership was lost, or the leader could not take it); retry.
+using ReadId = std::uint64_t;
+struct ReadState {
+  ReadId id = 0;
+  Index index = 0;
+  bool ok = false;
+  constexpr auto fields() const { return field_list(id, index, ok); }
+  friend constexpr bool operator==(const ReadState& a, const ReadState& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
+};
+
+// What read_index() did: ok (queued at the leader, or forwarded to it: a
+// ReadState follows, unless the message or the leadership is lost, so time
+// reads out), not_leader (no leader known; leader_hint as for proposals),
+// busy (too many reads pending, or no room to send; retry).
+struct [[nodiscard]] ReadResult {
+  ProposeStatus status = ProposeStatus::not_leader;
   NodeId leader_hint = kNoNode;
 };
 
