@@ -84,6 +84,18 @@ TEST(RaftCheckQuorum, LeaseTimeoutStepsDownOnlyWithoutAnswers) {
   EXPECT_EQ(net.node(1).role(), Role::follower);
 }
 
+// `ignored` means the node is == to what it was, timers included.
+TEST(RaftCheckQuorum, ALeaseTimeoutWithNothingToDoChangesNothing) {
+  Net net(3, [](synod::raft::Options& o) { o.check_quorum = false; });
+  net.elect(1);
+  for (int t = 0; t < 2; ++t) (void)net.node(1).tick();  // the leader's timers are not at zero
+  for (NodeId id = 1; id <= 3; ++id) {
+    const Net::Node before = net.node(id);
+    EXPECT_EQ(net.node(id).lease_timeout(), InputResult::ignored) << id;
+    EXPECT_TRUE(net.node(id) == before) << id;
+  }
+}
+
 TEST(RaftCheckQuorum, AFollowerThatHearsFromItsLeaderIgnoresVotesForLaterTerms) {
   Net net(3);
   net.elect(1);

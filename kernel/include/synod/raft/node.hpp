@@ -84,7 +84,10 @@ class Node {
   // Never `ignored`; `overflow` when the broadcast it fires did not fit.
   InputResult tick() {
     if (role_ == Role::leader) {
-      if (++election_elapsed_ >= options_.election_timeout_min) (void)lapse_lease();
+      if (++election_elapsed_ >= options_.election_timeout_min) {
+        election_elapsed_ = 0;
+        (void)lapse_lease();
+      }
       if (role_ == Role::leader && ++heartbeat_elapsed_ >= options_.heartbeat_interval) send_heartbeats();
       return finish_input(true);
     }
@@ -773,7 +776,6 @@ class Node {
       heard_from_leader_ = false;
       return was;
     }
-    election_elapsed_ = 0;
     bool took = transfer_target_ != kNoNode;
     transfer_target_ = kNoNode;
     if (!options_.check_quorum) return took;
