@@ -63,7 +63,8 @@ class Node {
   static constexpr bool valid(const Options& o) {
     return o.cluster_size >= 1 && o.cluster_size <= Config::max_nodes && o.id >= 1 &&
            o.id <= o.cluster_size && o.election_timeout_min >= 1 &&
-           o.election_timeout_min <= o.election_timeout_max && o.heartbeat_interval >= 1;
+           o.election_timeout_min <= o.election_timeout_max && o.heartbeat_interval >= 1 &&
+           (!o.lease_reads || (o.check_quorum && o.lease_drift_ticks < o.election_timeout_min));
   }
 
   // A fresh server: term 0, no vote, empty log, follower.
@@ -72,7 +73,12 @@ class Node {
   // A server coming back from a crash with only what it had persisted
   // (Figure 2: currentTerm, votedFor, log[]). Everything else is volatile.
   static Node restart(const Options& options, const HardState& hard_state, const Log& log) {
-    return Node(options, hard_state, log);
+    Node n(options, hard_state, log);
+    // With lease reads, a leader may count on an answer this node gave
+    // before it crashed: honour it by granting no vote for an election
+    // timeout, as if it had just heard from that leader.
+    n.heard_from_leader_ = options.lease_reads;
+    return n;
   }
 
   // ------------------------------------------------------------------ inputs
@@ -83,10 +89,12 @@ class Node {
   // election_timeout_min ticks after it last heard from it.
   // Never `ignored`; `overflow` when the broadcast it fires did not fit.
   InputResult tick() {
+    ++ticks_;
+    if (lease_valid_ && ticks_ >= lease_until_) lease_valid_ = false;
     if (role_ == Role::leader) {
       if (++election_elapsed_ >= options_.election_timeout_min) {
         election_elapsed_ = 0;
-        (void)lapse_lease();
+        (void)lapse_lease(false);  // the read lease ends by its own clock (lease_until_)
       }
       if (role_ == Role::leader && ++heartbeat_elapsed_ >= options_.heartbeat_interval) send_heartbeats();
       return finish_input(true);
@@ -101,9 +109,10 @@ class Node {
   // A leader abandons a leadership transfer still in progress and, with
   // Options::check_quorum, steps down (same term, no leader known) unless
   // a majority, itself included, answered it since the last call; then it
-  // forgets who answered. A follower forgets that it heard from its leader,
-  // so it may grant (pre)votes again. `ignored` when nothing changes.
-  InputResult lease_timeout() { return finish_input(lapse_lease()); }
+  // forgets who answered; it also gives up its read lease (lease reads,
+  // which tick() ends earlier). A follower forgets that it heard from its
+  // leader, so it may grant (pre)votes again. `ignored` when nothing changes.
+  InputResult lease_timeout() { return finish_input(lapse_lease(true)); }
 
   // Leadership transfer (thesis §3.10): the leader stops taking proposals
   // (busy), brings `target` up to date, then sends it TimeoutNow; the
@@ -113,6 +122,7 @@ class Node {
   InputResult transfer_leadership(NodeId target) {
     if (role_ != Role::leader || !valid_peer(target) || target == id()) return InputResult::ignored;
     transfer_target_ = target;
+    lease_valid_ = false;  // its votes ignore stickiness: the lease guarantees nothing now
     if (progress_[target].match_index == log_.last_index()) {
       send_timeout_now(target);
     } else {
@@ -132,6 +142,11 @@ class Node {
   // leader steps down; a forwarded read whose answer is lost never
   // completes, so callers time reads out.
   ReadResult read_index(ReadId read) {
+    if (role_ == Role::leader && lease_valid_ && committed_own_term() &&
+        read_states_.size() < read_states_.capacity()) {
+      read_states_.push_back(ReadState{read, commit_index_, true});  // within the lease
+      return {ProposeStatus::ok, id()};
+    }
     if (role_ == Role::leader) {
       const bool taken = accept_read(read, id());
       (void)finish_input(true);
@@ -355,6 +370,12 @@ class Node {
   std::size_t pending_reads() const { return reads_.size(); }
   // The leader's latest read round (ReadIndex), 0 in a term without reads.
   std::uint64_t read_round() const { return read_round_; }
+  // Lease reads: whether the leader answers reads at once now, and the
+  // round whose answers will renew the lease (0: none in flight).
+  bool lease_valid() const { return lease_valid_; }
+  std::uint64_t lease_round() const { return lease_round_; }
+  // Lease reads: whether the leader sent TimeoutNow in this term.
+  bool sent_timeout_now() const { return sent_timeout_now_; }
   std::uint32_t randomized_election_timeout() const { return randomized_timeout_; }
 
   // The protocol state: everything that decides how the node answers any
@@ -374,12 +395,12 @@ class Node {
                       applied_index_, log_, votes_,
                       LeaderProgress{progress_, role_, options_.cluster_size}, as_multiset(outbox_),
                       as_multiset(held_), heard_from_leader_, renamed_id(transfer_target_),
-                      read_round_, reads_, read_states_);
+                      read_round_, reads_, read_states_, lease_valid_, lease_round_, sent_timeout_now_);
   }
   // Every member protocol_fields() leaves out or sees only in part.
   auto other_fields() const {
     return field_list(options_, progress_, election_elapsed_, heartbeat_elapsed_,
-                      randomized_timeout_, rng_);
+                      randomized_timeout_, rng_, ticks_, lease_until_, lease_round_sent_);
   }
 
   friend bool operator==(const Node& a, const Node& b) {
@@ -487,6 +508,9 @@ class Node {
       if (r.from == id()) push_read_state(ReadState{r.id, 0, false});
     reads_.clear();
     read_round_ = 0;
+    lease_valid_ = false;
+    lease_round_ = 0;
+    sent_timeout_now_ = false;
   }
 
   // §5.2: increment currentTerm, vote for self, reset the election timer,
@@ -732,11 +756,19 @@ class Node {
   // commit index may miss entries earlier leaders committed); then starts
   // the round the waiting reads need.
   void confirm_reads() {
-    if (reads_.empty() || !committed_own_term()) return;
+    if (reads_.empty()) return;
     std::array<std::uint64_t, Config::max_nodes> echoed{};
     for (NodeId peer = 1; peer <= cluster_size(); ++peer)
       echoed[peer - 1] = peer == id() ? read_round_ : progress_[peer].read_round;
     const std::uint64_t confirmed = quorum::quorum_min(echoed, cluster_size());
+    if (lease_round_ != 0 && lease_round_ <= confirmed) {
+      // A majority heard the round sent at lease_round_sent_: none of them
+      // votes for another leader for an election timeout after that.
+      lease_valid_ = !sent_timeout_now_;
+      lease_until_ = lease_round_sent_ + options_.election_timeout_min - options_.lease_drift_ticks;
+      lease_round_ = 0;
+    }
+    if (!committed_own_term()) return;
     std::size_t done = 0;
     for (auto& r : reads_) {
       if (r.index == 0) r.index = commit_index_;
@@ -770,14 +802,15 @@ class Node {
 
   // ----------------------------------------------------------- lease, transfer
 
-  bool lapse_lease() {
+  bool lapse_lease(bool end_read_lease) {
     if (role_ != Role::leader) {
       const bool was = heard_from_leader_;
       heard_from_leader_ = false;
       return was;
     }
-    bool took = transfer_target_ != kNoNode;
+    bool took = transfer_target_ != kNoNode || (end_read_lease && lease_valid_);
     transfer_target_ = kNoNode;
+    if (end_read_lease) lease_valid_ = false;
     if (!options_.check_quorum) return took;
     std::size_t active = 1;  // ourselves
     for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
@@ -800,6 +833,8 @@ class Node {
     m.to = target;
     m.log_index = log_.last_index();
     m.log_term = log_.term_at(m.log_index);
+    sent_timeout_now_ = true;
+    lease_valid_ = false;
     (void)send(m);
   }
 
@@ -808,8 +843,15 @@ class Node {
   // AppendEntries to every peer, whole or not at all (room_for_broadcast).
   void send_heartbeats() {
     heartbeat_elapsed_ = 0;
-    // Reads waiting for a round: this broadcast is it.
-    if (!reads_.empty() && reads_.back().round > read_round_) ++read_round_;
+    // Reads waiting for a round: this broadcast is it. With lease reads,
+    // the first round after the last renewal also renews the lease.
+    if (!reads_.empty() && reads_.back().round > read_round_) {
+      ++read_round_;
+      if (options_.lease_reads && lease_round_ == 0) {
+        lease_round_ = read_round_;
+        lease_round_sent_ = ticks_;
+      }
+    }
     if (!room_for_broadcast()) {
       overflow_ = true;  // lost whole; the next heartbeat repeats it
       return;
@@ -946,6 +988,14 @@ class Node {
   std::uint64_t read_round_ = 0;   // leader: the highest read round sent in this term
   Reads reads_{};                  // leader: reads waiting for their round (in round order)
   ReadStates read_states_{};       // completed reads, until the caller clears them
+  // Lease reads (leader): the lease, the round that renews it and when that
+  // round left, and whether a transfer's TimeoutNow left in this term.
+  bool lease_valid_ = false;
+  std::uint64_t lease_round_ = 0;
+  bool sent_timeout_now_ = false;
+  std::uint64_t ticks_ = 0;        // ticks since the node started
+  std::uint64_t lease_until_ = 0;  // lease_valid_ ends at this tick
+  std::uint64_t lease_round_sent_ = 0;
   // Scratch for one input: something was dropped (see finish_input). False
   // between inputs, and in no field list.
   bool overflow_ = false;

@@ -117,6 +117,18 @@ struct Options {
   // that heard from a live leader within one (or leads) ignores
   // (pre)votes for later terms unless they are a leadership transfer.
   bool check_quorum = true;
+  // Lease reads (thesis §6.4.1), only with check_quorum: after a read round
+  // a majority answered, the leader answers reads at once, without a round,
+  // until election_timeout_min - lease_drift_ticks ticks after it sent that
+  // round. The clock assumption: over any span, no node's clock advances
+  // more than lease_drift_ticks ticks less than another's in an election
+  // timeout. Followers that answered the round ignore votes for an election
+  // timeout after they heard it, so no other leader exists before the lease
+  // ends. A leader that sent TimeoutNow in its term (a transfer) serves no
+  // lease reads for the rest of the term, and a restarted node grants no
+  // vote for an election timeout.
+  bool lease_reads = false;
+  std::uint32_t lease_drift_ticks = 2;
   friend constexpr bool operator==(const Options&, const Options&) = default;
 };
 
