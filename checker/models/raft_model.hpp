@@ -70,7 +70,8 @@ struct RaftTypes {
   using Message = raft::Message<Config>;
   using Log = typename Node::LogT;
   static constexpr std::size_t kMaxTerm = 8;
-  using History = raft_invariants::History<std::uint64_t, kMaxTerm + 1, Config::log_capacity>;
+  static constexpr std::size_t kMaxReads = 4;  // the reads bound's maximum: read ids 1..4
+  using History = raft_invariants::History<std::uint64_t, kMaxTerm + 1, Config::log_capacity, kMaxReads>;
   using Violation = raft_invariants::Violation;
   using Bounds = RaftBounds;
   enum class Kind : std::uint8_t { deliver, timeout, heartbeat, propose, persist, drop, duplicate, crash, restart };

@@ -198,6 +198,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     return o;
   }
   void before_restart(NodeId id) {
+    reads_before_restarts_ += completed_reads(id);
     if (test_kernel(s_)) c_.set_options(id, options_for(s_, id, s_.seed * 31 + ++restarts_ + id));
   }
 
@@ -235,6 +236,17 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
         if (at != kNoNode) c_.input(at, [&](Node& n) { (void)n.propose(e.arg); });
         break;
       }
+      case Op::lease: c_.input(id, [](Node& n) { (void)n.lease_timeout(); }); break;
+      case Op::transfer:
+        c_.input(id, [&](Node& n) { (void)n.transfer_leadership(static_cast<NodeId>(e.arg)); });
+        break;
+      case Op::read:
+        // The client invokes the read now: the ghost records what it must
+        // see (LinearizableRead), then the node takes it.
+        if (!c_.up(id)) break;
+        c_.report(c_.history().read_invoked(e.arg), id, "read");
+        c_.input(id, [&](Node& n) { (void)n.read_index(e.arg); });
+        break;
       default: break;
     }
   }
@@ -292,9 +304,19 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
   void summarise(Outcome& o) const {
     o.leaders = c_.history().leaders_elected();
     o.committed = c_.history().committed_count();
+    o.reads_completed = reads_before_restarts_;
+    for (NodeId id = 1; id <= s_.nodes; ++id) o.reads_completed += completed_reads(id);
+  }
+  // Reads node id completed ok since it last restarted (the harness takes
+  // them into its Local, which a restart empties).
+  std::size_t completed_reads(NodeId id) const {
+    std::size_t k = 0;
+    for (const raft::ReadState& r : c_.local(id).reads) k += r.ok ? 1 : 0;
+    return k;
   }
 
   std::uint64_t restarts_ = 0;
+  std::size_t reads_before_restarts_ = 0;
 };
 
 // ------------------------------------------------------------------ Paxos

@@ -17,7 +17,8 @@ constexpr OpName kOps[] = {
     {Op::start_round, "start_round"}, {Op::deliver, "deliver"}, {Op::drop, "drop"},
     {Op::duplicate, "duplicate"}, {Op::partition, "partition"}, {Op::heal, "heal"},
     {Op::crash, "crash"},         {Op::restart, "restart"},     {Op::persist, "persist"},
-    {Op::propose, "propose"},
+    {Op::propose, "propose"},     {Op::lease, "lease"},         {Op::transfer, "transfer"},
+    {Op::read, "read"},
 };
 
 struct ExpectName {
@@ -83,6 +84,8 @@ std::string describe(const Event& e) {
   if (e.op == Op::heal) return s;
   if (e.op == Op::propose)
     return s + " " + std::to_string(e.arg) + " at " + (e.node == 0 ? std::string("leader") : "n" + std::to_string(e.node));
+  if (e.op == Op::transfer) return s + " n" + std::to_string(e.node) + " -> n" + std::to_string(e.arg);
+  if (e.op == Op::read) return s + " " + std::to_string(e.arg) + " at n" + std::to_string(e.node);
   return s + " n" + std::to_string(e.node);
 }
 
@@ -125,6 +128,8 @@ nlohmann::json to_json(const Schedule& s) {
     }
     if (e.op == Op::partition) a["mask"] = e.arg;
     if (e.op == Op::propose) a["value"] = e.arg;
+    if (e.op == Op::transfer) a["target"] = e.arg;
+    if (e.op == Op::read) a["id"] = e.arg;
     steps.push_back({{"step", i + 1}, {"action", std::move(a)}, {"text", describe(e)}});
   }
   nlohmann::json cluster = {{"kernel", s.kernel}, {"nodes", s.nodes}, {"seed", s.seed}};
@@ -222,7 +227,10 @@ Schedule from_json(const nlohmann::json& j) {
     Event e;
     const std::string type = a.at("type").get<std::string>();
     if (!parse_op(type, e.op)) bad(where + ": unknown action type \"" + type + "\"");
-    if ((e.op == Op::campaign || e.op == Op::heartbeat) && !raft) bad(where + ": \"" + type + "\" is a Raft action");
+    if ((e.op == Op::campaign || e.op == Op::heartbeat || e.op == Op::lease || e.op == Op::transfer ||
+         e.op == Op::read) &&
+        !raft)
+      bad(where + ": \"" + type + "\" is a Raft action");
     if (e.op == Op::start_round && raft) bad(where + ": \"start_round\" is a Paxos action");
     if (has_node(e.op)) {
       e.node = static_cast<std::uint8_t>(unsigned_member(a, "node", s.nodes, where));
@@ -239,6 +247,11 @@ Schedule from_json(const nlohmann::json& j) {
     }
     if (e.op == Op::partition) e.arg = unsigned_member(a, "mask", 0x1FEu, where);
     if (e.op == Op::propose) e.arg = unsigned_member(a, "value", UINT32_MAX, where);
+    if (e.op == Op::transfer) {
+      e.arg = unsigned_member(a, "target", s.nodes, where);
+      if (e.arg == 0) bad(where + ": \"target\" must be 1.." + std::to_string(s.nodes));
+    }
+    if (e.op == Op::read) e.arg = unsigned_member(a, "id", UINT32_MAX, where);
     s.events.push_back(std::move(e));
   }
   return s;

@@ -15,7 +15,16 @@
 //   State Machine Safety no two nodes commit different entries at an index
 // plus: a node's commit index never decreases while it is up, and never
 // passes the end of its log; and with pre-votes (thesis §9.6), becoming a
-// pre-candidate changes neither term nor vote.
+// pre-candidate changes neither term nor vote. For the thesis's extensions:
+//   LinearizableRead       a read (ReadIndex, thesis §6.4) completes at an
+//                          index that covers every entry committed before
+//                          it was invoked
+//   TransferTargetUpToDate a TimeoutNow (thesis §3.10) goes only to a
+//                          target whose stored log holds the leader's last
+//                          entry (or that has moved on to a later term)
+//   LeaseRespected         a node in its leader lease (CheckQuorum, thesis
+//                          §9.6) grants no (pre)vote for a later term but a
+//                          transfer's
 //
 // Node-local checks (check_node, check_step, check_send below: LogCabin's
 // checkBasic/checkDelta idea) need no history: what one node's state, one
@@ -23,6 +32,8 @@
 // (synod/sim/cluster.hpp) runs them after every input in every harness.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -58,6 +69,10 @@ enum class Violation : std::uint8_t {
   durability_contract,     // a message revealed state that was not yet durable
   // A transition the ghost records (History::record), with Options::pre_vote:
   pre_vote_changed_term,   // becoming a pre-candidate changed the node's term or vote
+  // Reads, transfers and leases (ReadIndex, TimeoutNow, CheckQuorum):
+  linearizable_read,       // a completed read's index misses an entry committed before the read
+  transfer_target_behind,  // a TimeoutNow's target does not store the leader's last entry
+  lease_not_respected,     // a node in its leader lease granted a (pre)vote for a later term
 };
 
 constexpr const char* to_string(Violation v) {
@@ -79,6 +94,9 @@ constexpr const char* to_string(Violation v) {
     case Violation::vote_changed_in_term: return "OneVotePerTerm";
     case Violation::durability_contract: return "DurabilityContract";
     case Violation::pre_vote_changed_term: return "PreVoteKeepsTerm";
+    case Violation::linearizable_read: return "LinearizableRead";
+    case Violation::transfer_target_behind: return "TransferTargetUpToDate";
+    case Violation::lease_not_respected: return "LeaseRespected";
   }
   return "?";
 }
@@ -167,8 +185,63 @@ Violation check_send(const Message& m, const raft::HardState& hard_state, const 
   return Violation::none;
 }
 
+// TransferTargetUpToDate for one message on its way (in flight, or held by
+// its sender): a TimeoutNow from the leader of term m.term reaches a target
+// that stored (acknowledged as durable) the leader's last entry, whose
+// index and term the message carries. The target's disk keeps that entry
+// until a leader of a later term overwrites it, and the same persist then
+// stores the later term: so the disk holds the entry, or a later term.
+// `target` is the target's disk (hard state and log).
+template <class Message, class Log>
+Violation check_transfer(const Message& m, const raft::HardState& target_hard_state, const Log& target_log) {
+  if (m.type != raft::MessageType::timeout_now) return Violation::none;
+  if (target_hard_state.term > m.term) return Violation::none;
+  if (m.log_index <= target_log.last_index() && target_log.term_at(m.log_index) == m.log_term) return Violation::none;
+  return Violation::transfer_target_behind;
+}
+
+// LeaseRespected, in two halves around one delivery: a node in its leader
+// lease (Node::in_leader_lease, with CheckQuorum) that is handed a PreVote,
+// or a RequestVote for a later term that is not a transfer's
+// (kTransferVote), must not grant it. lease_mark() counts, before the step,
+// the grants to that request the node already holds (a duplicate asked
+// before the lease began may have left one); lease_check() fails when the
+// node emitted more: in `sent` (what the step sent: the outbox before it
+// is drained, or what reached the network) plus what it holds afterwards.
+struct LeaseMark {
+  bool applies = false;       // the node was in its lease, and the request is one it must refuse
+  std::size_t held_grants = 0;
+};
+
+template <class Message>
+bool grants(const Message& reply, const Message& request) {
+  const auto type = request.type == raft::MessageType::pre_vote ? raft::MessageType::pre_vote_response
+                                                                : raft::MessageType::request_vote_response;
+  return reply.type == type && reply.success && reply.to == request.from && reply.term == request.term;
+}
+
+template <class Node, class Message>
+LeaseMark lease_mark(const Node& before, const Message& m) {
+  LeaseMark mark;
+  const bool vote = m.type == raft::MessageType::request_vote && m.context != raft::kTransferVote;
+  if (!(vote || m.type == raft::MessageType::pre_vote) || m.term <= before.term() || !before.in_leader_lease())
+    return mark;
+  mark.applies = true;
+  for (const auto& h : before.held()) mark.held_grants += grants(h, m) ? 1 : 0;
+  return mark;
+}
+
+template <class Node, class Message, class Sent>
+Violation lease_check(const LeaseMark& mark, const Message& m, const Node& after, const Sent& sent) {
+  if (!mark.applies) return Violation::none;
+  std::size_t count = 0;
+  for (const auto& x : sent) count += grants(x, m) ? 1 : 0;
+  for (const auto& h : after.held()) count += grants(h, m) ? 1 : 0;
+  return count > mark.held_grants ? Violation::lease_not_respected : Violation::none;
+}
+
 // The ghost history. A value (==, hash) so a checker can keep it in its states.
-template <class Payload, std::size_t MaxLeaders, std::size_t MaxCommitted>
+template <class Payload, std::size_t MaxLeaders, std::size_t MaxCommitted, std::size_t MaxReads = 64>
 class History {
  public:
   using EntryT = raft::Entry<Payload>;
@@ -183,6 +256,35 @@ class History {
     Term first_seen_in = 0;  // the lowest term in which a node had it committed
     friend constexpr bool operator==(const Committed&, const Committed&) = default;
   };
+  // A client read (ReadIndex): its id and how many entries were committed
+  // when it was first invoked with that id.
+  struct Read {
+    raft::ReadId id = 0;
+    Index committed_before = 0;
+    friend constexpr bool operator==(const Read&, const Read&) = default;
+  };
+
+  // A client invokes read `id` now: every entry committed so far must be
+  // in what the read returns. An id invoked again keeps its first record
+  // (the smaller count), so a completion is never held to more than the
+  // earliest invocation it may answer.
+  Violation read_invoked(raft::ReadId id) {
+    for (const Read& r : reads_)
+      if (r.id == id) return Violation::none;
+    if (reads_.size() == reads_.capacity()) return Violation::history_full;
+    reads_.push_back(Read{id, committed_.size()});
+    return Violation::none;
+  }
+
+  // LinearizableRead: a completed read (ok) is served at an index that
+  // covers every entry committed before it was invoked. A ReadState of an
+  // id no client invoked is not checked (a harness that forges messages).
+  Violation check_read(const raft::ReadState& r) const {
+    if (!r.ok) return Violation::none;
+    for (const Read& x : reads_)
+      if (x.id == r.id) return r.index < x.committed_before ? Violation::linearizable_read : Violation::none;
+    return Violation::none;
+  }
 
   // Records what `after` shows and checks the transition from `before`
   // (nullptr when the node was down or just restarted: no transition).
@@ -197,7 +299,22 @@ class History {
       if (after.role() == raft::Role::pre_candidate && before->role() != raft::Role::pre_candidate &&
           !(after.hard_state() == before->hard_state()))
         return Violation::pre_vote_changed_term;
+      // A leader that steps down in its own term: only CheckQuorum does that.
+      if (before->role() == raft::Role::leader && after.role() == raft::Role::follower && before->term() == after.term())
+        quorum_step_downs_ = 1;
+      // A follower that holds more completed reads: a forwarded read answered.
+      if (before->role() == raft::Role::follower && after.role() == raft::Role::follower &&
+          completed_reads(after) > completed_reads(*before))
+        follower_reads_ = 1;
+      // A candidate whose vote requests are a transfer's (TimeoutNow).
+      if (after.role() == raft::Role::candidate && before->role() != raft::Role::candidate &&
+          asks_transfer_votes(after))
+        if (Violation v = record_transfer(after.term(), after.id()); v != Violation::none) return v;
     }
+    // Reads the node holds completed (a harness that takes them away, as
+    // the simulation core does, checks them as it takes them: check_read).
+    for (const raft::ReadState& r : after.read_states())
+      if (Violation v = check_read(r); v != Violation::none) return v;
     if (after.role() == raft::Role::leader) {
       if (Violation v = record_leader(after.term(), after.id()); v != Violation::none) return v;
     }
@@ -256,6 +373,18 @@ class History {
     return kNoNode;
   }
   std::size_t leaders_elected() const { return leaders_.size(); }
+  // Goals of the checker's model (what the ghost saw happen):
+  // a leader stepped down in its own term (CheckQuorum);
+  bool quorum_step_down_seen() const { return quorum_step_downs_ != 0; }
+  // a follower's forwarded read completed;
+  bool follower_read_seen() const { return follower_reads_ != 0; }
+  // a candidate that campaigned for a transfer became leader of its term.
+  bool transfer_elected_seen() const {
+    for (const Leader& t : transfers_)
+      if (leader_of(t.term) == t.id) return true;
+    return false;
+  }
+  std::size_t reads_invoked() const { return reads_.size(); }
   Index committed_count() const { return committed_.size(); }
   const EntryT& committed_entry(Index i) const { return committed_[i - 1].entry; }
 
@@ -272,6 +401,20 @@ class History {
       raft::hash_append(h, c.entry);
       h.add(c.first_seen_in);
     }
+    // What histories without reads, transfers or step-downs leave empty
+    // adds nothing, so their hashes stay what they were.
+    if (reads_.empty() && transfers_.empty() && quorum_step_downs_ == 0 && follower_reads_ == 0) return;
+    h.add(std::uint64_t{reads_.size()});
+    for (const Read& x : reads_) {
+      h.add(x.id);
+      h.add(x.committed_before);
+    }
+    h.add(std::uint64_t{transfers_.size()});
+    for (const Leader& t : transfers_) {
+      h.add(t.term);
+      h.add(std::uint64_t{r(t.id)});
+    }
+    h.add(std::uint64_t{quorum_step_downs_} | std::uint64_t{follower_reads_} << 8);
   }
 
  private:
@@ -286,8 +429,37 @@ class History {
     return Violation::none;
   }
 
+  template <class Node>
+  static std::size_t completed_reads(const Node& n) {
+    std::size_t k = 0;
+    for (const raft::ReadState& r : n.read_states()) k += r.ok ? 1 : 0;
+    return k;
+  }
+  template <class Node>
+  static bool asks_transfer_votes(const Node& n) {
+    const auto transfer = [](const auto& m) {
+      return m.type == raft::MessageType::request_vote && m.context == raft::kTransferVote;
+    };
+    return std::any_of(n.messages().begin(), n.messages().end(), transfer) ||
+           std::any_of(n.held().begin(), n.held().end(), transfer);
+  }
+  Violation record_transfer(Term term, NodeId id) {
+    for (const Leader& t : transfers_)
+      if (t.term == term && t.id == id) return Violation::none;
+    if (transfers_.size() == transfers_.capacity()) return Violation::history_full;
+    auto it = transfers_.begin();  // sorted, as leaders_
+    while (it != transfers_.end() && (it->term < term || (it->term == term && it->id < id))) ++it;
+    transfers_.insert(it, Leader{term, id});
+    return Violation::none;
+  }
+
   boost::container::static_vector<Leader, MaxLeaders> leaders_;
   boost::container::static_vector<Committed, MaxCommitted> committed_;
+  boost::container::static_vector<Read, MaxReads> reads_;
+  // Candidates (term, id) that campaigned for a leadership transfer.
+  boost::container::static_vector<Leader, MaxLeaders> transfers_;
+  std::uint8_t quorum_step_downs_ = 0;  // 1: a leader stepped down in its own term
+  std::uint8_t follower_reads_ = 0;     // 1: a follower's forwarded read completed
 };
 
 }  // namespace synod::check::raft_invariants

@@ -21,9 +21,12 @@
 //   static bool needs_persist(const Node&)
 //   static bool persist(Node&, Disk&, bool lossy)    writes the request, acks
 //                                                   it; false: the node ignored it
-//   static Violation collect(const Node&, Local&)    after the outbox drained: the
+//   static Violation collect(const Node&, Local&[, const History&])
+//                                                   after the outbox drained: the
 //                                                   harness takes what the node
-//                                                   delivers (committed entries)
+//                                                   delivers (committed entries,
+//                                                   completed reads), checked
+//                                                   against the ghost
 //   static void acknowledge(Node&)                   and tells the node it did
 //   static Violation check_node(const Node&, const Disk&)
 //   static Violation check_step(const Node& before, const Node& after)
@@ -32,6 +35,16 @@
 //   static Violation check_cluster(const History&, std::span<const Node* const>)
 //   static const char* name(Violation)
 // and History::record(const Node* before, const Node& after) -> Violation.
+// Optional (a protocol without them skips the check):
+//   DeliveryMark mark_delivery(const Node& before, const Message&) and
+//   Violation check_delivery(const DeliveryMark&, const Message&, const Node& after,
+//                            std::span<const Message> sent)
+//                       a check of one delivery: what the node looked like
+//                       before it, and what it sent (reached the network) or
+//                       holds after it
+//   Violation check_messages(std::span<const Message> network,
+//                            std::span<const Node* const> up, std::span<const Disk> disks)
+//                       every message on its way against the disks (disks[id])
 //
 // Everything is deterministic: the network is a list in send order (a
 // multiset that tests address by position), and nothing is random unless a
@@ -225,6 +238,16 @@ class Cluster {
   Result hand(const Message& m) {
     if (m.to < 1 || m.to > size() || !up(m.to)) return lost_step();
     if (m.from >= 1 && m.from <= size() && !link(m.from, m.to)) return lost_step();
+    if constexpr (requires { P::mark_delivery(node(m.to), m); }) {
+      if (observe_steps) {
+        const auto mark = P::mark_delivery(node(m.to), m);
+        const std::size_t sent_from = network_.size();
+        const Result r = input(m.to, [&](Node& n) { return P::step(n, m); });
+        const std::span<const Message> sent(network_.data() + sent_from, network_.size() - sent_from);
+        fail_if(P::check_delivery(mark, m, node(m.to), sent), m.to, "delivery");
+        return r;
+      }
+    }
     return input(m.to, [&](Node& n) { return P::step(n, m); });
   }
   // A message made or kept by the test (a delayed copy, a forged one) joins
@@ -376,7 +399,12 @@ class Cluster {
       if (!auto_persist_[id] || !P::needs_persist(n) || round == 8) break;
       write(id);
     }
-    const Violation v = P::collect(n, locals_[id]);
+    Violation v{};
+    if constexpr (requires { P::collect(n, locals_[id], *history_); }) {
+      v = P::collect(n, locals_[id], *history_);
+    } else {
+      v = P::collect(n, locals_[id]);
+    }
     call(id, [](Node& x) { P::acknowledge(x); });
     if (observe_steps) fail_if(v, id, "collect");
     observe(id);
@@ -410,6 +438,13 @@ class Cluster {
     for (NodeId id = 1; id <= size(); ++id)
       if (up(id)) up_.push_back(&node(id));
     fail_if(P::check_cluster(*history_, std::span<const Node* const>(up_)), kNoNode, "cluster");
+    if constexpr (requires { P::check_messages(std::span<const Message>(network_), std::span<const Node* const>(up_),
+                                               std::span<const Disk>(disks_)); }) {
+      if (!lossy_disk)
+        fail_if(P::check_messages(std::span<const Message>(network_), std::span<const Node* const>(up_),
+                                  std::span<const Disk>(disks_)),
+                kNoNode, "messages");
+    }
   }
 
   void fail_if(Violation v, NodeId id, const char* where) {

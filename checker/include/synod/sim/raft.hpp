@@ -1,7 +1,8 @@
 // synod/sim/raft.hpp - Raft's adapter to the simulation core
 // (synod/sim/cluster.hpp): how a node is built and restarted, how its
 // persist requests reach its disk, what the harness does after each input
-// (apply committed entries), and which checks of raft_invariants.hpp run.
+// (apply committed entries, take completed reads), and which checks of
+// raft_invariants.hpp run.
 #pragma once
 
 #include <cstddef>
@@ -26,15 +27,16 @@ struct RaftTestConfig {
   static constexpr std::size_t outbox_capacity = 32;
 };
 
-// Ghost capacities: leaders (one per term) and committed entries a long
-// schedule can reach.
-template <class Config, std::size_t MaxLeaders = 4096, std::size_t MaxCommitted = 2 * Config::log_capacity>
+// Ghost capacities: leaders (one per term), committed entries and read ids
+// a long schedule can reach.
+template <class Config, std::size_t MaxLeaders = 4096, std::size_t MaxCommitted = 2 * Config::log_capacity,
+          std::size_t MaxReads = 1024>
 struct RaftProtocol {
   using Node = raft::Node<Config>;
   using Message = raft::Message<Config>;
   using Options = raft::Options;
   using Entry = raft::Entry<typename Config::Payload>;
-  using History = check::raft_invariants::History<typename Config::Payload, MaxLeaders, MaxCommitted>;
+  using History = check::raft_invariants::History<typename Config::Payload, MaxLeaders, MaxCommitted, MaxReads>;
   using Violation = check::raft_invariants::Violation;
   using Result = raft::InputResult;
   static constexpr Result lost = raft::InputResult::ignored;  // the node was down or cut off
@@ -47,9 +49,11 @@ struct RaftProtocol {
     typename Node::LogT log{};
     friend bool operator==(const Disk&, const Disk&) = default;
   };
-  // The entries this node's state machine applied, in order.
+  // The entries this node's state machine applied, in order, and the reads
+  // it completed (ReadIndex), in the order they completed.
   struct Local {
     std::vector<Entry> applied;
+    std::vector<raft::ReadState> reads;
   };
 
   static Node make(const Options& o) { return Node(o); }
@@ -70,12 +74,22 @@ struct RaftProtocol {
     (void)n.persisted(req);
     return true;
   }
-  // The state machine applies what is newly committed, and says so.
-  static Violation collect(const Node& n, Local& l) {
+  // The state machine applies what is newly committed, and says so; the
+  // client takes the completed reads, each checked against the ghost
+  // (LinearizableRead) as it is taken.
+  static Violation collect(const Node& n, Local& l, const History& h) {
     for (raft::Index i = n.applied_index() + 1; i <= n.commit_index(); ++i) l.applied.push_back(n.log().at(i));
-    return Violation::none;
+    Violation v = Violation::none;
+    for (const raft::ReadState& r : n.read_states()) {
+      l.reads.push_back(r);
+      if (v == Violation::none) v = h.check_read(r);
+    }
+    return v;
   }
-  static void acknowledge(Node& n) { (void)n.applied(n.commit_index()); }
+  static void acknowledge(Node& n) {
+    (void)n.applied(n.commit_index());
+    n.clear_read_states();
+  }
 
   static Violation check_node(const Node& n, const Disk& d) {
     if (const Violation v = check::raft_invariants::check_node(n); v != Violation::none) return v;
@@ -88,6 +102,30 @@ struct RaftProtocol {
     return check::raft_invariants::check_send(m, d.hard_state, d.log);
   }
   static Violation check_restart(const Node&, const Disk&) { return Violation::none; }
+  // LeaseRespected around one delivery (raft_invariants::lease_mark).
+  using DeliveryMark = check::raft_invariants::LeaseMark;
+  static DeliveryMark mark_delivery(const Node& before, const Message& m) {
+    return check::raft_invariants::lease_mark(before, m);
+  }
+  static Violation check_delivery(const DeliveryMark& mark, const Message& m, const Node& after,
+                                  std::span<const Message> sent) {
+    return check::raft_invariants::lease_check(mark, m, after, sent);
+  }
+  // TransferTargetUpToDate for every message on its way: in flight, or
+  // held by an up node. disks[id] is node id's (index 0 unused).
+  static Violation check_messages(std::span<const Message> network, std::span<const Node* const> up,
+                                  std::span<const Disk> disks) {
+    const auto check = [&](const Message& m) {
+      if (m.type != raft::MessageType::timeout_now || m.to < 1 || m.to >= disks.size()) return Violation::none;
+      return check::raft_invariants::check_transfer(m, disks[m.to].hard_state, disks[m.to].log);
+    };
+    for (const Message& m : network)
+      if (const Violation v = check(m); v != Violation::none) return v;
+    for (const Node* n : up)
+      for (const Message& m : n->held())
+        if (const Violation v = check(m); v != Violation::none) return v;
+    return Violation::none;
+  }
   static Violation check_cluster(const History& h, std::span<const Node* const> up) { return h.check_cluster(up); }
   static const char* name(Violation v) { return check::raft_invariants::to_string(v); }
 };

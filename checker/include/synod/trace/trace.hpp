@@ -4,8 +4,9 @@
 //
 // A trace is a schedule: a cluster (protocol, shape, kernel capacities,
 // seeded faults) and a list of events (ticks, timer firings, client
-// proposals, persists, deliveries, drops and duplicates of messages named by
-// content or by position, partitions, heals, crashes, restarts), plus what
+// proposals and reads, leader leases lapsing, leadership transfers,
+// persists, deliveries, drops and duplicates of messages named by content
+// or by position, partitions, heals, crashes, restarts), plus what
 // running it must end in (`expect`). run() (synod/trace/run.hpp) executes a
 // schedule on the simulation core (synod/sim/cluster.hpp) with the shared
 // invariants checked after every event; docs/testing.md documents the JSON.
@@ -44,6 +45,9 @@ enum class Op : std::uint8_t {
   restart,      // node: rebuilt from its disk (no-op when up)
   persist,      // node: make its pending persist request durable
   propose,      // node (Raft: 0 = the leader with the highest term), value
+  lease,        // node: Raft lease_timeout() (an election timeout passed: CheckQuorum)
+  transfer,     // node (the leader), arg = target: Raft transfer_leadership(target)
+  read,         // node, arg = read id: Raft read_index(id), the ghost recording the invocation
 };
 
 const char* to_string(Op op);
@@ -53,7 +57,9 @@ bool is_network(Op op);
 struct Event {
   Op op = Op::tick;
   std::uint8_t node = 1;    // node events; propose: 0 = the Raft leader
-  std::uint64_t arg = 0;    // network events by position: index; partition: mask; propose: value
+  // Network events by position: index; partition: mask; propose: value;
+  // transfer: the target's id; read: the read's id.
+  std::uint64_t arg = 0;
   // Network events by content: the message as JSON text (synod-check's
   // traces); empty: by position.
   std::string message;
@@ -112,6 +118,7 @@ struct Outcome {
   std::size_t liveness_steps = 0;   // of which in the good conditions after the events
   std::size_t overwrites = 0;       // Raft: appends delivered that replace a follower's entries
   std::size_t partial_appends = 0;  // Raft: appends delivered with entries, the leader having more
+  std::size_t reads_completed = 0;  // Raft: reads (ReadIndex) that completed ok, at any node
   // Per event run: whether it did anything (a delivery with nothing in
   // flight, a persist with nothing to write, an input to a down node, a
   // restart of an up node do not).
