@@ -119,7 +119,14 @@ class Run {
         }
         break;
       case Op::persist: c_.persist(id); break;
-      case Op::tick: c_.input(id, [](Node& n) { (void)P::tick(n); }); break;
+      case Op::tick:
+        if (!self().one_clock()) {
+          c_.input(id, [](Node& n) { (void)P::tick(n); });
+          break;
+        }
+        for (NodeId n = 1; n <= s_.nodes; ++n)
+          if (c_.up(n)) c_.input(n, [](Node& x) { (void)P::tick(x); });
+        break;
       default: self().apply_protocol(e); break;
     }
   }
@@ -184,6 +191,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     o.append_noop_on_election = s.noop_on_election;
     o.pre_vote = s.pre_vote;
     o.check_quorum = s.check_quorum;
+    o.lease_reads = s.lease_reads;
     if (!test_kernel(s)) {
       o.id = id;
       o.cluster_size = s.nodes;
@@ -197,6 +205,12 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     for (NodeId id = 1; id <= s.nodes; ++id) o.push_back(options_for(s, id, s.seed));
     return o;
   }
+  // Lease reads rely on clocks (Options::lease_reads): then time is one
+  // clock, a tick event ticks every node that is up, and the events that
+  // fire a timer out of time (campaign, lease) are skipped: firing them
+  // would break the clock assumption the lease rests on.
+  bool one_clock() const { return s_.lease_reads; }
+
   void before_restart(NodeId id) {
     reads_before_restarts_ += completed_reads(id);
     if (test_kernel(s_)) c_.set_options(id, options_for(s_, id, s_.seed * 31 + ++restarts_ + id));
@@ -229,17 +243,23 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
   void apply_protocol(const Event& e) {
     const NodeId id = e.node;
     switch (e.op) {
-      case Op::campaign: c_.input(id, [](Node& n) { (void)n.campaign(); }); break;
+      case Op::campaign:
+        if (!one_clock()) c_.input(id, [](Node& n) { (void)n.campaign(); });
+        break;
       case Op::heartbeat: c_.input(id, [](Node& n) { (void)n.broadcast_heartbeat(); }); break;
       case Op::propose: {
         const NodeId at = id == kNoNode ? leader().value_or(kNoNode) : id;
         if (at != kNoNode) c_.input(at, [&](Node& n) { (void)n.propose(e.arg); });
         break;
       }
-      case Op::lease: c_.input(id, [](Node& n) { (void)n.lease_timeout(); }); break;
-      case Op::transfer:
-        c_.input(id, [&](Node& n) { (void)n.transfer_leadership(static_cast<NodeId>(e.arg)); });
+      case Op::lease:
+        if (!one_clock()) c_.input(id, [](Node& n) { (void)n.lease_timeout(); });
         break;
+      case Op::transfer: {
+        const NodeId at = id == kNoNode ? leader().value_or(kNoNode) : id;
+        if (at != kNoNode) c_.input(at, [&](Node& n) { (void)n.transfer_leadership(static_cast<NodeId>(e.arg)); });
+        break;
+      }
       case Op::read:
         // The client invokes the read now: the ghost records what it must
         // see (LinearizableRead), then the node takes it.
@@ -333,6 +353,7 @@ class PaxosRun : public Run<PaxosRun<Config>, sim::PaxosProtocol<Config>> {
   explicit PaxosRun(const Schedule& s, std::size_t network_capacity) : Base(s, options(s), network_capacity) {}
 
  private:
+  bool one_clock() const { return false; }  // each node's tick is its own
   // With acceptors = A: ids 1..A accept, the rest propose and learn, as in
   // the checker's model (PaxosModel::options_for). Else every node has every
   // role, seeded as the scenario tests' Driver seeds them.

@@ -137,6 +137,7 @@ nlohmann::json to_json(const Schedule& s) {
   if (s.noop_on_election) cluster["noop_on_election"] = true;
   if (s.pre_vote) cluster["pre_vote"] = true;
   if (s.check_quorum) cluster["check_quorum"] = true;
+  if (s.lease_reads) cluster["lease_reads"] = true;
   if (s.lossy_disk) cluster["lossy_disk"] = true;
   nlohmann::json expect = {{"result", "ok"}};
   for (const auto& x : kExpects)
@@ -197,6 +198,8 @@ Schedule from_json(const nlohmann::json& j) {
   if (s.pre_vote && !raft) bad("cluster: \"pre_vote\" is for raft");
   s.check_quorum = bool_member(c, "check_quorum", "cluster");
   if (s.check_quorum && !raft) bad("cluster: \"check_quorum\" is for raft");
+  s.lease_reads = bool_member(c, "lease_reads", "cluster");
+  if (s.lease_reads && !(raft && s.check_quorum)) bad("cluster: \"lease_reads\" is for raft with \"check_quorum\"");
   s.lossy_disk = bool_member(c, "lossy_disk", "cluster");
   s.liveness = bool_member(j, "liveness", "top level");
   if (j.contains("step_limit")) {
@@ -234,7 +237,7 @@ Schedule from_json(const nlohmann::json& j) {
     if (e.op == Op::start_round && raft) bad(where + ": \"start_round\" is a Paxos action");
     if (has_node(e.op)) {
       e.node = static_cast<std::uint8_t>(unsigned_member(a, "node", s.nodes, where));
-      if (e.node == 0 && !(e.op == Op::propose && raft))
+      if (e.node == 0 && !((e.op == Op::propose || e.op == Op::transfer) && raft))
         bad(where + ": \"node\" must be 1.." + std::to_string(s.nodes));
     }
     if (is_network(e.op)) {

@@ -52,21 +52,31 @@ rc::Gen<T> uniform(T lo, T hi) {
 struct Mix {
   int tick = 20, campaign = 0, heartbeat = 0, start_round = 0, deliver = 30, drop = 3, duplicate = 3,
       partition = 1, heal = 1, crash = 1, restart = 2, persist = 15, propose = 5, settle = 0;
+  // Raft: lease_timeout() on a node, a transfer from the leader, a read on a node.
+  int lease = 0, transfer = 0, read = 0;
 };
 
 // The cluster a schedule runs on.
 struct Shape {
   std::uint8_t nodes = 3;
   std::uint8_t acceptors = 0;  // Paxos: 0 = every node has every role
-  bool pre_vote = false;       // Raft: Options::pre_vote (thesis 9.6), drawn for half the cases
+  // Raft options, each drawn for half the cases: pre_vote (thesis 9.6),
+  // check_quorum, and, where a property asks for it, lease_reads (for half
+  // of those with check_quorum; its runs keep one clock and skip the
+  // campaign and lease events, see checker/trace/run.cpp).
+  bool pre_vote = false;
+  bool check_quorum = false;
+  bool lease_reads = false;
 };
 
-inline rc::Gen<Shape> gen_shape(const std::string& protocol) {
+inline rc::Gen<Shape> gen_shape(const std::string& protocol, bool lease_reads = false) {
   namespace gen = rc::gen;
   if (protocol == "raft")
-    return gen::map(gen::pair(uniform<std::uint8_t>(1, kMaxDrawnNode + 1), uniform<std::uint8_t>(0, 2)),
+    return gen::map(gen::pair(uniform<std::uint8_t>(1, kMaxDrawnNode + 1), uniform<std::uint8_t>(0, lease_reads ? 8 : 4)),
                     [](const std::pair<std::uint8_t, std::uint8_t>& np) {
-                      return Shape{np.first, 0, np.second == 1};
+                      const bool check_quorum = (np.second & 2u) != 0;
+                      return Shape{np.first, 0, (np.second & 1u) != 0, check_quorum,
+                                   check_quorum && (np.second & 4u) != 0};
                     });
   const auto all_roles = gen::map(uniform<std::uint8_t>(1, kMaxDrawnNode + 1),
                                   [](std::uint8_t n) { return Shape{n, 0}; });
@@ -85,10 +95,13 @@ inline void fold(Schedule& s) {
   const std::uint64_t all = (std::uint64_t{1} << (n + 1)) - 2u;
   // Paxos has no leader: proposals to "the leader" go to the first proposer.
   const std::uint8_t first_proposer = s.acceptors != 0 ? static_cast<std::uint8_t>(s.acceptors + 1) : 1;
+  std::uint64_t reads = 0;
   for (Event& e : s.events) {
     if (e.node != 0) e.node = static_cast<std::uint8_t>((e.node - 1) % n + 1);
     if (e.node == 0 && s.protocol == "paxos") e.node = first_proposer;
     if (e.op == Op::partition) e.arg &= all;
+    if (e.op == Op::transfer) e.arg = (e.arg - 1) % n + 1;
+    if (e.op == Op::read) e.arg = ++reads;  // ids 1, 2, ...: each read is its own for the ghost
   }
 }
 
@@ -128,6 +141,10 @@ inline rc::Gen<std::vector<Event>> gen_step(const Mix& mix) {
                                   const std::uint8_t at = p.first < 5 ? 0 : static_cast<std::uint8_t>(p.first - 4);
                                   return Event{Op::propose, at, p.second, {}};
                                 })));
+  add(mix.lease, node_op(Op::lease));
+  add(mix.read, node_op(Op::read));
+  // Transfers from the leader (node 0) to a drawn node.
+  add(mix.transfer, one(gen::map(node, [](std::uint8_t to) { return Event{Op::transfer, 0, to, {}}; })));
   add(mix.drop, net_op(Op::drop));
   add(mix.duplicate, net_op(Op::duplicate));
   add(mix.crash, node_op(Op::crash));
@@ -161,6 +178,8 @@ inline Schedule make_schedule(const std::string& protocol, Shape shape, std::uin
   s.nodes = shape.nodes;
   s.acceptors = shape.acceptors;
   s.pre_vote = shape.pre_vote;
+  s.check_quorum = shape.check_quorum;
+  s.lease_reads = shape.lease_reads;
   s.seed = seed;
   s.liveness = liveness;
   s.events = std::move(events);
@@ -171,7 +190,8 @@ inline Schedule make_schedule(const std::string& protocol, Shape shape, std::uin
 // Up to 20 * scale steps (RapidCheck's size grows from 0 to 100 over the
 // cases, so the longest runs are 20 * scale steps; scale 20 gives up to
 // 2000, a settle burst being one step of many events).
-inline rc::Gen<Schedule> gen_schedule(std::string protocol, const Mix& mix, int scale, bool liveness) {
+inline rc::Gen<Schedule> gen_schedule(std::string protocol, const Mix& mix, int scale, bool liveness,
+                                      bool lease_reads = false) {
   namespace gen = rc::gen;
   return gen::apply(
       [protocol, liveness](Shape shape, std::uint32_t seed, const std::vector<std::vector<Event>>& steps) {
@@ -179,7 +199,7 @@ inline rc::Gen<Schedule> gen_schedule(std::string protocol, const Mix& mix, int 
         for (const auto& st : steps) events.insert(events.end(), st.begin(), st.end());
         return make_schedule(protocol, shape, seed, liveness, std::move(events));
       },
-      gen_shape(protocol), uniform<std::uint32_t>(0, 1000),
+      gen_shape(protocol, lease_reads), uniform<std::uint32_t>(0, 1000),
       gen::scale(scale, gen::container<std::vector<std::vector<Event>>>(gen_step(mix))));
 }
 

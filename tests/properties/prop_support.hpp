@@ -91,6 +91,8 @@ struct Requirements {
   double max_vacuous = 0.5;
   // At least this fraction must overwrite a follower's entries (Raft).
   double min_overwriting = 0.0;
+  // At least this fraction must complete a read (Raft, ReadIndex).
+  double min_reading = 0.0;
 };
 
 // One property's cases: runs schedules, fails the RapidCheck case on a
@@ -130,6 +132,7 @@ class Cases {
       }
       max_liveness_steps_ = std::max(max_liveness_steps_, r.liveness_steps);
       overwriting_ += r.overwrites != 0 ? 1 : 0;
+      reading_ += r.reads_completed != 0 ? 1 : 0;
       partial_ += r.partial_appends != 0 ? 1 : 0;
       ++runs_;
       if (!have_first) {
@@ -166,6 +169,9 @@ class Cases {
     if (ow < req.min_overwriting)
       why << overwriting_ << " of " << runs_ << " runs overwrote a follower's entries (fewer than "
           << req.min_overwriting * 100 << "%). ";
+    const double rd = runs_ == 0 ? 0 : static_cast<double>(reading_) / static_cast<double>(runs_);
+    if (rd < req.min_reading)
+      why << reading_ << " of " << runs_ << " runs completed a read (fewer than " << req.min_reading * 100 << "%). ";
     return why.str();
   }
 
@@ -178,13 +184,15 @@ class Cases {
       os << "  runs overwriting a follower's entries: " << overwriting_ << " of " << runs_ << " ("
          << pct(overwriting_, runs_) << "%); with partial appends: " << partial_ << " (" << pct(partial_, runs_)
          << "%)\n";
+    if (reading_ != 0)
+      os << "  runs completing a read: " << reading_ << " of " << runs_ << " (" << pct(reading_, runs_) << "%)\n";
     if (max_liveness_steps_ != 0)
       os << "  liveness steps, most: " << max_liveness_steps_ << " (limit " << kLivenessStepLimit << ")\n";
   }
 
  private:
   std::string trace_path_;
-  std::size_t cases_ = 0, vacuous_ = 0, committed_ = 0, runs_ = 0, overwriting_ = 0, partial_ = 0;
+  std::size_t cases_ = 0, vacuous_ = 0, committed_ = 0, runs_ = 0, overwriting_ = 0, partial_ = 0, reading_ = 0;
   std::size_t max_liveness_steps_ = 0;
 };
 

@@ -56,7 +56,7 @@ bool is_network(Op op);
 
 struct Event {
   Op op = Op::tick;
-  std::uint8_t node = 1;    // node events; propose: 0 = the Raft leader
+  std::uint8_t node = 1;    // node events; propose, transfer: 0 = the Raft leader
   // Network events by position: index; partition: mask; propose: value;
   // transfer: the target's id; read: the read's id.
   std::uint64_t arg = 0;
@@ -92,6 +92,7 @@ struct Schedule {
   // runs with (absent: off, whatever the kernel's defaults).
   bool pre_vote = false;
   bool check_quorum = false;
+  bool lease_reads = false;       // Raft option lease_reads (needs check_quorum)
   bool lossy_disk = false;        // seeded harness fault (see synod/sim/cluster.hpp)
   bool liveness = false;          // after the events: heal, restart all, good conditions
   // With liveness: the simulation steps the good conditions may take before
