@@ -1,7 +1,12 @@
 // scenario.hpp - the Raft commands of scenario files (tests/raft/testdata),
 // on top of the shared ones of synod/sim/scenario.hpp:
-//   cluster nodes=N [seed=S] [noop=true] [prevote=true] [election-min=..] [election-max=..] [heartbeat=..]
-//   campaign n   heartbeat n
+//   cluster nodes=N [seed=S] [noop=true] [prevote=true] [checkquorum=true] [leasereads=true]
+//           [election-min=..] [election-max=..] [heartbeat=..]
+//                                Figure 2 Raft unless an option turns an extension on
+//   campaign n   heartbeat n   lease n (lease_timeout)   transfer n to=m
+//   read n id=k                  a client invokes read k at n (ReadIndex); prints
+//                                ok / not_leader / busy; the ghost checks its answer
+//   reads [n,...]                the reads each node completed: id@index or id:failed
 //   propose n v[,v...]           prints each result
 //   install n term=T [vote=n] [log=1,1,2]
 //                                crash n, preset its disk, restart it; the
@@ -10,7 +15,7 @@
 //   elect [max-rounds=N]         rounds until a leader; prints it
 //   replicate n [max-rounds=N]   leader n heartbeats and the network drains
 //                                until every up node's log equals n's
-//   put type=T from=n to=n [term=..] [index=..] [log-term=..] [commit=..] [success=true]
+//   put type=T from=n to=n [term=..] [index=..] [log-term=..] [commit=..] [context=..] [success=true]
 //                                a forged message joins the network
 //   log n,...   disk n,...   applied [n,...]
 //   run-until leader | applied=N (every up node applied N entries)
@@ -52,6 +57,8 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
     if (auto v = c.get("noop")) base_.append_noop_on_election = sim::args::boolean(*v, "noop");
     if (auto v = c.get("prevote")) base_.pre_vote = sim::args::boolean(*v, "prevote");
     if (auto v = c.get("checkquorum")) base_.check_quorum = sim::args::boolean(*v, "checkquorum");
+    if (auto v = c.get("leasereads")) base_.lease_reads = sim::args::boolean(*v, "leasereads");
+    if (base_.lease_reads && !base_.check_quorum) throw sim::BadCommand("leasereads needs checkquorum=true");
     base_.election_timeout_min = static_cast<std::uint32_t>(sim::args::named(c, "election-min", base_.election_timeout_min));
     base_.election_timeout_max = static_cast<std::uint32_t>(sim::args::named(c, "election-max", base_.election_timeout_max));
     base_.heartbeat_interval = static_cast<std::uint32_t>(sim::args::named(c, "heartbeat", base_.heartbeat_interval));
@@ -96,6 +103,39 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
     if (v == "heartbeat") {
       core().input(target(c), [](Node& x) { (void)x.broadcast_heartbeat(); });
       return Outcome{};
+    }
+    if (v == "lease") {  // an election timeout passed (CheckQuorum)
+      const auto r = core().input(target(c), [](Node& x) { return x.lease_timeout(); });
+      return Outcome{std::string(raft::to_string(r)) + "\n", {}};
+    }
+    if (v == "transfer") {  // transfer n to=m
+      const NodeId n = target(c);
+      const auto to = static_cast<NodeId>(sim::args::named(c, "to", kNoNode));
+      const auto r = core().input(n, [&](Node& x) { return x.transfer_leadership(to); });
+      return Outcome{std::string(raft::to_string(r)) + "\n", {}};
+    }
+    if (v == "read") {  // read n id=k: a client invokes read k at node n (ReadIndex)
+      const NodeId n = target(c);
+      const auto rid = sim::args::named(c, "id", 1);
+      if (!core().up(n)) return Outcome{"down\n", {}};
+      core().report(core().history().read_invoked(rid), n, "read");
+      const auto r = core().input(n, [&](Node& x) { return x.read_index(rid); });
+      switch (r.status) {
+        case raft::ProposeStatus::ok: return Outcome{"ok\n", {}};
+        case raft::ProposeStatus::not_leader: return Outcome{"not_leader hint=" + std::to_string(r.leader_hint) + "\n", {}};
+        case raft::ProposeStatus::busy: return Outcome{"busy\n", {}};
+      }
+      return Outcome{};
+    }
+    if (v == "reads") {  // the reads each node completed (id@index, or id:failed)
+      std::string out;
+      for (NodeId n : nodes_or_all(c)) {
+        std::string s;
+        for (const auto& r : core().local(n).reads)
+          s += (s.empty() ? "" : " ") + std::to_string(r.id) + (r.ok ? "@" + std::to_string(r.index) : std::string(":failed"));
+        out += id(n) + ": " + (s.empty() ? "(none)" : s) + "\n";
+      }
+      return Outcome{out, {}};
     }
     if (v == "propose") {
       if (c.positional.size() != 2) throw sim::BadCommand("propose n v[,v...]");
@@ -176,6 +216,7 @@ class RaftScenario : public sim::Scenario<RaftScenario, sim::RaftProtocol<sim::R
       m.log_index = sim::args::named(c, "index", 0);
       m.log_term = sim::args::named(c, "log-term", 0);
       m.commit = sim::args::named(c, "commit", 0);
+      m.context = sim::args::named(c, "context", 0);
       if (auto s = c.get("success")) m.success = sim::args::boolean(*s, "success");
       core().put(m);
       return Outcome{};
