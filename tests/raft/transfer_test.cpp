@@ -95,3 +95,32 @@ TEST(RaftTransfer, AStaleTimeoutNowIsIgnored) {
 }
 
 }  // namespace
+
+namespace {
+
+// Bad input: a TimeoutNow from outside the cluster is ignored, and one with
+// the highest term a node takes makes it follow that term but never
+// campaign past it (the term would wrap).
+TEST(RaftTransfer, AForgedTimeoutNowNeverMakesATermWrap) {
+  Net net(3);
+  net.elect(1);
+  Msg m;
+  m.type = MessageType::timeout_now;
+  m.to = 2;
+  m.from = 9;  // not a member
+  m.term = net.node(2).term();
+  const Net::Node before = net.node(2);
+  EXPECT_EQ(net.node(2).step(m), InputResult::ignored);
+  EXPECT_TRUE(net.node(2) == before);
+  m.from = 3;
+  m.term = ~synod::raft::Term{0};  // 2^64 - 1: refused outright
+  EXPECT_EQ(net.node(2).step(m), InputResult::ignored);
+  m.term = synod::raft::kMaxTerm;
+  (void)net.node(2).step(m);
+  EXPECT_EQ(net.node(2).term(), synod::raft::kMaxTerm);
+  EXPECT_NE(net.node(2).role(), Role::candidate);
+  EXPECT_EQ(net.node(2).campaign(), InputResult::ignored);
+  EXPECT_EQ(net.node(2).term(), synod::raft::kMaxTerm);
+}
+
+}  // namespace
