@@ -35,6 +35,12 @@ struct PeerAddress {
   std::uint16_t port = 0;
 };
 
+// How GET and EXISTS are served (see docs/adapters.md, "Reads").
+enum class ReadMode : std::uint8_t {
+  readindex,  // ReadIndex (thesis 6.4) on any node: no log entry per read
+  log,        // through the Raft log, on the leader only (followers answer NOTLEADER)
+};
+
 struct ServerOptions {
   NodeId id = kNoNode;
   std::map<NodeId, PeerAddress> cluster;    // ids 1..N
@@ -47,7 +53,10 @@ struct ServerOptions {
   std::uint32_t election_ticks_min = 15;
   std::uint32_t election_ticks_max = 30;
   std::uint32_t heartbeat_ticks = 3;
-  bool pre_vote = false;                     // raft::Options::pre_vote (thesis 9.6)
+  bool pre_vote = true;                      // raft::Options::pre_vote (thesis 9.6)
+  bool check_quorum = true;                  // raft::Options::check_quorum (thesis 6.2, 9.6)
+  ReadMode read_mode = ReadMode::readindex;
+  std::chrono::milliseconds read_timeout{1000};  // a read without an answer by then gets -TRYAGAIN
   bool fsync = true;
   std::size_t max_batch_bytes = 256u << 10;  // a batch (one log entry) closes past this size
   std::size_t max_batch_commands = 4096;
