@@ -110,6 +110,10 @@ struct Transfer {
   NodeId target = kNoNode;
   raft::Term term = 0;  // the term this node led when it started
   Clock::time_point deadline;
+  // When the kernel dropped the transfer while this node still led: the
+  // target may have its TimeoutNow already and be campaigning, so the
+  // verdict "abandoned" waits an election timeout more.
+  std::optional<Clock::time_point> dropped_at;
   std::vector<Waiter> waiters;
 };
 
@@ -519,11 +523,10 @@ void Server::start_reads() {
   if (read_batch_.empty()) return;
   const raft::ReadId id = ++next_read_id_;
   const raft::ReadResult r = node_->read_index(id);
-  if (r.status == raft::ProposeStatus::busy) return;  // too many in progress: ask again next iteration
-  if (r.status == raft::ProposeStatus::not_leader) {
-    fail_reads(read_batch_, not_leader_text());
-    return;
-  }
+  // busy: too many in progress; not_leader: no leader known (an election,
+  // or a node that has not heard from its leader since it started). Ask
+  // again next iteration, until the reads' deadline.
+  if (r.status != raft::ProposeStatus::ok) return;
   ++read_index_requests_;
   reads_asked_.emplace(id, ReadGroup{std::move(read_batch_), read_batch_deadline_});
   read_batch_.clear();
@@ -536,7 +539,7 @@ void Server::collect_read_states() {
     if (rs.ok) {
       reads_indexed_.emplace(rs.index, std::move(it->second));
     } else {
-      fail_reads(it->second.reads, "TRYAGAIN the leader stepped down before confirming the read; retry");
+      fail_reads(it->second.reads, "TRYAGAIN the leader could not confirm the read (it stepped down or is busy); retry");
     }
     reads_asked_.erase(it);
   }
@@ -574,7 +577,8 @@ void Server::fail_asked_reads(const std::string& error_text) {
 void Server::expire_reads() {
   const auto now = Clock::now();
   const std::string text =
-      fmt::format("TRYAGAIN read timed out after {} ms (no read index from the leader, or not applied yet)",
+      fmt::format("TRYAGAIN read timed out after {} ms (no leader known, no read index from the leader, or not "
+                  "applied yet)",
                   opt_.read_timeout.count());
   auto expire = [&](std::vector<ReadWaiter>& reads) {
     reads_timed_out_ += reads.size();
@@ -652,7 +656,10 @@ void Server::check_transfer() {
   if (!transfer_.active) return;
   const NodeId target = transfer_.target;
   if (node_->role() == raft::Role::leader && node_->term() == transfer_.term) {
-    if (node_->transfer_target() == kNoNode)
+    if (node_->transfer_target() != kNoNode) return;  // in progress
+    const auto now = Clock::now();
+    if (!transfer_.dropped_at) transfer_.dropped_at = now;
+    if (now - *transfer_.dropped_at >= opt_.election_ticks_min * opt_.tick)
       finish_transfer("abandoned",
                       fmt::format("-ERR transfer to node {} abandoned: it did not take over within an election "
                                   "timeout; node {} still leads\r\n",

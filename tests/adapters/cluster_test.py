@@ -293,7 +293,15 @@ def verify_all(cluster, acked, label, readonly=True):
 
 def follower_reads(cluster, acked):
     """Plain GETs of every acknowledged key on every node: the written value,
-    and not one -NOTLEADER."""
+    and not one -NOTLEADER. Each node must know the leader first (the node
+    restarted a moment ago may not have heard from it yet: peers redial with
+    back-off); it need not have caught up."""
+    leader, _ = cluster.leader()
+    deadline = time.time() + 10
+    while any((info(cluster.port(n)) or {}).get("leader_id") != str(leader) for n in cluster.procs):
+        if time.time() > deadline:
+            fail("not every node knows leader %d" % leader)
+        time.sleep(0.02)
     items = list(acked.items())
     for node in sorted(cluster.procs):
         c = Resp(cluster.port(node), timeout=10.0)

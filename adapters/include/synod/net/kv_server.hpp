@@ -5,11 +5,14 @@
 //   1. run every ready I/O handler: peer frames go to node.step(), client
 //      commands are parsed and queued into the current batch, timer
 //      expirations call node.tick() once per elapsed tick (steady clock);
-//   2. the leader proposes the queued batches (one entry each);
+//   2. the reads gathered in step 1 ask for one read index together
+//      (--read-mode readindex), then the leader proposes the queued
+//      batches (one entry each);
 //   3. messages() that may leave now are handed to the transport and
 //      written at once (the leader's appends travel during its own fsync);
 //   4. entries already committed are applied to the key-value map and the
-//      replies written to their clients, then applied();
+//      replies written to their clients, then applied(); reads whose read
+//      index is reached are answered, each at its index;
 //   5. persist_request() is written to the WAL/hard state with ONE fsync
 //      (group commit: everything queued in step 1 shares it), then
 //      persisted(); the released messages are handed to the transport;
