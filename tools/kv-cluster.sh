@@ -16,7 +16,10 @@ usage: tools/kv-cluster.sh [start|stop|status|clean|--help]
 Environment: BIN (default build/adapters/synod-kv), DATA (default /tmp/synod-kv),
 CLIENT_PORT0 (6381), PEER_PORT0 (7001), EXTRA_FLAGS (passed to every node, e.g. --no-fsync).
 A relative BIN or DATA is taken from the source root.
-Then:  redis-cli -p 6381 SET hello world ; redis-cli -p 6381 INFO replication
+Then:  redis-cli -p 6381 SET hello world   (on the leader; followers answer -NOTLEADER)
+       redis-cli -p 6382 GET hello           (any node: a linearizable ReadIndex read)
+       redis-cli -p 6381 SYNOD.TRANSFER 2    (on the leader: node 2 leads once this says OK)
+       redis-cli -p 6381 INFO replication
 Exit status: 0 done, 1 no leader after 10 s or clean refused (cluster running), 2 bad usage
 or synod-kv not built.
 EOF

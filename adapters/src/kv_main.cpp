@@ -82,9 +82,14 @@ std::map<synod::NodeId, PeerAddress> parse_cluster(const std::string& text) {
 int main(int argc, char** argv) {
   CLI::App app{
       "synod-kv: a replicated key-value server on the synod Raft kernel.\n"
-      "Clients speak RESP2 (redis-cli, redis-benchmark). Writes and reads go through the Raft log and\n"
-      "are answered once committed and applied; followers answer data commands with\n"
+      "Clients speak RESP2 (redis-cli, redis-benchmark). Writes go through the Raft log on the leader\n"
+      "and are answered once committed and applied; followers answer them with\n"
       "  -NOTLEADER leader <id> at <host:port>\n"
+      "GET and EXISTS are linearizable on any node: with --read-mode readindex (the default) the node\n"
+      "gets a read index from the leader (one heartbeat round, shared by concurrent reads, no log\n"
+      "entry), waits until it has applied it and answers locally; no clock assumption.\n"
+      "SYNOD.TRANSFER <id> on the leader hands leadership to node <id> and replies +OK once it leads\n"
+      "(an error if the transfer is abandoned after an election timeout); followers answer NOTLEADER.\n"
       "Example (one of three nodes):\n"
       "  synod-kv --id 1 --cluster 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 \\\n"
       "           --client-port 6381 --data /tmp/kv1\n",
@@ -101,6 +106,11 @@ int main(int argc, char** argv) {
   unsigned election_max = 30;
   unsigned heartbeat = 3;
   bool pre_vote = false;
+  bool no_pre_vote = false;
+  bool check_quorum = false;
+  bool no_check_quorum = false;
+  std::string read_mode = "readindex";
+  unsigned read_timeout_ms = 1000;
   bool no_fsync = false;
   std::size_t max_batch_bytes = 256u << 10;
   bool quiet = false;
@@ -123,9 +133,23 @@ int main(int argc, char** argv) {
   app.add_option("--max-batch-bytes", max_batch_bytes, "close a client batch (one log entry) past this many bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20));
-  app.add_flag("--pre-vote", pre_vote,
-               "an election timeout asks for pre-votes first (Raft thesis 9.6): a node cut off from the others "
-               "does not raise its term");
+  auto* pv = app.add_flag("--pre-vote", pre_vote,
+                          "an election timeout asks for pre-votes first (Raft thesis 9.6): a node cut off from the "
+                          "others does not raise its term (default on)");
+  app.add_flag("--no-pre-vote", no_pre_vote, "turn pre-votes off: elections as in the Raft paper")->excludes(pv);
+  auto* cq = app.add_flag("--check-quorum", check_quorum,
+                          "a leader that has not heard from a majority within an election timeout steps down, and a "
+                          "node that hears from a live leader ignores vote requests (Raft thesis 6.2, 9.6; default on)");
+  app.add_flag("--no-check-quorum", no_check_quorum, "turn check-quorum (and leader stickiness) off")->excludes(cq);
+  app.add_option("--read-mode", read_mode,
+                 "how GET/EXISTS are served: readindex = on any node via ReadIndex, no log entry; log = through "
+                 "the Raft log on the leader only (followers answer NOTLEADER)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"readindex", "log"}));
+  app.add_option("--read-timeout-ms", read_timeout_ms,
+                 "a ReadIndex read not answered within this many ms gets -TRYAGAIN (leader unreachable)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 600000u));
   app.add_flag("--no-fsync", no_fsync, "DANGEROUS: skip fdatasync (acknowledged writes can be lost on a crash)");
   app.add_flag("--quiet", quiet, "log nothing but errors");
   app.set_version_flag("--version", std::string("synod-kv ") + SYNOD_VERSION);
@@ -172,7 +196,10 @@ int main(int argc, char** argv) {
     o.election_ticks_min = election_min;
     o.election_ticks_max = election_max;
     o.heartbeat_ticks = heartbeat;
-    o.pre_vote = pre_vote;
+    o.pre_vote = !no_pre_vote;
+    o.check_quorum = !no_check_quorum;
+    o.read_mode = read_mode == "log" ? synod::net::ReadMode::log : synod::net::ReadMode::readindex;
+    o.read_timeout = std::chrono::milliseconds(read_timeout_ms);
     o.fsync = !no_fsync;
     o.max_batch_bytes = max_batch_bytes;
     o.quiet = quiet;

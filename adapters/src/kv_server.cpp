@@ -13,8 +13,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -47,6 +49,7 @@ struct Client;
 struct Waiter {
   std::shared_ptr<Client> client;
   std::uint64_t slot = 0;
+  bool logged = false;  // the command went into a log batch (Client::log_pending)
 };
 
 struct Client {
@@ -56,6 +59,10 @@ struct Client {
   std::array<char, 1 << 16> chunk{};
   std::deque<std::optional<std::string>> slots;  // replies in command order; nullopt = pending
   std::uint64_t first_slot = 0;                  // slot number of slots.front()
+  // Commands of this client in log batches, not yet answered. While there
+  // are any, its reads go through the log too, so a read after a write on
+  // one connection sees that write.
+  std::size_t log_pending = 0;
   std::string out;
   std::string writing;
   bool write_busy = false;
@@ -80,6 +87,33 @@ struct Inflight {
 
 struct ReadyBatch {
   std::string bytes;
+  std::vector<Waiter> waiters;
+};
+
+// A GET or EXISTS waiting for its ReadIndex (--read-mode readindex).
+struct ReadWaiter {
+  Waiter waiter;
+  kv::Op op = kv::Op::get;
+  std::vector<std::string> args;  // after the command name (the input buffer is reused)
+};
+
+// The reads that arrived in one loop iteration: they share one
+// read_index() call, one ReadState and one deadline.
+struct ReadGroup {
+  std::vector<ReadWaiter> reads;
+  Clock::time_point deadline;
+};
+
+// A SYNOD.TRANSFER in progress on this leader.
+struct Transfer {
+  bool active = false;
+  NodeId target = kNoNode;
+  raft::Term term = 0;  // the term this node led when it started
+  Clock::time_point deadline;
+  // When the kernel dropped the transfer while this node still led: the
+  // target may have its TimeoutNow already and be campaigning, so the
+  // verdict "abandoned" waits an election timeout more.
+  std::optional<Clock::time_point> dropped_at;
   std::vector<Waiter> waiters;
 };
 
@@ -110,8 +144,20 @@ class Server {
   void mark_dirty(const std::shared_ptr<Client>& c);
   void flush_clients();
   void write_client(const std::shared_ptr<Client>& c);
+  std::string not_leader_text() const;
   std::string not_leader_error() const;
   std::string info() const;
+  void handle_transfer(const std::shared_ptr<Client>& c, const std::vector<std::string_view>& args);
+  void check_transfer();
+  void finish_transfer(const char* outcome, const std::string& reply);
+
+  void queue_read(const std::shared_ptr<Client>& c, kv::Op op, const std::vector<std::string_view>& args);
+  void start_reads();
+  void collect_read_states();
+  void serve_reads(raft::Index applied);
+  void fail_reads(std::vector<ReadWaiter>& reads, const std::string& error_text);
+  void fail_asked_reads(const std::string& error_text);
+  void expire_reads();
 
   void flush();
   void cut_batch();
@@ -154,6 +200,24 @@ class Server {
   std::uint64_t commands_applied_ = 0;
   std::uint64_t batches_proposed_ = 0;
   std::uint64_t commands_proposed_ = 0;
+
+  // ReadIndex reads: gathered in this iteration, asked (no ReadState yet),
+  // indexed (waiting until the read index is applied).
+  std::vector<ReadWaiter> read_batch_;
+  Clock::time_point read_batch_deadline_;
+  std::map<raft::ReadId, ReadGroup> reads_asked_;
+  std::multimap<raft::Index, ReadGroup> reads_indexed_;
+  raft::ReadId next_read_id_ = 0;
+  bool timeouts_due_ = false;  // a tick passed: look for expired reads
+  std::vector<std::string_view> read_args_;
+  std::uint64_t read_index_requests_ = 0;
+  std::uint64_t reads_served_ = 0;
+  std::uint64_t reads_failed_ = 0;
+  std::uint64_t reads_timed_out_ = 0;
+
+  Transfer transfer_;
+  NodeId last_transfer_target_ = kNoNode;
+  const char* last_transfer_outcome_ = "none";
 };
 
 // ------------------------------------------------------------------ startup
@@ -184,6 +248,7 @@ void Server::recover() {
   ro.election_timeout_max = opt_.election_ticks_max;
   ro.heartbeat_interval = opt_.heartbeat_ticks;
   ro.pre_vote = opt_.pre_vote;
+  ro.check_quorum = opt_.check_quorum;
   ro.seed = opt_.seed != 0 ? opt_.seed : (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}());
   ro.append_noop_on_election = true;  // thesis §6.4: commit earlier terms' entries promptly
   if (!NodeT::valid(ro)) throw std::invalid_argument("invalid Raft options (cluster size, id or timeouts)");
@@ -239,6 +304,7 @@ void Server::schedule_tick() {
       next_tick_ = now + opt_.tick;
     }
     for (int k = 0; k < due; ++k) (void)node_->tick();
+    timeouts_due_ = true;
     schedule_tick();
   });
 }
@@ -283,6 +349,10 @@ void Server::on_peer_frame(NodeId from, std::string_view body) {
 
 void Server::flush() {
   cut_batch();
+  // Reads ask before this iteration's batches are proposed: the read index
+  // (the commit index now) then precedes every write that arrived after
+  // the reads on the same connection.
+  start_reads();
   propose_batches();
   send_messages();
   transport_->flush();  // the leader's appends travel while it fsyncs its own copy
@@ -295,6 +365,12 @@ void Server::flush() {
   persist();
   apply_committed();  // the leader's own durability may have completed a majority
   check_leadership();
+  if (timeouts_due_) {
+    timeouts_due_ = false;
+    expire_reads();
+  }
+  check_transfer();
+  send_messages();
   transport_->flush();
   flush_clients();
 }
@@ -308,7 +384,7 @@ void Server::cut_batch() {
 void Server::propose_batches() {
   while (!ready_.empty()) {
     if (node_->role() != raft::Role::leader) {
-      fail_all(not_leader_error(), false);
+      fail_all(not_leader_text(), false);
       return;
     }
     ReadyBatch& b = ready_.front();
@@ -318,7 +394,7 @@ void Server::propose_batches() {
     const raft::ProposeResult r = node_->propose(kv::BatchId{seq});
     if (r.status == raft::ProposeStatus::busy) return;  // outbox full: next iteration
     if (r.status != raft::ProposeStatus::ok) {
-      fail_all(not_leader_error(), false);
+      fail_all(not_leader_text(), false);
       return;
     }
     next_seq_ = seq;
@@ -354,10 +430,15 @@ void Server::persist() {
 }
 
 void Server::apply_committed() {
+  collect_read_states();
   const raft::Index commit = node_->commit_index();
   raft::Index applied = node_->applied_index();
-  if (applied >= commit) return;
+  if (applied >= commit) {
+    serve_reads(applied);
+    return;
+  }
   while (applied < commit) {
+    serve_reads(applied);  // each read sees the state at its index, before later entries
     ++applied;
     const kv::Entry& e = node_->log().at(applied);
     ++entries_applied_;
@@ -381,6 +462,7 @@ void Server::apply_committed() {
     }
   }
   (void)node_->applied(commit);
+  serve_reads(applied);
 }
 
 void Server::check_leadership() {
@@ -395,6 +477,10 @@ void Server::check_leadership() {
       led_term_ = 0;
       fail_all("TRYAGAIN leadership changed before the command committed; it may or may not take effect", true);
     }
+    // A read asked of the old leader may never be answered (a leader that
+    // steps down forgets followers' reads); its client retries now rather
+    // than at the read timeout.
+    fail_asked_reads("TRYAGAIN leadership changed before the read got its index; retry");
     last_role_ = role;
     last_term_ = term;
   }
@@ -414,6 +500,193 @@ void Server::fail_all(const std::string& error_text, bool include_inflight) {
       for (auto& w : f.waiters) deliver(w, err);
     inflight_.clear();
   }
+}
+
+// ------------------------------------------------------------------ reads
+//
+// --read-mode readindex: GET and EXISTS on any node take no log entry. The
+// reads that arrive in one loop iteration form a group and share one
+// read_index() call (the kernel batches calls that arrive while a heartbeat
+// round is in flight into the next round, and a follower's call is one
+// ReadIndex message to the leader). Once the ReadState gives the group its
+// index, it is served when this node has applied that index, from the
+// state at exactly that index when the apply loop passes it.
+
+void Server::queue_read(const std::shared_ptr<Client>& c, kv::Op op, const std::vector<std::string_view>& args) {
+  if (read_batch_.empty()) read_batch_deadline_ = Clock::now() + opt_.read_timeout;
+  ReadWaiter r{Waiter{c, reserve_slot(c)}, op, {}};
+  r.args.assign(args.begin(), args.end());
+  read_batch_.push_back(std::move(r));
+}
+
+void Server::start_reads() {
+  if (read_batch_.empty()) return;
+  const raft::ReadId id = ++next_read_id_;
+  const raft::ReadResult r = node_->read_index(id);
+  // busy: too many in progress; not_leader: no leader known (an election,
+  // or a node that has not heard from its leader since it started). Ask
+  // again next iteration, until the reads' deadline.
+  if (r.status != raft::ProposeStatus::ok) return;
+  ++read_index_requests_;
+  reads_asked_.emplace(id, ReadGroup{std::move(read_batch_), read_batch_deadline_});
+  read_batch_.clear();
+}
+
+void Server::collect_read_states() {
+  for (const raft::ReadState& rs : node_->read_states()) {
+    auto it = reads_asked_.find(rs.id);
+    if (it == reads_asked_.end()) continue;  // already timed out or failed
+    if (rs.ok) {
+      reads_indexed_.emplace(rs.index, std::move(it->second));
+    } else {
+      fail_reads(it->second.reads, "TRYAGAIN the leader could not confirm the read (it stepped down or is busy); retry");
+    }
+    reads_asked_.erase(it);
+  }
+  node_->clear_read_states();
+}
+
+void Server::serve_reads(raft::Index applied) {
+  while (!reads_indexed_.empty() && reads_indexed_.begin()->first <= applied) {
+    ReadGroup& g = reads_indexed_.begin()->second;
+    for (const ReadWaiter& r : g.reads) {
+      read_args_.assign(r.args.begin(), r.args.end());
+      deliver(r.waiter, machine_.read(r.op, read_args_));
+    }
+    reads_served_ += g.reads.size();
+    reads_indexed_.erase(reads_indexed_.begin());
+  }
+}
+
+void Server::fail_reads(std::vector<ReadWaiter>& reads, const std::string& error_text) {
+  std::string err;
+  resp::error(err, error_text);
+  for (const ReadWaiter& r : reads) deliver(r.waiter, err);
+  reads_failed_ += reads.size();
+  reads.clear();
+}
+
+void Server::fail_asked_reads(const std::string& error_text) {
+  for (auto& [id, g] : reads_asked_) fail_reads(g.reads, error_text);
+  reads_asked_.clear();
+}
+
+// A read whose ReadState does not come (the leader is unreachable, or the
+// answer was lost), or whose index this node does not reach, fails at its
+// deadline: never a stale answer, never a client waiting forever.
+void Server::expire_reads() {
+  const auto now = Clock::now();
+  const std::string text =
+      fmt::format("TRYAGAIN read timed out after {} ms (no leader known, no read index from the leader, or not "
+                  "applied yet)",
+                  opt_.read_timeout.count());
+  auto expire = [&](std::vector<ReadWaiter>& reads) {
+    reads_timed_out_ += reads.size();
+    fail_reads(reads, text);
+  };
+  if (!read_batch_.empty() && read_batch_deadline_ <= now) expire(read_batch_);
+  for (auto it = reads_asked_.begin(); it != reads_asked_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    expire(it->second.reads);
+    it = reads_asked_.erase(it);
+  }
+  for (auto it = reads_indexed_.begin(); it != reads_indexed_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    expire(it->second.reads);
+    it = reads_indexed_.erase(it);
+  }
+}
+
+// ------------------------------------------------------------------ transfer
+//
+// SYNOD.TRANSFER <id> on the leader: Node::transfer_leadership, then the
+// reply waits for the outcome: +OK once the target leads a later term;
+// an error when the kernel abandoned the transfer (this node still leads
+// after an election timeout), when another node won, or, if no leader is
+// known by the deadline, -TRYAGAIN with the outcome unknown.
+
+void Server::handle_transfer(const std::shared_ptr<Client>& c, const std::vector<std::string_view>& args) {
+  std::string out;
+  if (args.size() != 2) {
+    resp::error(out, "ERR wrong number of arguments for 'synod.transfer' command");
+    return reply_now(c, std::move(out));
+  }
+  unsigned target = 0;
+  const auto [p, ec] = std::from_chars(args[1].data(), args[1].data() + args[1].size(), target);
+  if (ec != std::errc() || p != args[1].data() + args[1].size() || target < 1 || target > opt_.cluster.size()) {
+    resp::error(out, fmt::format("ERR SYNOD.TRANSFER: node id must be 1..{}", opt_.cluster.size()));
+    return reply_now(c, std::move(out));
+  }
+  if (node_->role() != raft::Role::leader) return reply_now(c, not_leader_error());
+  if (target == opt_.id) {
+    resp::simple(out, "OK");  // already leads
+    return reply_now(c, std::move(out));
+  }
+  if (transfer_.active) {
+    if (transfer_.target == target) {
+      transfer_.waiters.push_back(Waiter{c, reserve_slot(c)});
+      return;
+    }
+    resp::error(out, fmt::format("ERR a leadership transfer to node {} is in progress", transfer_.target));
+    return reply_now(c, std::move(out));
+  }
+  if (node_->transfer_leadership(static_cast<NodeId>(target)) == raft::InputResult::ignored) {
+    resp::error(out, fmt::format("ERR SYNOD.TRANSFER: the node refused a transfer to node {}", target));
+    return reply_now(c, std::move(out));
+  }
+  transfer_.active = true;
+  transfer_.target = static_cast<NodeId>(target);
+  transfer_.term = node_->term();
+  // The kernel abandons the transfer within an election timeout; the rest
+  // is for the election that follows a TimeoutNow.
+  transfer_.deadline = Clock::now() + 4 * opt_.election_ticks_max * opt_.tick;
+  transfer_.waiters.push_back(Waiter{c, reserve_slot(c)});
+  last_transfer_target_ = transfer_.target;
+  last_transfer_outcome_ = "in_progress";
+  log(fmt::format("transferring leadership to node {} (term {})", target, transfer_.term));
+}
+
+void Server::check_transfer() {
+  if (!transfer_.active) return;
+  const NodeId target = transfer_.target;
+  if (node_->role() == raft::Role::leader && node_->term() == transfer_.term) {
+    if (node_->transfer_target() != kNoNode) return;  // in progress
+    const auto now = Clock::now();
+    if (!transfer_.dropped_at) transfer_.dropped_at = now;
+    if (now - *transfer_.dropped_at >= opt_.election_ticks_min * opt_.tick)
+      finish_transfer("abandoned",
+                      fmt::format("-ERR transfer to node {} abandoned: it did not take over within an election "
+                                  "timeout; node {} still leads\r\n",
+                                  target, opt_.id));
+    return;
+  }
+  const NodeId leader = node_->leader_id();
+  if (node_->term() > transfer_.term && leader != kNoNode) {
+    if (leader == target) {
+      finish_transfer("completed", "+OK\r\n");
+    } else {
+      finish_transfer("other_leader", fmt::format("-ERR transfer to node {} failed: node {} leads term {}\r\n", target,
+                                                  leader, node_->term()));
+    }
+    return;
+  }
+  if (Clock::now() >= transfer_.deadline)
+    finish_transfer("unknown", fmt::format("-TRYAGAIN transfer to node {}: node {} stopped leading but no new leader "
+                                           "is known yet; outcome unknown\r\n",
+                                           target, opt_.id));
+}
+
+void Server::finish_transfer(const char* outcome, const std::string& reply) {
+  for (const Waiter& w : transfer_.waiters) deliver(w, reply);
+  log(fmt::format("leadership transfer to node {}: {}", transfer_.target, outcome));
+  last_transfer_outcome_ = outcome;
+  transfer_ = Transfer{};
 }
 
 // ------------------------------------------------------------------ clients
@@ -498,14 +771,19 @@ void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<
       return reply_now(c, std::move(out));
     }
     const std::vector<std::string_view> rest(args.begin() + 1, args.end());
-    if (node_->role() == raft::Role::leader) {
+    const bool leader = node_->role() == raft::Role::leader;
+    const bool read = kv::read_only(*op);
+    if (leader && (!read || opt_.read_mode == ReadMode::log || c->log_pending > 0)) {
       batch_.add(*op, rest);
-      batch_waiters_.push_back(Waiter{c, reserve_slot(c)});
+      batch_waiters_.push_back(Waiter{c, reserve_slot(c), true});
+      ++c->log_pending;
       return;
     }
-    if (c->readonly && kv::read_only(*op)) return reply_now(c, machine_.read(*op, rest));
+    if (read && c->readonly && !leader) return reply_now(c, machine_.read(*op, rest));
+    if (read && opt_.read_mode == ReadMode::readindex) return queue_read(c, *op, rest);
     return reply_now(c, not_leader_error());
   }
+  if (is(name, "SYNOD.TRANSFER")) return handle_transfer(c, args);
   if (is(name, "PING")) {
     if (args.size() == 1) resp::simple(out, "PONG");
     else if (args.size() == 2) resp::bulk(out, args[1]);
@@ -532,22 +810,24 @@ void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<
     resp::bulk(out, "");
   } else {
     std::string shown(name.substr(0, 64));
-    std::string msg = fmt::format("ERR unknown command '{}' (synod-kv supports PING ECHO GET SET DEL EXISTS INCR INFO)", shown);
+    std::string msg = fmt::format(
+        "ERR unknown command '{}' (synod-kv supports PING ECHO GET SET DEL EXISTS INCR INFO SYNOD.TRANSFER)", shown);
     resp::error(out, msg);
   }
   reply_now(c, std::move(out));
 }
 
+// The NOTLEADER error text, not yet RESP-encoded (fail_all encodes).
+std::string Server::not_leader_text() const {
+  const NodeId leader = node_->leader_id();
+  if (leader == kNoNode || leader == opt_.id) return "NOTLEADER no leader known (election in progress); retry shortly";
+  const std::string addr = transport_->client_address(leader);
+  return addr.empty() ? fmt::format("NOTLEADER leader {}", leader) : fmt::format("NOTLEADER leader {} at {}", leader, addr);
+}
+
 std::string Server::not_leader_error() const {
   std::string out;
-  const NodeId leader = node_->leader_id();
-  if (leader == kNoNode || leader == opt_.id) {
-    resp::error(out, "NOTLEADER no leader known (election in progress); retry shortly");
-  } else {
-    const std::string addr = transport_->client_address(leader);
-    resp::error(out, addr.empty() ? fmt::format("NOTLEADER leader {}", leader)
-                                  : fmt::format("NOTLEADER leader {} at {}", leader, addr));
-  }
+  resp::error(out, not_leader_text());
   return out;
 }
 
@@ -561,8 +841,13 @@ std::string Server::info() const {
   s += "\r\n# Replication\r\n";
   s += fmt::format("role:{}\r\nterm:{}\r\nleader_id:{}\r\nleader_address:{}\r\ncommit_index:{}\r\n",
                    raft::to_string(node_->role()), node_->term(), unsigned{leader}, leader_addr, node_->commit_index());
-  s += fmt::format("applied_index:{}\r\nlast_log_index:{}\r\ndurable_index:{}\r\npre_vote:{}\r\n",
-                   node_->applied_index(), node_->log().last_index(), node_->durable_index(), opt_.pre_vote ? 1 : 0);
+  s += fmt::format("applied_index:{}\r\nlast_log_index:{}\r\ndurable_index:{}\r\npre_vote:{}\r\ncheck_quorum:{}\r\n",
+                   node_->applied_index(), node_->log().last_index(), node_->durable_index(), opt_.pre_vote ? 1 : 0,
+                   opt_.check_quorum ? 1 : 0);
+  s += fmt::format("read_mode:{}\r\nread_timeout_ms:{}\r\ntransfer_target:{}\r\nlast_transfer_target:{}\r\n"
+                   "last_transfer_outcome:{}\r\n",
+                   opt_.read_mode == ReadMode::readindex ? "readindex" : "log", opt_.read_timeout.count(),
+                   unsigned{node_->transfer_target()}, unsigned{last_transfer_target_}, last_transfer_outcome_);
   for (const auto& [id, a] : opt_.cluster)
     if (id != opt_.id) s += fmt::format("peer{}:{}:{},connected={}\r\n", id, a.host, a.port, transport_->connected(id) ? 1 : 0);
   s += "\r\n# Stats\r\n";
@@ -571,6 +856,8 @@ std::string Server::info() const {
                    machine_.keys(), storage_->syncs(), batches_proposed_, commands_proposed_, entries_applied_);
   s += fmt::format("frames_sent:{}\r\nframes_dropped:{}\r\nframes_received:{}\r\nhandshakes_refused:{}\r\n",
                    ts.frames_sent, ts.frames_dropped, ts.frames_received, ts.handshakes_refused);
+  s += fmt::format("read_index_requests:{}\r\nreads_served:{}\r\nreads_failed:{}\r\nreads_timed_out:{}\r\n",
+                   read_index_requests_, reads_served_, reads_failed_, reads_timed_out_);
   return s;
 }
 
@@ -590,6 +877,7 @@ void Server::reply_now(const std::shared_ptr<Client>& c, std::string reply) {
 
 void Server::deliver(const Waiter& w, std::string reply) {
   Client& c = *w.client;
+  if (w.logged && c.log_pending > 0) --c.log_pending;
   if (c.dead || w.slot < c.first_slot) return;
   const std::uint64_t k = w.slot - c.first_slot;
   if (k >= c.slots.size()) return;

@@ -8,9 +8,14 @@ connections (RESP) and record every acknowledged write; the leader is killed
 with SIGKILL under load; a new leader must appear within a few election
 timeouts; writes continue; the killed node restarts on the same data
 directory and catches up; then EVERY acknowledged write must be readable,
-with its value, on every node (READONLY local reads on followers, after
-their applied index reached the leader's commit index). Finally the whole
-cluster is restarted and the acknowledged writes are read back again.
+with its value, on every node: at once through plain GETs on every node
+(--read-mode readindex: linearizable follower reads, no NOTLEADER), and
+with READONLY local reads once every node applied the leader's commit
+index. Then the whole cluster is restarted and the acknowledged writes are
+read back again. Then (readindex) reads on a node cut off from the leader
+fail instead of answering stale data, and SYNOD.TRANSFER moves leadership
+while a client pipelines writes: the writes left waiting get one well-formed
+-NOTLEADER or -TRYAGAIN error each.
 
 Children are always killed (by PID) at exit.
 """
@@ -25,9 +30,11 @@ import threading
 import time
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else "build/adapters/synod-kv"
-# More synod-kv flags for every node (e.g. --pre-vote): the same test then
-# runs on that configuration, and INFO must show it where it reports it.
+# More synod-kv flags for every node (e.g. --no-pre-vote --read-mode log):
+# the same test then runs on that configuration, and INFO must show it.
 EXTRA = sys.argv[2:]
+READ_MODE = EXTRA[EXTRA.index("--read-mode") + 1] if "--read-mode" in EXTRA else "readindex"
+READ_TIMEOUT_MS = 500
 TICK_MS = 10
 ELECTION_MAX_MS = 30 * TICK_MS
 
@@ -135,7 +142,8 @@ class Cluster:
         log = open(os.path.join(self.root, "node%d.log" % node), "ab")
         args = [BIN, "--id", str(node), "--cluster", self.spec,
                 "--client-port", str(self.client_ports[node - 1]),
-                "--data", os.path.join(self.root, "data%d" % node), "--tick-ms", str(TICK_MS)] + EXTRA
+                "--data", os.path.join(self.root, "data%d" % node), "--tick-ms", str(TICK_MS),
+                "--read-timeout-ms", str(READ_TIMEOUT_MS)] + EXTRA
         self.procs[node] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
 
     def kill9(self, node):
@@ -155,6 +163,9 @@ class Cluster:
     def stop_all(self):
         for node in list(self.procs):
             self.stop(node)
+
+    def signal(self, node, sig):
+        self.procs[node].send_signal(sig)
 
     def kill_all(self):
         for p in self.procs.values():
@@ -255,11 +266,14 @@ def wait_caught_up(cluster, timeout=20.0):
     fail("nodes did not catch up within %.0fs: %r" % (timeout, infos))
 
 
-def verify_all(cluster, acked, label):
+def verify_all(cluster, acked, label, readonly=True):
+    """Every acknowledged write, on every node: READONLY local reads, or
+    plain GETs (ReadIndex on followers: no wait for catch-up needed)."""
     missing = 0
     for node in sorted(cluster.procs):
         c = Resp(cluster.port(node), timeout=5.0)
-        assert c.call("READONLY") == "OK"
+        if readonly:
+            assert c.call("READONLY") == "OK"
         bad = 0
         items = list(acked.items())
         got_all = []
@@ -275,6 +289,222 @@ def verify_all(cluster, acked, label):
         missing += bad
     if missing:
         fail("%s: %d acknowledged writes missing or wrong" % (label, missing))
+
+
+def follower_reads(cluster, acked):
+    """Plain GETs of every acknowledged key on every node: the written value,
+    and not one -NOTLEADER. Each node must know the leader first (the node
+    restarted a moment ago may not have heard from it yet: peers redial with
+    back-off); it need not have caught up."""
+    leader, _ = cluster.leader()
+    deadline = time.time() + 10
+    while any((info(cluster.port(n)) or {}).get("leader_id") != str(leader) for n in cluster.procs):
+        if time.time() > deadline:
+            fail("not every node knows leader %d" % leader)
+        time.sleep(0.02)
+    items = list(acked.items())
+    for node in sorted(cluster.procs):
+        c = Resp(cluster.port(node), timeout=10.0)
+        got = []
+        for start in range(0, len(items), 500):
+            got += c.pipeline([("GET", k) for k, _ in items[start:start + 500]])
+        c.close()
+        wrong = [(k, v, g) for (k, v), g in zip(items, got) if g != v]
+        notleader = sum(1 for g in got if isinstance(g, Error) and g.startswith("NOTLEADER"))
+        for k, v, g in wrong[:5]:
+            print("  node %d: GET %s = %r, acknowledged %r" % (node, k, g, v))
+        log("follower reads: node %d answered %d/%d GETs with the acknowledged value (%d NOTLEADER)"
+            % (node, len(items) - len(wrong), len(items), notleader))
+        if wrong:
+            fail("GET on node %d: %d of %d acknowledged writes not read back" % (node, len(wrong), len(items)))
+
+
+def leader_reads_through_log(cluster, acked):
+    """--read-mode log: GETs on the leader through the log; a follower answers NOTLEADER."""
+    node, _ = cluster.leader()
+    before = int(info(cluster.port(node))["commands_proposed"])
+    items = list(acked.items())[:200]
+    c = Resp(cluster.port(node), timeout=10.0)
+    got = c.pipeline([("GET", k) for k, _ in items])
+    c.close()
+    if got != [v for _, v in items]:
+        fail("--read-mode log: GETs on the leader did not return the acknowledged values")
+    proposed = int(info(cluster.port(node))["commands_proposed"]) - before
+    if proposed < len(items):
+        fail("--read-mode log: %d GETs but only %d commands went through the log" % (len(items), proposed))
+    follower = next(n for n in cluster.procs if n != node)
+    f = Resp(cluster.port(follower))
+    reply = f.call("GET", items[0][0])
+    f.close()
+    if not (isinstance(reply, Error) and reply.startswith("NOTLEADER leader %d" % node)):
+        fail("--read-mode log: GET on follower %d answered %r, want NOTLEADER" % (follower, reply))
+    log("read mode log: %d GETs on the leader through the log, follower answers NOTLEADER" % len(items))
+
+
+def get_error(port, key, timeout):
+    """GET key on port, retrying the connection while the node starts; the reply."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            c = Resp(port, timeout=READ_TIMEOUT_MS / 1000.0 + 3.0)
+            try:
+                return c.call("GET", key)
+            finally:
+                c.close()
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def read_until(port, key, want, timeout=10.0):
+    deadline = time.time() + timeout
+    got = None
+    while time.time() < deadline:
+        try:
+            got = get_error(port, key, 1.0)
+        except OSError:
+            got = None
+        if got == want:
+            return
+        time.sleep(0.05)
+    fail("GET %s on port %d: %r, want %r" % (key, port, got, want))
+
+
+def cut_off_reads(cluster):
+    """A node cut off from the leader answers reads with an error, not stale data."""
+    leader, _ = cluster.leader()
+    f, o = [n for n in sorted(cluster.procs) if n != leader]
+    c = Resp(cluster.port(leader))
+    if c.call("SET", "cutoff", "old") != "OK":
+        fail("SET cutoff old refused")
+    c.close()
+    read_until(cluster.port(f), "cutoff", "old")
+
+    # 1. The leader stops (SIGSTOP): a follower's GET is forwarded to it and
+    # never answered; it fails (read timeout, or the election that follows).
+    cluster.signal(leader, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        reply = get_error(cluster.port(f), "cutoff", 2.0)
+        took = time.time() - t0
+    finally:
+        cluster.signal(leader, signal.SIGCONT)
+    log("GET on node %d with its leader %d stopped: %r after %.0f ms" % (f, leader, reply, took * 1000))
+    if not (isinstance(reply, Error) and reply.startswith(("TRYAGAIN", "NOTLEADER"))):
+        fail("GET on node %d with the leader stopped answered %r, want -TRYAGAIN or -NOTLEADER" % (f, reply))
+    if took > READ_TIMEOUT_MS / 1000.0 + 1.0:
+        fail("the failed read took %.2fs, more than the read timeout (%d ms) + 1 s" % (took, READ_TIMEOUT_MS))
+
+    # 2. Node f misses a write (killed), then comes back alone (the other
+    # two stopped): its log holds the old value; a GET must not return it.
+    wait_caught_up(cluster)  # one leader again (the stopped one has stepped down)
+    leader, _ = cluster.leader(timeout=10)
+    f = next(n for n in sorted(cluster.procs) if n != leader)
+    cluster.kill9(f)
+    deadline = time.time() + 10
+    while True:  # leadership may still move between the two that remain
+        leader, _ = cluster.leader(timeout=10)
+        c = Resp(cluster.port(leader))
+        reply = c.call("SET", "cutoff", "new")
+        c.close()
+        if reply == "OK":
+            break
+        if time.time() > deadline:
+            fail("SET cutoff new not acknowledged by two nodes: %r" % reply)
+        time.sleep(0.05)
+    o = next(n for n in sorted(cluster.procs) if n != leader)
+    cluster.signal(leader, signal.SIGSTOP)
+    cluster.signal(o, signal.SIGSTOP)
+    try:
+        cluster.start(f)
+        reply = get_error(cluster.port(f), "cutoff", 10.0)
+        ro = Resp(cluster.port(f))
+        ro.call("READONLY")
+        stale = ro.call("GET", "cutoff")
+        ro.close()
+    finally:
+        cluster.signal(leader, signal.SIGCONT)
+        cluster.signal(o, signal.SIGCONT)
+    log("GET on node %d, restarted alone after missing a write: %r (a READONLY local read: %r)" % (f, reply, stale))
+    if not (isinstance(reply, Error) and reply.startswith(("TRYAGAIN", "NOTLEADER"))):
+        fail("GET on cut-off node %d answered %r, want -TRYAGAIN or -NOTLEADER (never the stale value)" % (f, reply))
+    read_until(cluster.port(f), "cutoff", "new")
+    log("node %d reads the new value once it reaches the others again" % f)
+
+
+class PipelinedWriter(threading.Thread):
+    """Pipelines of 20 SETs on one connection; records every reply."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port = port
+        self.replies = []
+        self.stop_flag = threading.Event()
+
+    def run(self):
+        c = Resp(self.port, timeout=5.0)
+        k = 0
+        try:
+            while not self.stop_flag.is_set():
+                self.replies += c.pipeline([("SET", "tw-%d" % (k + j), "v") for j in range(20)])
+                k += 20
+        except (OSError, ConnectionError, ValueError) as e:
+            self.replies.append(e)
+        c.close()
+
+
+def transfer(cluster):
+    """SYNOD.TRANSFER moves leadership to the named node while a client
+    pipelines writes to the old leader: the writes caught waiting get
+    well-formed errors (issue 30: NOTLEADER was RESP-encoded twice)."""
+    errors = {"NOTLEADER": 0, "TRYAGAIN": 0}
+    for attempt in range(4):
+        leader, term = cluster.leader(timeout=10)
+        target = next(n for n in sorted(cluster.procs) if n != leader)
+        f = Resp(cluster.port(target))
+        reply = f.call("SYNOD.TRANSFER", target)
+        f.close()
+        if not (isinstance(reply, Error) and reply.startswith("NOTLEADER leader %d" % leader)):
+            fail("SYNOD.TRANSFER on follower %d answered %r, want NOTLEADER leader %d" % (target, reply, leader))
+        w = PipelinedWriter(cluster.port(leader))
+        w.start()
+        time.sleep(0.2)
+        c = Resp(cluster.port(leader), timeout=10.0)
+        t0 = time.time()
+        reply = c.call("SYNOD.TRANSFER", target)
+        took = time.time() - t0
+        c.close()
+        time.sleep(0.1)
+        w.stop_flag.set()
+        w.join(timeout=10)
+        i = info(cluster.port(target)) or {}
+        old = info(cluster.port(leader)) or {}
+        log("SYNOD.TRANSFER %d on leader %d (term %d): %r after %.0f ms; node %d now %s in term %s; "
+            "old leader's last transfer: %s %s" % (target, leader, term, reply, took * 1000, target, i.get("role"),
+                                                   i.get("term"), old.get("last_transfer_target"),
+                                                   old.get("last_transfer_outcome")))
+        if reply != "OK":
+            fail("SYNOD.TRANSFER %d answered %r" % (target, reply))
+        if i.get("role") != "leader" or int(i.get("term", 0)) <= term:
+            fail("after SYNOD.TRANSFER %d, INFO on node %d shows role %r term %r" % (target, target, i.get("role"),
+                                                                                     i.get("term")))
+        if old.get("last_transfer_target") != str(target) or old.get("last_transfer_outcome") != "completed":
+            fail("old leader's INFO: last transfer %r %r" % (old.get("last_transfer_target"),
+                                                              old.get("last_transfer_outcome")))
+        for r in w.replies:
+            if r == "OK":
+                continue
+            if isinstance(r, Error) and r.split(" ", 1)[0] in errors:
+                errors[r.split(" ", 1)[0]] += 1
+                continue
+            fail("a pipelined SET during the transfer got %r" % (r,))
+        if errors["NOTLEADER"]:
+            break
+    log("pipelined SETs during transfers: %d -NOTLEADER, %d -TRYAGAIN, all well-formed"
+        % (errors["NOTLEADER"], errors["TRYAGAIN"]))
+    if not errors["NOTLEADER"]:
+        fail("no pipelined SET was waiting when leadership moved in 4 transfers: the NOTLEADER path went untested")
 
 
 T0 = time.time()
@@ -295,10 +525,14 @@ def main():
             cluster.start(node)
         leader, term = cluster.leader(timeout=10)
         log("leader: node %d, term %d" % (leader, term))
-        want_pre_vote = "1" if "--pre-vote" in EXTRA else "0"
+        want = {"pre_vote": "0" if "--no-pre-vote" in EXTRA else "1",
+                "check_quorum": "0" if "--no-check-quorum" in EXTRA else "1",
+                "read_mode": READ_MODE, "read_timeout_ms": str(READ_TIMEOUT_MS)}
         for node in (1, 2, 3):
-            if (info(cluster.port(node)) or {}).get("pre_vote") != want_pre_vote:
-                fail("node %d: INFO pre_vote is not %s" % (node, want_pre_vote))
+            i = info(cluster.port(node)) or {}
+            for k, v in want.items():
+                if i.get(k) != v:
+                    fail("node %d: INFO %s is %r, want %r" % (node, k, i.get(k), v))
 
         writers = Writers(cluster)
         writers.start()
@@ -327,6 +561,10 @@ def main():
         acked = dict(writers.acked)
         log("writers: %d acknowledged, %d errors/redirects" % (len(acked), writers.errors))
 
+        if READ_MODE == "readindex":
+            # No waiting for catch-up: a follower's GET gets the leader's
+            # commit index and waits until it has applied it.
+            follower_reads(cluster, acked)
         wait_caught_up(cluster)
         verify_all(cluster, acked, "after kill -9 and catch-up")
 
@@ -349,6 +587,11 @@ def main():
         c.close()
         wait_caught_up(cluster)
         verify_all(cluster, acked, "after full restart")
+        if READ_MODE == "readindex":
+            cut_off_reads(cluster)
+        else:
+            leader_reads_through_log(cluster, acked)
+        transfer(cluster)
         ok = True
     finally:
         cluster.kill_all()

@@ -15,8 +15,8 @@ check() {  # check DESCRIPTION EXPECTED_STATUS PATTERN -- ARGS...
 C=1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003
 help=$("$BIN" --help)
 for f in --id --cluster --client-port --data --client-host --advertise-client --cluster-id --tick-ms \
-         --election-ticks-min --election-ticks-max --heartbeat-ticks --max-batch-bytes --pre-vote --no-fsync \
-         --quiet --version; do
+         --election-ticks-min --election-ticks-max --heartbeat-ticks --max-batch-bytes --pre-vote --no-pre-vote \
+         --check-quorum --no-check-quorum --read-mode --read-timeout-ms SYNOD.TRANSFER --no-fsync --quiet --version; do
   grep -q -- "$f" <<<"$help" || { echo "FAIL --help does not document $f"; fails=$((fails + 1)); }
 done
 check "--help exits 0"        0 "--cluster" -- --help
@@ -32,6 +32,11 @@ check "hostname not IP"       2 "not an IP address" -- --id 1 --cluster 1=localh
 check "client port range"     2 "client-port" -- --id 1 --cluster $C --client-port 70000 --data /tmp/x
 check "non-numeric id"        2 "id"        -- --id one --cluster $C --client-port 6381 --data /tmp/x
 check "bad election ticks"    2 "election"  -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --election-ticks-min 10 --election-ticks-max 5
+check "bad read mode"         2 "--read-mode: lease not in \{readindex,log\}" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-mode lease
+check "read timeout 0"        2 "--read-timeout-ms: Value 0 not in range" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-timeout-ms 0
+check "read timeout not a number" 2 "--read-timeout-ms" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-timeout-ms soon
+check "pre-vote both ways"    2 "--pre-vote excludes --no-pre-vote" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --pre-vote --no-pre-vote
+check "check-quorum both ways" 2 "--check-quorum excludes --no-check-quorum" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --check-quorum --no-check-quorum
 
 # A data directory with mid-log corruption: refuse to start, name file and offset.
 D=$(mktemp -d /tmp/synod-kv-flags-test.XXXXXX)

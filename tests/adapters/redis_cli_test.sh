@@ -56,7 +56,7 @@ expect "INCR again"           "2"     "$(c INCR counter)"
 expect "INCR non-integer"     "ERR value is not an integer or out of range" "$(c INCR k1)"
 expect "DEL"                  "2"     "$(c DEL k1 counter nope)"
 expect "EXISTS after DEL"     "0"     "$(c EXISTS k1)"
-expect "unknown command"      "ERR unknown command 'FLUSHALL' (synod-kv supports PING ECHO GET SET DEL EXISTS INCR INFO)" "$(c FLUSHALL)"
+expect "unknown command"      "ERR unknown command 'FLUSHALL' (synod-kv supports PING ECHO GET SET DEL EXISTS INCR INFO SYNOD.TRANSFER)" "$(c FLUSHALL)"
 expect "wrong arity"          "ERR wrong number of arguments for 'get' command" "$(c GET a b)"
 expect "SET options refused"  "ERR syntax error (synod-kv supports only SET key value)" "$(c SET a b EX 10)"
 info=$(c INFO | tr -d '\r')
@@ -68,7 +68,16 @@ finfo=$("$CLI" -p "$FP" INFO | tr -d '\r')
 expect "follower INFO role"   "role:follower"          "$(grep '^role:' <<<"$finfo")"
 expect "follower knows leader" "leader_id:$LEADER"     "$(grep '^leader_id:' <<<"$finfo")"
 expect "follower redirects writes" "NOTLEADER leader $LEADER at 127.0.0.1:$L" "$("$CLI" -p "$FP" SET x y 2>&1)"
-expect "follower redirects reads"  "NOTLEADER leader $LEADER at 127.0.0.1:$L" "$("$CLI" -p "$FP" GET 'key with spaces' 2>&1)"
+# --read-mode readindex (the default): a follower answers GET and EXISTS itself, linearizably.
+expect "follower GET (ReadIndex)"    "value with spaces" "$("$CLI" -p "$FP" GET 'key with spaces' 2>&1)"
+expect "follower EXISTS (ReadIndex)" "1" "$("$CLI" -p "$FP" EXISTS 'key with spaces' nope 2>&1)"
+expect "follower SYNOD.TRANSFER"     "NOTLEADER leader $LEADER at 127.0.0.1:$L" "$("$CLI" -p "$FP" SYNOD.TRANSFER 1 2>&1)"
+expect "SYNOD.TRANSFER bad id"       "ERR SYNOD.TRANSFER: node id must be 1..3" "$(c SYNOD.TRANSFER 4)"
+expect "SYNOD.TRANSFER arity"        "ERR wrong number of arguments for 'synod.transfer' command" "$(c SYNOD.TRANSFER)"
+expect "SYNOD.TRANSFER to itself"    "OK" "$(c SYNOD.TRANSFER "$LEADER")"
+expect "INFO read_mode"       "read_mode:readindex"   "$(grep '^read_mode:' <<<"$info")"
+expect "INFO pre_vote"        "pre_vote:1"            "$(grep '^pre_vote:' <<<"$info")"
+expect "INFO check_quorum"    "check_quorum:1"        "$(grep '^check_quorum:' <<<"$info")"
 # READONLY: a local (possibly stale) read on a follower, like Redis Cluster replicas.
 sleep 0.2
 expect "READONLY follower read" "value with spaces" "$(printf 'READONLY\nGET "key with spaces"\n' | "$CLI" -p "$FP" 2>&1 | tail -1)"

@@ -44,6 +44,10 @@ struct Config {
   static constexpr std::size_t max_entries_per_message = 16;
   static constexpr std::size_t log_capacity = 0;     // unused: the log is a VectorLog
   static constexpr std::size_t outbox_capacity = 256;
+  // ReadIndex requests in progress. synod-kv asks once per loop iteration for
+  // all the reads that arrived in it, so a few are in progress at a time;
+  // followers' forwarded requests share the leader's pool.
+  static constexpr std::size_t max_pending_reads = 256;
 };
 
 using Entry = raft::Entry<BatchId>;

@@ -5,11 +5,14 @@
 //   1. run every ready I/O handler: peer frames go to node.step(), client
 //      commands are parsed and queued into the current batch, timer
 //      expirations call node.tick() once per elapsed tick (steady clock);
-//   2. the leader proposes the queued batches (one entry each);
+//   2. the reads gathered in step 1 ask for one read index together
+//      (--read-mode readindex), then the leader proposes the queued
+//      batches (one entry each);
 //   3. messages() that may leave now are handed to the transport and
 //      written at once (the leader's appends travel during its own fsync);
 //   4. entries already committed are applied to the key-value map and the
-//      replies written to their clients, then applied();
+//      replies written to their clients, then applied(); reads whose read
+//      index is reached are answered, each at its index;
 //   5. persist_request() is written to the WAL/hard state with ONE fsync
 //      (group commit: everything queued in step 1 shares it), then
 //      persisted(); the released messages are handed to the transport;
@@ -35,6 +38,12 @@ struct PeerAddress {
   std::uint16_t port = 0;
 };
 
+// How GET and EXISTS are served (see docs/adapters.md, "Reads").
+enum class ReadMode : std::uint8_t {
+  readindex,  // ReadIndex (thesis 6.4) on any node: no log entry per read
+  log,        // through the Raft log, on the leader only (followers answer NOTLEADER)
+};
+
 struct ServerOptions {
   NodeId id = kNoNode;
   std::map<NodeId, PeerAddress> cluster;    // ids 1..N
@@ -47,7 +56,10 @@ struct ServerOptions {
   std::uint32_t election_ticks_min = 15;
   std::uint32_t election_ticks_max = 30;
   std::uint32_t heartbeat_ticks = 3;
-  bool pre_vote = false;                     // raft::Options::pre_vote (thesis 9.6)
+  bool pre_vote = true;                      // raft::Options::pre_vote (thesis 9.6)
+  bool check_quorum = true;                  // raft::Options::check_quorum (thesis 6.2, 9.6)
+  ReadMode read_mode = ReadMode::readindex;
+  std::chrono::milliseconds read_timeout{1000};  // a read without an answer by then gets -TRYAGAIN
   bool fsync = true;
   std::size_t max_batch_bytes = 256u << 10;  // a batch (one log entry) closes past this size
   std::size_t max_batch_commands = 4096;
