@@ -142,10 +142,13 @@ int main(int argc, char** argv) {
                           "node that hears from a live leader ignores vote requests (Raft thesis 6.2, 9.6; default on)");
   app.add_flag("--no-check-quorum", no_check_quorum, "turn check-quorum (and leader stickiness) off")->excludes(cq);
   app.add_option("--read-mode", read_mode,
-                 "how GET/EXISTS are served: readindex = on any node via ReadIndex, no log entry; log = through "
-                 "the Raft log on the leader only (followers answer NOTLEADER)")
+                 "how GET/EXISTS are served: readindex = on any node via ReadIndex, no log entry; lease = the "
+                 "same, but within the leader's lease (an election timeout less 2 ticks after a read round) "
+                 "without a heartbeat round, assuming no clock runs more than 2 ticks slow per election "
+                 "timeout (needs check-quorum); log = through the Raft log on the leader only (followers "
+                 "answer NOTLEADER)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"readindex", "log"}));
+      ->check(CLI::IsMember({"readindex", "lease", "log"}));
   app.add_option("--read-timeout-ms", read_timeout_ms,
                  "a ReadIndex read not answered within this many ms gets -TRYAGAIN (leader unreachable)")
       ->capture_default_str()
@@ -198,7 +201,11 @@ int main(int argc, char** argv) {
     o.heartbeat_ticks = heartbeat;
     o.pre_vote = !no_pre_vote;
     o.check_quorum = !no_check_quorum;
-    o.read_mode = read_mode == "log" ? synod::net::ReadMode::log : synod::net::ReadMode::readindex;
+    o.read_mode = read_mode == "log"     ? synod::net::ReadMode::log
+                  : read_mode == "lease" ? synod::net::ReadMode::lease
+                                         : synod::net::ReadMode::readindex;
+    if (o.read_mode == synod::net::ReadMode::lease && no_check_quorum)
+      throw UsageError("--read-mode lease needs check-quorum (drop --no-check-quorum)");
     o.read_timeout = std::chrono::milliseconds(read_timeout_ms);
     o.fsync = !no_fsync;
     o.max_batch_bytes = max_batch_bytes;

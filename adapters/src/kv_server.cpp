@@ -249,9 +249,11 @@ void Server::recover() {
   ro.heartbeat_interval = opt_.heartbeat_ticks;
   ro.pre_vote = opt_.pre_vote;
   ro.check_quorum = opt_.check_quorum;
+  ro.lease_reads = opt_.read_mode == ReadMode::lease;
   ro.seed = opt_.seed != 0 ? opt_.seed : (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}());
   ro.append_noop_on_election = true;  // thesis §6.4: commit earlier terms' entries promptly
-  if (!NodeT::valid(ro)) throw std::invalid_argument("invalid Raft options (cluster size, id or timeouts)");
+  if (!NodeT::valid(ro))
+    throw std::invalid_argument("invalid Raft options (cluster size, id, timeouts, or lease reads without check-quorum)");
   const raft::HardState hs{rec.hard_state.term, rec.hard_state.voted_for};
   node_ = std::make_unique<NodeT>(NodeT::restart(ro, hs, log_entries));
   last_term_ = node_->term();
@@ -299,7 +301,12 @@ void Server::schedule_tick() {
       next_tick_ += opt_.tick;
       ++due;
     }
-    if (due > 3) {
+    // With lease reads a leader never drops ticks: its lease is measured in
+    // them, and a clock that falls behind would stretch it past the time the
+    // followers stay loyal. (A follower's clock falling behind only makes
+    // it loyal longer.)
+    const bool lease_clock = opt_.read_mode == ReadMode::lease && node_->role() == raft::Role::leader;
+    if (due > 3 && !lease_clock) {
       due = 3;
       next_tick_ = now + opt_.tick;
     }
@@ -780,7 +787,7 @@ void Server::handle_command(const std::shared_ptr<Client>& c, const std::vector<
       return;
     }
     if (read && c->readonly && !leader) return reply_now(c, machine_.read(*op, rest));
-    if (read && opt_.read_mode == ReadMode::readindex) return queue_read(c, *op, rest);
+    if (read && opt_.read_mode != ReadMode::log) return queue_read(c, *op, rest);
     return reply_now(c, not_leader_error());
   }
   if (is(name, "SYNOD.TRANSFER")) return handle_transfer(c, args);
@@ -846,7 +853,10 @@ std::string Server::info() const {
                    opt_.check_quorum ? 1 : 0);
   s += fmt::format("read_mode:{}\r\nread_timeout_ms:{}\r\ntransfer_target:{}\r\nlast_transfer_target:{}\r\n"
                    "last_transfer_outcome:{}\r\n",
-                   opt_.read_mode == ReadMode::readindex ? "readindex" : "log", opt_.read_timeout.count(),
+                   opt_.read_mode == ReadMode::readindex ? "readindex"
+                   : opt_.read_mode == ReadMode::lease   ? "lease"
+                                                         : "log",
+                   opt_.read_timeout.count(),
                    unsigned{node_->transfer_target()}, unsigned{last_transfer_target_}, last_transfer_outcome_);
   for (const auto& [id, a] : opt_.cluster)
     if (id != opt_.id) s += fmt::format("peer{}:{}:{},connected={}\r\n", id, a.host, a.port, transport_->connected(id) ? 1 : 0);

@@ -561,7 +561,7 @@ def main():
         acked = dict(writers.acked)
         log("writers: %d acknowledged, %d errors/redirects" % (len(acked), writers.errors))
 
-        if READ_MODE == "readindex":
+        if READ_MODE in ("readindex", "lease"):
             # No waiting for catch-up: a follower's GET gets the leader's
             # commit index and waits until it has applied it.
             follower_reads(cluster, acked)
@@ -587,7 +587,7 @@ def main():
         c.close()
         wait_caught_up(cluster)
         verify_all(cluster, acked, "after full restart")
-        if READ_MODE == "readindex":
+        if READ_MODE in ("readindex", "lease"):
             cut_off_reads(cluster)
         else:
             leader_reads_through_log(cluster, acked)

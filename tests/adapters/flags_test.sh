@@ -32,7 +32,8 @@ check "hostname not IP"       2 "not an IP address" -- --id 1 --cluster 1=localh
 check "client port range"     2 "client-port" -- --id 1 --cluster $C --client-port 70000 --data /tmp/x
 check "non-numeric id"        2 "id"        -- --id one --cluster $C --client-port 6381 --data /tmp/x
 check "bad election ticks"    2 "election"  -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --election-ticks-min 10 --election-ticks-max 5
-check "bad read mode"         2 "--read-mode: lease not in \{readindex,log\}" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-mode lease
+check "bad read mode"         2 "--read-mode: fast not in \{readindex,lease,log\}" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-mode fast
+check "lease without quorum"  2 "--read-mode lease needs check-quorum" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-mode lease --no-check-quorum
 check "read timeout 0"        2 "--read-timeout-ms: Value 0 not in range" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-timeout-ms 0
 check "read timeout not a number" 2 "--read-timeout-ms" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-timeout-ms soon
 check "pre-vote both ways"    2 "--pre-vote excludes --no-pre-vote" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --pre-vote --no-pre-vote

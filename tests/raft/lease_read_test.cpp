@@ -61,6 +61,15 @@ TEST(RaftLeaseRead, WithinTheLeaseReadsNeedNoRound) {
   EXPECT_EQ(answered(net.node(1)), 1u);
 }
 
+TEST(RaftLeaseRead, AFollowersReadIsAnsweredWithoutARoundToo) {
+  Net net = leased();
+  const auto round = net.node(1).read_round();
+  EXPECT_EQ(net.node(2).read_index(9).status, ProposeStatus::ok);
+  net.settle();
+  EXPECT_EQ(net.node(1).read_round(), round);
+  EXPECT_EQ(answered(net.node(2)), 1u);
+}
+
 TEST(RaftLeaseRead, TheLeaseEndsByTheLeadersClockBeforeTheFollowersVoteAgain) {
   Net net = leased();
   const auto& o = net.node(1).options();

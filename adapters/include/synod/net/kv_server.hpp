@@ -42,6 +42,8 @@ struct PeerAddress {
 enum class ReadMode : std::uint8_t {
   readindex,  // ReadIndex (thesis 6.4) on any node: no log entry per read
   log,        // through the Raft log, on the leader only (followers answer NOTLEADER)
+  lease,      // ReadIndex with lease reads (raft::Options::lease_reads): within the
+              // leader's lease no heartbeat round; assumes bounded clock drift
 };
 
 struct ServerOptions {

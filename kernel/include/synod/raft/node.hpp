@@ -256,9 +256,12 @@ class Node {
         took = true;
         break;
       case MessageType::read_index:
-        if (role_ != Role::leader || !accept_read(m.context, m.from))
-          reply(m, MessageType::read_index_response, false, 0);
         took = true;
+        if (role_ == Role::leader && lease_valid_ && committed_own_term()) {
+          reply(m, MessageType::read_index_response, true, commit_index_);  // within the lease
+        } else if (role_ != Role::leader || !accept_read(m.context, m.from)) {
+          reply(m, MessageType::read_index_response, false, 0);
+        }
         break;
       case MessageType::read_index_response:
         took = true;
