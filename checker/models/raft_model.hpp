@@ -5,12 +5,22 @@
 // (raft_invariants::History: leaders per term, committed entries) and
 // properties, its symmetry (every node id) and how it prints.
 //
-// State: the cluster's, plus the client proposals left (a budget).
+// State: the cluster's, plus the client proposals, leadership transfers and
+// client reads left (budgets).
 // Protocol actions (group 2 of the cluster's order), each by node id:
 //   timeout: node i campaigns (up, not leader, term < max_term);
 //   heartbeat: leader i broadcasts AppendEntries;
-//   propose: leader i appends the next client value (budget; log < max_log).
-// A timer firing is one action (campaign(), broadcast_heartbeat()).
+//   propose: leader i appends the next client value (budget; log < max_log);
+//   lease: an election timeout passes at node i (lease_timeout(): a leader
+//     checks its quorum and abandons a transfer, a follower's lease on its
+//     leader lapses), when that changes something: node i is in its leader
+//     lease or transferring leadership;
+//   transfer: leader i hands leadership to node j (budget);
+//   read: a client invokes read k (1, 2, ...) at node i (budget); the ghost
+//     records how many entries were committed then (LinearizableRead).
+// A timer firing is one action (campaign(), broadcast_heartbeat(),
+// lease_timeout()). An input the node refuses or ignores (a read at a node
+// that knows no leader, a lease that changes nothing) has no successor.
 #pragma once
 
 #include <algorithm>
@@ -54,6 +64,8 @@ struct RaftBounds {
   bool noop_on_election = false;
   bool pre_vote = false;  // Options::pre_vote: a timeout is a pre-vote round first
   bool check_quorum = false;  // Options::check_quorum
+  std::uint8_t transfers = 0;  // leadership transfers (transfer_leadership) clients may ask for
+  std::uint8_t reads = 0;      // client reads (read_index), ids 1..reads
   // A seeded harness fault: the disk loses hard-state writes (term and vote)
   // while still reporting them durable. Election Safety must then fail.
   bool lossy_disk = false;
@@ -74,7 +86,9 @@ struct RaftTypes {
   using History = raft_invariants::History<std::uint64_t, kMaxTerm + 1, Config::log_capacity, kMaxReads>;
   using Violation = raft_invariants::Violation;
   using Bounds = RaftBounds;
-  enum class Kind : std::uint8_t { deliver, timeout, heartbeat, propose, persist, drop, duplicate, crash, restart };
+  enum class Kind : std::uint8_t {
+    deliver, timeout, heartbeat, propose, lease, transfer, read, persist, drop, duplicate, crash, restart
+  };
   // A node's disk: the adapter's (hard state and log as persisted), and its
   // owner (a disk hashes to the term of its owner's slot).
   struct Disk : Sim::Disk {
@@ -83,6 +97,8 @@ struct RaftTypes {
   };
   struct Fields {
     std::uint8_t proposals_left = 0;
+    std::uint8_t transfers_left = 0;
+    std::uint8_t reads_left = 0;
     friend bool operator==(const Fields&, const Fields&) = default;
   };
   static constexpr const char* kName = "raft";
@@ -96,7 +112,9 @@ struct RaftTypes {
   static constexpr std::uint64_t flag_term(std::size_t slot, unsigned f) {
     return f ? sum_hash::term(0, sum_hash::salt(5, slot)) : 0;
   }
-  static std::uint64_t budget_word(const Fields& f) { return f.proposals_left; }
+  static std::uint64_t budget_word(const Fields& f) {
+    return std::uint64_t{f.proposals_left} | std::uint64_t{f.transfers_left} << 8 | std::uint64_t{f.reads_left} << 16;
+  }
   static constexpr unsigned kViolationShift = 48;
   static const char* violation_string(Violation v) { return raft_invariants::to_string(v); }
 };
@@ -125,6 +143,12 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   static constexpr std::size_t kMaxTerm = Types::kMaxTerm;
 
   explicit RaftModel(RaftBounds bounds = {}) : Base(checked(bounds), bounds.nodes, bounds.nodes) {}
+
+  // Each BFS worker thread allocates its memo caches when it starts.
+  void prepare_thread() const {
+    Base::prepare_thread();
+    reads_.prepare_thread();
+  }
 
   raft::Options options_for(NodeId id) const {
     raft::Options o;
@@ -163,14 +187,23 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   bool interned_logs_match(const Log& a, const Log& b) const { return logs_match(intern_log(a), intern_log(b)); }
 
   // ------------------------------------------------------------ presentation
-  static constexpr std::array<std::string_view, 9> kKindNames{
-      "deliver", "timeout", "heartbeat", "propose", "persist", "drop", "duplicate", "crash", "restart"};
+  static constexpr std::array<std::string_view, 12> kKindNames{
+      "deliver", "timeout", "heartbeat", "propose", "lease", "transfer", "read", "persist", "drop", "duplicate",
+      "crash", "restart"};
   // The trace format's names of the same actions (a timeout is a campaign).
-  static constexpr std::array<std::string_view, 9> kTraceTypes{
-      "deliver", "campaign", "heartbeat", "propose", "persist", "drop", "duplicate", "crash", "restart"};
+  static constexpr std::array<std::string_view, 12> kTraceTypes{
+      "deliver", "campaign", "heartbeat", "propose", "lease", "transfer", "read", "persist", "drop", "duplicate",
+      "crash", "restart"};
   // The k-th client proposal is value k.
   std::uint64_t proposal_value(const State& s, const Action&) const {
     return std::uint64_t{bounds_.proposals} - s.protocol.proposals_left + 1;
+  }
+  // The k-th client read has id k.
+  std::uint64_t read_id(const State& s) const { return std::uint64_t{bounds_.reads} - s.protocol.reads_left + 1; }
+  // A transfer's target and a read's id, as the trace format names them.
+  void trace_action_extra(nlohmann::json& j, const State& s, const Action& a) const {
+    if (a.kind == Kind::transfer) j["target"] = a.message;
+    if (a.kind == Kind::read) j["id"] = read_id(s);
   }
   // The cluster a trace replays on: this model's kernel capacities
   // (RaftCheckConfig<MaxNodes>) and options (options_for).
@@ -221,7 +254,8 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return {{"nodes", nodes},
             {"network", this->network_json(s)},
             {"budgets", {{"drops", s.drops_left}, {"dups", s.dups_left}, {"crashes", s.crashes_left},
-                         {"proposals", s.protocol.proposals_left}}},
+                         {"proposals", s.protocol.proposals_left}, {"transfers", s.protocol.transfers_left},
+                         {"reads", s.protocol.reads_left}}},
             {"ghost", {{"leaders_elected", history(s).leaders_elected()},
                        {"committed", history(s).committed_count()},
                        {"violation", raft_invariants::to_string(s.violation)}}}};
@@ -230,7 +264,8 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // A strict total order on message contents (tie-break of the network order).
   static bool message_less(const Message& a, const Message& b) {
     auto key = [](const Message& m) {
-      return std::tuple(m.to, m.from, m.type, m.term, m.log_index, m.log_term, m.commit, m.success, m.entries.size());
+      return std::tuple(m.to, m.from, m.type, m.term, m.log_index, m.log_term, m.commit, m.success, m.context,
+                        m.entries.size());
     };
     if (key(a) != key(b)) return key(a) < key(b);
     for (std::size_t k = 0; k < a.entries.size(); ++k) {
@@ -243,6 +278,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
  private:
   using typename Base::Disk;
   using typename Base::StepResult;
+  using typename Base::GhostResult;
   using Base::bounds_;
   using Base::id_of;
   using Base::nodes_;
@@ -253,22 +289,26 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     if (b.max_term > kMaxTerm) throw std::invalid_argument("raft: max_term above " + std::to_string(kMaxTerm));
     if (b.max_log > Config::log_capacity)
       throw std::invalid_argument("raft: max_log above " + std::to_string(Config::log_capacity));
+    if (b.reads > Types::kMaxReads) throw std::invalid_argument("raft: reads above " + std::to_string(Types::kMaxReads));
     return b;
   }
 
   // ------------------------------------------------------------ hooks (ClusterModel)
   // Node summary: role (2 bits), term (8), last log index (8), has something
-  // to persist or hold (1).
+  // to persist or hold (1), a lease_timeout() would change it (1: in its
+  // leader lease, or transferring leadership).
   static std::uint32_t node_summary(const Node& n) {
     const bool persist = Sim::needs_persist(n);
+    const bool lease = n.in_leader_lease() || n.transfer_target() != kNoNode;
     return static_cast<std::uint32_t>(n.role()) | static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
            static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
-           std::uint32_t{persist} << 18;
+           std::uint32_t{persist} << 18 | std::uint32_t{lease} << 19;
   }
   static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
   static raft::Term summary_term(std::uint32_t x) { return x >> 2 & 255u; }
   static raft::Index summary_last(std::uint32_t x) { return x >> 10 & 255u; }
   static bool summary_persist(std::uint32_t x) { return (x >> 18 & 1u) != 0; }
+  static bool summary_lease(std::uint32_t x) { return (x >> 19 & 1u) != 0; }
   static std::uint32_t history_summary(const History& h) { return static_cast<std::uint32_t>(h.committed_count()); }
   static std::uint64_t disk_hash(const Disk& v, const Renaming& r, std::uint64_t seed) {
     Hasher h(seed);
@@ -280,7 +320,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
 
   Node initial_node(std::size_t i) const { return Sim::make(options_for(id_of(i))); }
   Node restart_node(std::size_t i, const Disk& d) const { return Sim::restart(options_for(id_of(i)), d); }
-  typename Types::Fields initial_fields() const { return {bounds_.proposals}; }
+  typename Types::Fields initial_fields() const { return {bounds_.proposals, bounds_.transfers, bounds_.reads}; }
 
   template <class Emit>
   [[gnu::always_inline]] void protocol_actions(const State& s, const std::array<std::uint32_t, MaxNodes>& summary, Emit& emit) const {
@@ -294,16 +334,38 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       for (std::size_t i = 0; i < n; ++i)
         if (up(s, i) && summary_role(summary[i]) == raft::Role::leader && summary_last(summary[i]) < bounds_.max_log)
           emit(Action{Kind::propose, id_of(i), 0});
+    for (std::size_t i = 0; i < n; ++i)
+      if (up(s, i) && summary_lease(summary[i])) emit(Action{Kind::lease, id_of(i), 0});
+    if (s.protocol.transfers_left > 0)
+      for (std::size_t i = 0; i < n; ++i)
+        if (up(s, i) && summary_role(summary[i]) == raft::Role::leader)
+          for (std::size_t j = 0; j < n; ++j)
+            if (j != i) emit(Action{Kind::transfer, id_of(i), static_cast<std::uint8_t>(id_of(j))});
+    if (s.protocol.reads_left > 0)
+      for (std::size_t i = 0; i < n; ++i)
+        if (up(s, i)) emit(Action{Kind::read, id_of(i), 0});
   }
 
   // The input's argument: the value the next client proposal carries (1, 2,
   // ...), taken from the budget; 0 for the timers. Of next_state's State and
   // successor()'s Delta alike.
-  static constexpr bool spends_budget(Kind k) { return k == Kind::propose; }
+  // A transfer's argument is its target; a read's its id (the ghost records
+  // the invocation first, as the trace runner does).
+  static constexpr bool spends_budget(Kind k) { return k == Kind::propose || k == Kind::transfer || k == Kind::read; }
   template <class S>
   Ref input_argument(const Action& a, S& s) const {
-    if (a.kind != Kind::propose) return 0;
-    return static_cast<Ref>(std::uint64_t{bounds_.proposals} - s.protocol.proposals_left-- + 1);
+    switch (a.kind) {
+      case Kind::propose: return static_cast<Ref>(std::uint64_t{bounds_.proposals} - s.protocol.proposals_left-- + 1);
+      case Kind::transfer:
+        --s.protocol.transfers_left;
+        return a.message;
+      case Kind::read: {
+        const Ref id = static_cast<Ref>(std::uint64_t{bounds_.reads} - s.protocol.reads_left-- + 1);
+        this->ghost(s, read_invocation(s.history, id));
+        return id;
+      }
+      default: return 0;
+    }
   }
 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
@@ -313,6 +375,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       case Kind::timeout: (void)nd.campaign(); return true;
       case Kind::heartbeat: (void)nd.broadcast_heartbeat(); return true;
       case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;
+      case Kind::lease: return nd.lease_timeout() != raft::InputResult::ignored;
+      case Kind::transfer: return nd.transfer_leadership(static_cast<NodeId>(arg)) != raft::InputResult::ignored;
+      case Kind::read: return nd.read_index(raft::ReadId{arg}).status == raft::ProposeStatus::ok;
       case Kind::persist: {  // the adapter writes the disk (and seeds the lossy-disk fault)
         Disk d = this->disks_.value(disk_ref);
         if (!Sim::persist(nd, d, bounds_.lossy_disk)) return false;
@@ -324,12 +389,44 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   }
 
   // History::record can only change the ghost or report a violation when
-  // the node leads, its commit index moved, it passed the log's end, or it
-  // became a pre-candidate.
+  // the node leads, its commit index moved, it passed the log's end, it
+  // became a pre-candidate or a candidate, a leader stepped down, or its
+  // completed reads changed.
   bool may_change_history(const Node& before, const Node& after) const {
     return after.role() == raft::Role::leader || after.commit_index() != before.commit_index() ||
            after.commit_index() > after.log().last_index() ||
-           (after.role() == raft::Role::pre_candidate && before.role() != raft::Role::pre_candidate);
+           (after.role() == raft::Role::pre_candidate && before.role() != raft::Role::pre_candidate) ||
+           (after.role() == raft::Role::candidate && before.role() != raft::Role::candidate) ||
+           before.role() == raft::Role::leader || before.read_states().size() != after.read_states().size();
+  }
+
+  // LeaseRespected: a delivery to a node in its leader lease grants no
+  // (pre)vote for a later term but a transfer's (raft_invariants::lease_mark).
+  Violation step_violation(const Node& before, const Node& after, Kind kind, Ref arg) const {
+    if (kind != Kind::deliver) return Violation::none;
+    const Message& m = this->messages_.value(arg);
+    const auto mark = raft_invariants::lease_mark(before, m);
+    return raft_invariants::lease_check(mark, m, after, after.messages());
+  }
+
+  // A client invokes read `id`: the history after it, memoised.
+  struct ReadKey {
+    Ref history = kNoRef;
+    Ref id = 0;
+    std::uint64_t hash() const { return memo_key_hash(history, id); }
+    friend bool operator==(const ReadKey&, const ReadKey&) = default;
+  };
+  GhostResult read_invocation(Ref ghost_ref, Ref id) const {
+    const ReadKey key{ghost_ref, id};
+    const std::uint64_t h = key.hash();
+    GhostResult result;
+    if (!reads_.find(h, key, result)) {
+      History updated = this->histories_.value(ghost_ref);
+      result.violation = updated.read_invoked(raft::ReadId{id});
+      result.history = updated == this->histories_.value(ghost_ref) ? ghost_ref : this->intern_history(updated);
+      reads_.insert(h, key, result);
+    }
+    return result;
   }
 
   std::string describe(const State& s, const Action& a) const {
@@ -341,6 +438,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
         return "client proposes value " + std::to_string(bounds_.proposals - s.protocol.proposals_left + 1) +
                " to leader " + std::to_string(a.node);
       case Kind::persist: return who + " persists its hard state/log and releases held messages";
+      case Kind::lease: return who + " election timeout passes: lease_timeout (CheckQuorum, transfer deadline)";
+      case Kind::transfer: return "leader " + std::to_string(a.node) + " transfers leadership to node " + std::to_string(a.message);
+      case Kind::read: return "client reads (id " + std::to_string(read_id(s)) + ") at " + who;
       default: return "?";
     }
   }
@@ -357,7 +457,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   std::string state_footer(const State& s) const {
     return "     network: " + std::to_string(s.in_flight) + " message(s); budgets: drops " +
            std::to_string(s.drops_left) + ", dups " + std::to_string(s.dups_left) + ", crashes " +
-           std::to_string(s.crashes_left) + ", proposals " + std::to_string(s.protocol.proposals_left) + "\n";
+           std::to_string(s.crashes_left) + ", proposals " + std::to_string(s.protocol.proposals_left) +
+           (bounds_.transfers ? ", transfers " + std::to_string(s.protocol.transfers_left) : std::string()) +
+           (bounds_.reads ? ", reads " + std::to_string(s.protocol.reads_left) : std::string()) + "\n";
   }
 
   // ------------------------------------------------------------ logs
@@ -447,7 +549,33 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   static bool second_term_possible(const RaftModel& m) { return m.bounds_.max_term >= 2; }
   static bool restart_possible(const RaftModel& m) { return m.bounds_.crashes > 0 && entries_possible(m); }
 
-  static constexpr std::array<Property<RaftModel>, 14> kProperties{
+  // TransferTargetUpToDate over the messages in flight (a leader's hard
+  // state is durable while it leads, so a TimeoutNow is never held). The
+  // seeded lossy disk breaks what the check reads, the disks: off then.
+  static bool transfer_targets_ok(const RaftModel& m, const State& s) {
+    if (m.bounds_.transfers == 0 || m.bounds_.lossy_disk) return true;
+    for (std::size_t k = 0; k < s.in_flight; ++k) {
+      const Message& msg = m.message(s, k);
+      if (msg.type != raft::MessageType::timeout_now || msg.to < 1 || msg.to > m.bounds_.nodes) continue;
+      const auto& d = m.disk(s, msg.to - 1u);
+      if (raft_invariants::check_transfer(msg, d.hard_state, d.log) != Violation::none) return false;
+    }
+    return true;
+  }
+  static bool follower_read(const RaftModel& m, const State& s) { return m.history(s).follower_read_seen(); }
+  static bool quorum_step_down(const RaftModel& m, const State& s) { return m.history(s).quorum_step_down_seen(); }
+  static bool transfer_elected(const RaftModel& m, const State& s) { return m.history(s).transfer_elected_seen(); }
+  // A read completes once the leader committed an entry of its term: a
+  // proposal or a no-op must be possible. A forwarded read needs a follower.
+  static bool follower_read_possible(const RaftModel& m) {
+    return m.bounds_.reads > 0 && m.bounds_.nodes >= 2 && entries_possible(m);
+  }
+  static bool quorum_step_down_possible(const RaftModel& m) { return m.bounds_.check_quorum && m.bounds_.nodes >= 2; }
+  static bool transfer_possible(const RaftModel& m) {
+    return m.bounds_.transfers > 0 && m.bounds_.nodes >= 2 && second_term_possible(m);
+  }
+
+  static constexpr std::array<Property<RaftModel>, 20> kProperties{
       Property<RaftModel>::always("ElectionSafety", &not_recorded<Violation::election_safety>),
       Property<RaftModel>::always("LeaderAppendOnly", &not_recorded<Violation::leader_append_only>),
       Property<RaftModel>::always("LogMatching", &log_matching_ok),
@@ -457,6 +585,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       Property<RaftModel>::always("CommitIndexWithinLog", &not_recorded<Violation::commit_past_log>),
       Property<RaftModel>::always("HistoryCapacity", &not_recorded<Violation::history_full>),
       Property<RaftModel>::always("PreVoteKeepsTerm", &not_recorded<Violation::pre_vote_changed_term>),
+      Property<RaftModel>::always("LinearizableRead", &not_recorded<Violation::linearizable_read>),
+      Property<RaftModel>::always("TransferTargetUpToDate", &transfer_targets_ok),
+      Property<RaftModel>::always("LeaseRespected", &not_recorded<Violation::lease_not_respected>),
       Property<RaftModel>::sometimes("a leader is elected", &leader_elected),
       Property<RaftModel>::sometimes("an entry commits", &entry_committed, &entries_possible),
       Property<RaftModel>::sometimes("a second leader is elected in a later term", &second_leader,
@@ -464,8 +595,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       Property<RaftModel>::sometimes("a node restarts and catches up", &restarted_caught_up, &restart_possible),
       Property<RaftModel>::sometimes("a pre-candidate campaigns beside a leader of its term", &pre_candidate_beside_leader,
                                      &pre_vote_on),
+      Property<RaftModel>::sometimes("a follower's forwarded read completes", &follower_read, &follower_read_possible),
+      Property<RaftModel>::sometimes("a leader steps down for lack of a quorum", &quorum_step_down,
+                                     &quorum_step_down_possible),
+      Property<RaftModel>::sometimes("a transfer elects its target", &transfer_elected, &transfer_possible),
   };
 
+  mutable Memo<ReadKey, GhostResult> reads_;
   mutable InternPool<Log> logs_;
   static constexpr std::size_t kLogPairs = 256;
   std::unique_ptr<std::atomic<std::uint8_t>[]> log_pairs_{new std::atomic<std::uint8_t>[kLogPairs * kLogPairs]()};

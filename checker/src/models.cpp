@@ -48,6 +48,10 @@ std::vector<cli::ModelEntry> registry() {
                 {"proposals", 1, 0, 9, "client proposals"},
                 {"noop", 0, 0, 1, "1: a new leader appends a no-op entry (thesis 6.4)"},
                 {"prevote", 0, 0, 1, "1: an election timeout asks for pre-votes first (thesis 9.6)"},
+                {"checkquorum", 0, 0, 1,
+                 "1: CheckQuorum, a leader steps down without a quorum, leader stickiness (thesis 6.2, 9.6)"},
+                {"transfers", 0, 0, 4, "leadership transfers clients may ask for (TimeoutNow, thesis 3.10)"},
+                {"reads", 0, 0, 4, "client reads (ReadIndex, thesis 6.4), at any node"},
                 {"lossy_disk", 0, 0, 1, "1: seeded fault, the disk silently loses term/vote writes"}},
                [](const cli::Bounds& b, const cli::RunConfig& cfg) {
                  RaftBounds rb;
@@ -61,6 +65,9 @@ std::vector<cli::ModelEntry> registry() {
                  rb.proposals = as<std::uint8_t>(b, "proposals");
                  rb.noop_on_election = b.at("noop") != 0;
                  rb.pre_vote = b.at("prevote") != 0;
+                 rb.check_quorum = b.at("checkquorum") != 0;
+                 rb.transfers = as<std::uint8_t>(b, "transfers");
+                 rb.reads = as<std::uint8_t>(b, "reads");
                  rb.lossy_disk = b.at("lossy_disk") != 0;
                  if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
                  return cli::run_model(RaftModel<5>(rb), b, cfg);

@@ -148,14 +148,44 @@ bool property_holds(const M& model, const std::string& name, const typename M::S
   return true;
 }
 
+// Leases, transfers and reads (CheckQuorum and pre-votes on): the search
+// modes agree, symmetry included (a transfer names its target), and no
+// invariant fails, and every goal is reached (2 nodes, one message in
+// flight: 100,233 states).
+TEST(CheckRaftModel, SearchModesAgreeWithLeasesTransfersAndReads) {
+  RaftBounds b = small_raft();
+  b.nodes = 2;
+  b.max_msgs = 1;
+  b.proposals = 0;
+  b.noop_on_election = true;
+  b.pre_vote = true;
+  b.check_quorum = true;
+  b.transfers = 1;
+  b.reads = 1;
+  const RaftModel<3> model(b);
+  const auto bfs = Checker(model).run();
+  EXPECT_EQ(bfs.verdict, Verdict::ok);
+  EXPECT_EQ(bfs.not_applicable, (std::vector<std::string>{"a node restarts and catches up"}));
+  EXPECT_EQ(bfs.distinct_states, 100233u);
+  expect_same_run(bfs, Checker(model).threads(2).run());
+  EXPECT_EQ(Checker(model).search(Search::dfs).run().distinct_states, bfs.distinct_states);
+  const auto sym = Checker(model).symmetry().run();
+  EXPECT_EQ(sym.verdict, bfs.verdict);
+  EXPECT_LT(sym.distinct_states, bfs.distinct_states);
+}
+
 TEST(CheckRaftModel, SearchModesAgree) {
   const RaftModel<3> model(small_raft());
   const auto bfs = Checker(model).run();
   // No crash budget: nobody restarts, and the goal is not applicable (the
-  // run is judged on the rest); nor is the pre-vote goal without pre-votes.
+  // run is judged on the rest); nor is the pre-vote goal without pre-votes,
+  // nor those of reads, CheckQuorum and transfers without them.
   EXPECT_EQ(bfs.verdict, Verdict::ok);
   EXPECT_EQ(bfs.not_applicable, (std::vector<std::string>{"a node restarts and catches up",
-                                                          "a pre-candidate campaigns beside a leader of its term"}));
+                                                          "a pre-candidate campaigns beside a leader of its term",
+                                                          "a follower's forwarded read completes",
+                                                          "a leader steps down for lack of a quorum",
+                                                          "a transfer elects its target"}));
   EXPECT_EQ(bfs.distinct_states, 48993u);    // pinned: a semantic change of kernel or model shows here
   expect_same_run(bfs, Checker(model).threads(2).run());
   EXPECT_EQ(Checker(model).search(Search::dfs).run().distinct_states, bfs.distinct_states);

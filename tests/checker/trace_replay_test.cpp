@@ -152,6 +152,35 @@ TEST(TraceReplay, RaftWalksWithEveryFaultReplay) {
     EXPECT_GT(kinds[k], 0) << k << " never occurred in a walk";
 }
 
+// The thesis's extensions: walks with CheckQuorum and pre-votes, leases
+// lapsing, leadership transfers and client reads (at leaders and
+// followers) replay with the same verdict; the kernel breaks none of
+// LinearizableRead, TransferTargetUpToDate, LeaseRespected.
+TEST(TraceReplay, RaftWalksWithLeasesTransfersAndReadsReplay) {
+  check::models::RaftBounds b;
+  b.nodes = 3;
+  b.max_term = 3;
+  b.max_log = 2;
+  b.max_msgs = 6;
+  b.drops = 2;
+  b.dups = 2;
+  b.crashes = 2;
+  b.proposals = 2;
+  b.noop_on_election = true;
+  b.pre_vote = true;
+  b.check_quorum = true;
+  b.transfers = 2;
+  b.reads = 3;
+  std::map<std::string, int> kinds;
+  int violations = 0;
+  replay_walks(check::models::RaftModel<3>(b), 300, 80, 21, kinds, violations);
+  b.pre_vote = false;
+  b.check_quorum = false;
+  replay_walks(check::models::RaftModel<3>(b), 100, 80, 22, kinds, violations);
+  EXPECT_EQ(violations, 0);
+  for (const char* k : {"lease", "transfer", "read"}) EXPECT_GT(kinds[k], 0) << k << " never occurred in a walk";
+}
+
 TEST(TraceReplay, RaftLossyDiskViolationsReplayAtTheSameStep) {
   check::models::RaftBounds b;
   b.max_term = 3;

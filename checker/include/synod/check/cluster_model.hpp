@@ -78,7 +78,9 @@
 // after), step_within(result), stepped(a, result, delta), on_step_changed(fields,
 // i, result), on_node_changed(s, i, before), on_restart(fields, i),
 // protocol_within(s), node_aux(n), history_summary(h), state_footer(s),
-// action_json_extra(j, a).
+// action_json_extra(j, a), trace_action_extra(j, s, a) (a protocol action's
+// trace fields), step_violation(before, after, kind, arg) (a violation one
+// input shows on the node alone, its outbox not yet drained).
 #pragma once
 
 #include <algorithm>
@@ -370,6 +372,7 @@ class ClusterModel {
       j["node"] = a.node;
     }
     if (a.kind == Kind::propose) j["value"] = derived().proposal_value(s, a);
+    derived().trace_action_extra(j, s, a);
     return j;
   }
 
@@ -418,6 +421,10 @@ class ClusterModel {
   static std::uint32_t history_summary(const History&) { return 0; }
   std::string state_footer(const State&) const { return {}; }
   void action_json_extra(nlohmann::json&, const Action&) const {}
+  void trace_action_extra(nlohmann::json&, const State&, const Action&) const {}
+  // A violation one input shows on the node alone: before it, and after it
+  // with what it sent still in its outbox (none by default).
+  Violation step_violation(const Node&, const Node&, Kind, Ref) const { return Violation::none; }
 
   // How the pools hash, compare and summarise components (model_support.hpp).
   // Nodes, disks, messages and histories are hashed straight to their
@@ -492,6 +499,7 @@ class ClusterModel {
     Node after = before;
     Ref disk_ref = s.disks[i];
     const bool accepted = derived().run_input(after, i, disk_ref, key.kind, key.arg);
+    result.violation = static_cast<std::uint8_t>(derived().step_violation(before, after, key.kind, key.arg));
     const bool fits = result.take_outbox(after, [this](const Message& m) { return intern_message(m); });
     result.ok = accepted && fits;
     result.node = intern_node(after);
@@ -560,9 +568,11 @@ class ClusterModel {
     const Ref before = s.nodes[i];
     s.nodes[i] = result.node;
     if (kind == Kind::persist) s.disks[i] = result.disk;  // only persist's key includes the disk
-    if (before == result.node) return true;
-    derived().on_node_changed(s, i, before);
-    if (result.record) record(s, before, result.node);
+    if (before != result.node) {
+      derived().on_node_changed(s, i, before);
+      if (result.record) record(s, before, result.node);
+    }
+    if (result.violation != 0 && s.violation == Violation::none) s.violation = static_cast<Violation>(result.violation);
     return true;
   }
 
@@ -643,6 +653,7 @@ class ClusterModel {
         if (r.record)
           ghost(d, memoised_record<Violation>(records_, nodes_, histories_, d.history, s.nodes[i], r.node, renamings_));
       }
+      if (r.violation != 0 && d.violation == Violation::none) d.violation = static_cast<Violation>(r.violation);
     }
     const unsigned flags_before = Types::flags_of(s.restarted, s.protocol, i);
     const unsigned flags_after = Types::flags_of(d.restarted, d.protocol, i);

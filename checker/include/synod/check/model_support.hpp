@@ -374,6 +374,9 @@ struct NodeStepResult {
   bool ok = false;     // false: refused, or it sent more than MaxSent
   bool record = true;  // false: the model knows the ghost cannot change nor see a violation
   std::uint8_t bits = 0;  // model-defined facts about the step (a function of the key)
+  // A violation the step itself shows (the model's Violation code, 0: none),
+  // seen on the node before it and after it with its outbox not yet taken.
+  std::uint8_t violation = 0;
   // For models with additive fingerprints (sum_hash): what the step adds to
   // the state's sum (new terms minus old ones), a function of the key.
   std::uint64_t sum_delta = 0;

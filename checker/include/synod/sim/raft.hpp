@@ -30,7 +30,7 @@ struct RaftTestConfig {
 // Ghost capacities: leaders (one per term), committed entries and read ids
 // a long schedule can reach.
 template <class Config, std::size_t MaxLeaders = 4096, std::size_t MaxCommitted = 2 * Config::log_capacity,
-          std::size_t MaxReads = 1024>
+          std::size_t MaxReads = 4096>
 struct RaftProtocol {
   using Node = raft::Node<Config>;
   using Message = raft::Message<Config>;

@@ -16,9 +16,8 @@ nlohmann::json message_json(const raft::Message<Config>& m) {
   for (const auto& e : m.entries) entries.push_back({e.term, e.payload});
   nlohmann::json j{{"type", raft::to_string(m.type)}, {"from", m.from},         {"to", m.to},
                    {"term", m.term},                  {"log_index", m.log_index}, {"log_term", m.log_term},
-                   {"commit", m.commit},              {"success", m.success},   {"entries", entries}};
-  // Only when set: traces written before reads and transfers name none.
-  if (m.context != 0) j["context"] = m.context;
+                   {"commit", m.commit},              {"success", m.success},   {"context", m.context},
+                   {"entries", entries}};
   return j;
 }
 
