@@ -64,6 +64,10 @@ struct RaftBounds {
   bool noop_on_election = false;
   bool pre_vote = false;  // Options::pre_vote: a timeout is a pre-vote round first
   bool check_quorum = false;  // Options::check_quorum
+  // Options::lease_reads (needs check_quorum). The timer actions then follow
+  // the clock assumption (raft_invariants::campaign_in_time,
+  // lease_lapse_in_time).
+  bool lease_reads = false;
   std::uint8_t transfers = 0;  // leadership transfers (transfer_leadership) clients may ask for
   std::uint8_t reads = 0;      // client reads (read_index), ids 1..reads
   // A seeded harness fault: the disk loses hard-state writes (term and vote)
@@ -158,6 +162,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     o.append_noop_on_election = bounds_.noop_on_election;
     o.pre_vote = bounds_.pre_vote;
     o.check_quorum = bounds_.check_quorum;
+    o.lease_reads = bounds_.lease_reads;
     return o;
   }
 
@@ -212,6 +217,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     if (bounds_.noop_on_election) c["noop_on_election"] = true;
     if (bounds_.pre_vote) c["pre_vote"] = true;
     if (bounds_.check_quorum) c["check_quorum"] = true;
+    if (bounds_.lease_reads) c["lease_reads"] = true;
     if (bounds_.lossy_disk) c["lossy_disk"] = true;
     return c;
   }
@@ -290,6 +296,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     if (b.max_log > Config::log_capacity)
       throw std::invalid_argument("raft: max_log above " + std::to_string(Config::log_capacity));
     if (b.reads > Types::kMaxReads) throw std::invalid_argument("raft: reads above " + std::to_string(Types::kMaxReads));
+    if (b.lease_reads && !b.check_quorum) throw std::invalid_argument("raft: leasereads needs checkquorum = 1");
     return b;
   }
 
@@ -302,8 +309,11 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     const bool lease = n.in_leader_lease() || n.transfer_target() != kNoNode;
     return static_cast<std::uint32_t>(n.role()) | static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
            static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
-           std::uint32_t{persist} << 18 | std::uint32_t{lease} << 19;
+           std::uint32_t{persist} << 18 | std::uint32_t{lease} << 19 |
+           std::uint32_t{n.lease_valid() || n.lease_round() != 0} << 20;
   }
+  // A leader's read lease, held or awaiting the answers to its round (lease reads).
+  static bool summary_read_lease(std::uint32_t x) { return (x >> 20 & 1u) != 0; }
   static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
   static raft::Term summary_term(std::uint32_t x) { return x >> 2 & 255u; }
   static raft::Index summary_last(std::uint32_t x) { return x >> 10 & 255u; }
@@ -325,8 +335,19 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   template <class Emit>
   [[gnu::always_inline]] void protocol_actions(const State& s, const std::array<std::uint32_t, MaxNodes>& summary, Emit& emit) const {
     const std::size_t n = bounds_.nodes;
+    // Lease reads: the timers fire only as the clock assumption allows.
+    bool read_lease = false;
+    if (bounds_.lease_reads)
+      for (std::size_t i = 0; i < n; ++i) read_lease = read_lease || (up(s, i) && summary_read_lease(summary[i]));
+    auto in_time = [&](std::size_t i, bool lapse) {
+      if (!bounds_.lease_reads) return true;
+      const raft::Role role = summary_role(summary[i]);
+      if (!lapse) return raft_invariants::campaign_in_time(role == raft::Role::follower && summary_lease(summary[i]));
+      return raft_invariants::lease_lapse_in_time(role == raft::Role::leader, read_lease);
+    };
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term)
+      if (up(s, i) && summary_role(summary[i]) != raft::Role::leader && summary_term(summary[i]) < bounds_.max_term &&
+          in_time(i, false))
         emit(Action{Kind::timeout, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
       if (up(s, i) && summary_role(summary[i]) == raft::Role::leader) emit(Action{Kind::heartbeat, id_of(i), 0});
@@ -335,7 +356,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
         if (up(s, i) && summary_role(summary[i]) == raft::Role::leader && summary_last(summary[i]) < bounds_.max_log)
           emit(Action{Kind::propose, id_of(i), 0});
     for (std::size_t i = 0; i < n; ++i)
-      if (up(s, i) && summary_lease(summary[i])) emit(Action{Kind::lease, id_of(i), 0});
+      if (up(s, i) && summary_lease(summary[i]) && in_time(i, true)) emit(Action{Kind::lease, id_of(i), 0});
     if (s.protocol.transfers_left > 0)
       for (std::size_t i = 0; i < n; ++i)
         if (up(s, i) && summary_role(summary[i]) == raft::Role::leader)

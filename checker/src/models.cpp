@@ -52,6 +52,8 @@ std::vector<cli::ModelEntry> registry() {
                  "1: CheckQuorum, a leader steps down without a quorum, leader stickiness (thesis 6.2, 9.6)"},
                 {"transfers", 0, 0, 4, "leadership transfers clients may ask for (TimeoutNow, thesis 3.10)"},
                 {"reads", 0, 0, 4, "client reads (ReadIndex, thesis 6.4), at any node"},
+                {"leasereads", 0, 0, 1,
+                 "1: lease reads (thesis 6.4.1; needs checkquorum); timers fire as the clock assumption allows"},
                 {"lossy_disk", 0, 0, 1, "1: seeded fault, the disk silently loses term/vote writes"}},
                [](const cli::Bounds& b, const cli::RunConfig& cfg) {
                  RaftBounds rb;
@@ -68,6 +70,7 @@ std::vector<cli::ModelEntry> registry() {
                  rb.check_quorum = b.at("checkquorum") != 0;
                  rb.transfers = as<std::uint8_t>(b, "transfers");
                  rb.reads = as<std::uint8_t>(b, "reads");
+                 rb.lease_reads = b.at("leasereads") != 0;
                  rb.lossy_disk = b.at("lossy_disk") != 0;
                  if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
                  return cli::run_model(RaftModel<5>(rb), b, cfg);

@@ -206,10 +206,22 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     return o;
   }
   // Lease reads rely on clocks (Options::lease_reads): then time is one
-  // clock, a tick event ticks every node that is up, and the events that
-  // fire a timer out of time (campaign, lease) are skipped: firing them
-  // would break the clock assumption the lease rests on.
+  // clock, a tick event ticks every node that is up, and a campaign or
+  // lease event that would fire a timer before its time under the clock
+  // assumption is skipped (raft_invariants::campaign_in_time,
+  // lease_lapse_in_time: the rule the model checker's actions follow, so
+  // its counterexamples replay here).
   bool one_clock() const { return s_.lease_reads; }
+  bool in_time(NodeId id, bool lapse) const {
+    if (!s_.lease_reads || id < 1 || id > s_.nodes || !c_.up(id)) return true;
+    const Node& n = c_.node(id);
+    if (!lapse) return check::raft_invariants::campaign_in_time(n.role() == raft::Role::follower && n.in_leader_lease());
+    bool read_lease = false;
+    for (NodeId k = 1; k <= s_.nodes; ++k)
+      read_lease = read_lease || (c_.up(k) && c_.node(k).role() == raft::Role::leader &&
+                                  (c_.node(k).lease_valid() || c_.node(k).lease_round() != 0));
+    return check::raft_invariants::lease_lapse_in_time(n.role() == raft::Role::leader, read_lease);
+  }
 
   void before_restart(NodeId id) {
     reads_before_restarts_ += completed_reads(id);
@@ -244,7 +256,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
     const NodeId id = e.node;
     switch (e.op) {
       case Op::campaign:
-        if (!one_clock()) c_.input(id, [](Node& n) { (void)n.campaign(); });
+        if (in_time(id, false)) c_.input(id, [](Node& n) { (void)n.campaign(); });
         break;
       case Op::heartbeat: c_.input(id, [](Node& n) { (void)n.broadcast_heartbeat(); }); break;
       case Op::propose: {
@@ -253,7 +265,7 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
         break;
       }
       case Op::lease:
-        if (!one_clock()) c_.input(id, [](Node& n) { (void)n.lease_timeout(); });
+        if (in_time(id, true)) c_.input(id, [](Node& n) { (void)n.lease_timeout(); });
         break;
       case Op::transfer: {
         const NodeId at = id == kNoNode ? leader().value_or(kNoNode) : id;

@@ -240,6 +240,26 @@ Violation lease_check(const LeaseMark& mark, const Message& m, const Node& after
   return count > mark.held_grants ? Violation::lease_not_respected : Violation::none;
 }
 
+// The clock assumption of lease reads (Options::lease_reads), for a harness
+// that fires timers as actions rather than by ticks (the model checker, a
+// trace's campaign and lease events). In real time a follower's lease on
+// its leader lapses before its election timer fires, and, with clocks
+// within the drift allowance, the followers that answered a leader's
+// confirming round stay loyal until after that leader's lease ends. So:
+// a follower in its leader lease does not campaign (its lease lapses
+// first), and no node but a leader lets its lease lapse while some leader
+// holds a read lease or awaits the answers to the round that will give it
+// one (Node::lease_valid, Node::lease_round): a follower that answered
+// that round lapses only after the lease it gives has ended, and the
+// leader's lease_timeout() ends both. (Stricter than real time for a
+// follower that did not hear the round: such a one might lapse earlier;
+// without the others it elects no one.) Both checks read only what the kernel exposes, so the
+// model (node summaries) and the trace runner (nodes) apply the same rule.
+inline bool campaign_in_time(bool follower_in_lease) { return !follower_in_lease; }
+inline bool lease_lapse_in_time(bool is_leader, bool some_leader_holds_read_lease) {
+  return is_leader || !some_leader_holds_read_lease;
+}
+
 // The ghost history. A value (==, hash) so a checker can keep it in its states.
 template <class Payload, std::size_t MaxLeaders, std::size_t MaxCommitted, std::size_t MaxReads = 64>
 class History {

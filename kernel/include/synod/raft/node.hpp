@@ -109,8 +109,8 @@ class Node {
   // A leader abandons a leadership transfer still in progress and, with
   // Options::check_quorum, steps down (same term, no leader known) unless
   // a majority, itself included, answered it since the last call; then it
-  // forgets who answered; it also gives up its read lease (lease reads,
-  // which tick() ends earlier). A follower forgets that it heard from its
+  // forgets who answered; it also gives up its read lease and the round
+  // that would renew it (lease reads; tick() ends a lease by its own clock). A follower forgets that it heard from its
   // leader, so it may grant (pre)votes again. `ignored` when nothing changes.
   InputResult lease_timeout() { return finish_input(lapse_lease(true)); }
 
@@ -811,9 +811,14 @@ class Node {
       heard_from_leader_ = false;
       return was;
     }
-    bool took = transfer_target_ != kNoNode || (end_read_lease && lease_valid_);
+    bool took = transfer_target_ != kNoNode || (end_read_lease && (lease_valid_ || lease_round_ != 0));
     transfer_target_ = kNoNode;
-    if (end_read_lease) lease_valid_ = false;
+    if (end_read_lease) {
+      // An answer to a round sent an election timeout ago would renew the
+      // lease only until a time already past: forget that round too.
+      lease_valid_ = false;
+      lease_round_ = 0;
+    }
     if (!options_.check_quorum) return took;
     std::size_t active = 1;  // ourselves
     for (NodeId peer = 1; peer <= cluster_size(); ++peer) {
