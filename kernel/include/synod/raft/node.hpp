@@ -841,7 +841,7 @@ class Node {
     m.to = target;
     m.log_index = log_.last_index();
     m.log_term = log_.term_at(m.log_index);
-    sent_timeout_now_ = true;
+    sent_timeout_now_ = options_.lease_reads;  // only lease reads need to remember it
     lease_valid_ = false;
     (void)send(m);
   }
