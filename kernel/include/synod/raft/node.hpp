@@ -142,8 +142,7 @@ class Node {
   // leader steps down; a forwarded read whose answer is lost never
   // completes, so callers time reads out.
   ReadResult read_index(ReadId read) {
-    if (role_ == Role::leader && lease_valid_ && committed_own_term() &&
-        read_states_.size() < read_states_.capacity()) {
+    if (within_lease() && read_states_.size() < read_states_.capacity()) {
       read_states_.push_back(ReadState{read, commit_index_, true});  // within the lease
       return {ProposeStatus::ok, id()};
     }
@@ -257,7 +256,7 @@ class Node {
         break;
       case MessageType::read_index:
         took = true;
-        if (role_ == Role::leader && lease_valid_ && committed_own_term()) {
+        if (within_lease()) {
           reply(m, MessageType::read_index_response, true, commit_index_);  // within the lease
         } else if (role_ != Role::leader || !accept_read(m.context, m.from)) {
           reply(m, MessageType::read_index_response, false, 0);
@@ -740,14 +739,16 @@ class Node {
   // ------------------------------------------------------------------ reads
 
   bool committed_own_term() const { return commit_index_ > 0 && log_.term_at(commit_index_) == term(); }
+  // Lease reads: the leader may answer a read now, without a round.
+  bool within_lease() const { return role_ == Role::leader && lease_valid_ && committed_own_term(); }
 
   // Queues a read from `from` (this node or a follower); false when full.
   // It waits for the first round sent after now; if no round is in flight,
   // that round starts at once.
   bool accept_read(ReadId read, NodeId from) {
     if (reads_.size() + read_states_.size() >= kMaxReads) return false;
-    bool in_flight = false;
-    for (const auto& r : reads_) in_flight = in_flight || r.round <= read_round_;
+    // Rounds only grow along reads_: a round is in flight iff the oldest read's was sent.
+    const bool in_flight = !reads_.empty() && reads_.front().round <= read_round_;
     reads_.push_back(PendingRead{read, from, committed_own_term() ? commit_index_ : 0, read_round_ + 1});
     if (!in_flight) send_heartbeats();
     confirm_reads();
