@@ -260,7 +260,7 @@ TEST(RaftInputResult, ToStringNamesEachResult) {
 TEST(RaftWireEnums, IsValidAcceptsExactlyTheNamedValues) {
   for (unsigned v = 0; v <= 255; ++v) {
     const auto t = static_cast<MessageType>(v);
-    EXPECT_EQ(raft::is_valid(t), v >= 1 && v <= 9) << v;
+    EXPECT_EQ(raft::is_valid(t), v >= 1 && v <= 11) << v;
     EXPECT_EQ(raft::is_valid(static_cast<Role>(v)), v <= 3) << v;
   }
 }

@@ -32,7 +32,9 @@ std::string show_entries(const Log& log, raft::Index first, raft::Index last) {
 }
 template <class Log>
 std::string show_log(const Log& log) {
-  return "[" + (log.last_index() == 0 ? std::string() : show_entries(log, 1, log.last_index())) + "]";
+  const raft::Index base = log.first_index() - 1;
+  const std::string snap = base == 0 ? std::string() : "snap=" + std::to_string(base) + "@" + std::to_string(log.term_at(base)) + " ";
+  return "[" + snap + (log.last_index() == base ? std::string() : show_entries(log, base + 1, log.last_index())) + "]";
 }
 
 template <class Config>
@@ -68,6 +70,14 @@ std::string show(const raft::Message<Config>& m) {
     case raft::MessageType::read_index_response:
       s += " read=" + std::to_string(m.context) +
            (m.success ? " index=" + std::to_string(m.log_index) : std::string(" failed"));
+      break;
+    case raft::MessageType::install_snapshot:
+      s += " snap=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term) + " chunk=" +
+           std::to_string(m.context) + (m.success ? " last" : "") + " commit=" + std::to_string(m.commit);
+      break;
+    case raft::MessageType::install_snapshot_response:
+      s += " snap=" + std::to_string(m.log_index) + "@" + std::to_string(m.log_term) +
+           (m.success ? " took, next=" : " refused, next=") + std::to_string(m.context);
       break;
     case raft::MessageType::none: s += " index=" + std::to_string(m.log_index) + (m.success ? " success" : ""); break;
   }

@@ -1,5 +1,5 @@
-// synod/raft/messages.hpp - the Raft RPC messages (the paper's four, and
-// the thesis's pre-vote pair) as one value type.
+// synod/raft/messages.hpp - the Raft RPC messages (the paper's, and the
+// thesis's pre-vote, transfer and read messages) as one value type.
 //
 // One flat struct (fields a type does not use stay zero) keeps messages
 // regular values: cheap to copy, compare and hash in the checker's network.
@@ -30,6 +30,16 @@ enum class MessageType : std::uint8_t {
   // log_index, or success = false when the leader cannot serve it.
   read_index,
   read_index_response,
+  // Raft §7, in chunks: the leader sends chunk `context` of its snapshot
+  // (log_index, log_term) to a follower that needs entries below the
+  // leader's log base; success = this is the last chunk. The follower
+  // answers each chunk but the last with install_snapshot_response
+  // (log_index, log_term = the snapshot, context = the next chunk it
+  // needs, success = whether it took this one); once the last is installed
+  // and durable it answers with append_entries_response (success,
+  // log_index = the snapshot index).
+  install_snapshot,
+  install_snapshot_response,
 };
 
 // Whether `t` names a message that travels (`none`, an empty Message's type,
@@ -45,6 +55,8 @@ constexpr bool is_valid(MessageType t) {
     case MessageType::timeout_now:
     case MessageType::read_index:
     case MessageType::read_index_response:
+    case MessageType::install_snapshot:
+    case MessageType::install_snapshot_response:
       return true;
     case MessageType::none:
       return false;
@@ -64,6 +76,8 @@ constexpr const char* to_string(MessageType t) {
     case MessageType::timeout_now: return "TimeoutNow";
     case MessageType::read_index: return "ReadIndex";
     case MessageType::read_index_response: return "ReadIndexResponse";
+    case MessageType::install_snapshot: return "InstallSnapshot";
+    case MessageType::install_snapshot_response: return "InstallSnapshotResponse";
   }
   return "?";
 }
@@ -87,12 +101,16 @@ struct Message {
   // so the leader retries from hint + 1 (§5.3, the "optimization" paragraph).
   Index log_index = 0;
   // request_vote: the candidate's last log term. append_entries: prevLogTerm.
+  // install_snapshot(_response): the snapshot's term.
   Term log_term = 0;
-  Index commit = 0;      // append_entries: the leader's commitIndex
-  bool success = false;  // request_vote_response: voteGranted; append_entries_response
+  Index commit = 0;      // append_entries, install_snapshot: the leader's commitIndex
+  // request_vote_response: voteGranted; append_entries_response;
+  // install_snapshot: the last chunk; install_snapshot_response: chunk taken.
+  bool success = false;
   // append_entries: the leader's read round (ReadIndex); its response echoes
   // it. read_index, read_index_response: the caller's read id.
   // request_vote: kTransferVote for a leadership transfer, else 0.
+  // install_snapshot: the chunk number; its response: the next chunk needed.
   std::uint64_t context = 0;
   Entries entries;       // append_entries: entries following log_index
 

@@ -2,13 +2,23 @@
 //
 // Calls in: tick(), step(message), propose(payload), read_index(id),
 // campaign(), broadcast_heartbeat(), lease_timeout(),
-// transfer_leadership(target), persisted(request), applied(index). Each
-// input but propose() and read_index() returns an InputResult (ok / ignored
-// / overflow, see types.hpp); they return a ProposeResult and a ReadResult.
-// Values out: messages() that may leave now, persist_request() (what must be
-// durable before the held messages may leave), the committed range
-// (applied_index(), commit_index()], and read_states() (reads that may be
-// served once their index is applied).
+// transfer_leadership(target), persisted(request), applied(index),
+// compact(index, chunks). Each input but propose() and read_index() returns
+// an InputResult (ok / ignored / overflow, see types.hpp); they return a
+// ProposeResult and a ReadResult. Values out: messages() that may leave now,
+// persist_request() (what must be durable before the held messages may
+// leave), the committed range (applied_index(), commit_index()],
+// read_states() (reads that may be served once their index is applied), and
+// accepted_chunk() (a snapshot chunk to keep).
+//
+// Snapshots (Raft §7). The application snapshots its state machine at an
+// applied index, makes the snapshot durable, and calls compact(index,
+// chunks): the log's base moves there and the entries up to it go. A
+// follower that needs entries below the leader's base gets the snapshot
+// instead, chunk by chunk (messages of type install_snapshot name the
+// snapshot and the chunk; the application attaches the bytes when it sends
+// one and keeps them when accepted_chunk() says the node took one); after
+// the last chunk, persist_request() asks to install it.
 //
 // The contract follows the extended Raft paper's Figure 2. Section numbers
 // in comments refer to it ("§5.4.2") or to Ongaro's thesis ("thesis §6.4").
@@ -71,9 +81,14 @@ class Node {
   explicit Node(const Options& options) : Node(options, HardState{}, Log{}) {}
 
   // A server coming back from a crash with only what it had persisted
-  // (Figure 2: currentTerm, votedFor, log[]). Everything else is volatile.
-  static Node restart(const Options& options, const HardState& hard_state, const Log& log) {
+  // (Figure 2: currentTerm, votedFor, log[]; §7: the snapshot at the log's
+  // base, which the application loads into its state machine, served in
+  // `snapshot_chunks` chunks). Everything else is volatile; the commit and
+  // applied indexes start at the base.
+  static Node restart(const Options& options, const HardState& hard_state, const Log& log,
+                      std::uint32_t snapshot_chunks = 1) {
     Node n(options, hard_state, log);
+    if (n.snapshot_.index != 0) n.snapshot_.chunks = snapshot_chunks == 0 ? 1 : snapshot_chunks;
     // With lease reads, a leader may count on an answer this node gave
     // before it crashed: honour it by granting no vote for an election
     // timeout, as if it had just heard from that leader.
@@ -187,6 +202,7 @@ class Node {
   // A message from the network. Anything malformed, misaddressed or stale is
   // ignored or answered as the protocol says; it never corrupts the state.
   InputResult step(const MessageT& m) {
+    has_accepted_chunk_ = false;
     if (!well_formed(m)) return InputResult::ignored;
     // Leader stickiness (thesis §9.6, with check_quorum): while we lead or
     // hear from a live leader, a (pre)vote for a later term comes from a
@@ -218,6 +234,8 @@ class Node {
         reply(m, MessageType::append_entries_response, false, log_.last_index());
       } else if (m.type == MessageType::read_index) {
         reply(m, MessageType::read_index_response, false, 0);
+      } else if (m.type == MessageType::install_snapshot) {
+        reply_snapshot(m, false, 0);
       } else {
         return InputResult::ignored;
       }
@@ -247,6 +265,18 @@ class Node {
         break;
       case MessageType::append_entries_response:
         if (role_ == Role::leader && handle_append_response(m)) took = true;
+        break;
+      case MessageType::install_snapshot:
+        // As an AppendEntries: from the leader of our term.
+        if (role_ == Role::leader) break;
+        if (role_ != Role::follower || leader_id_ != m.from) become_follower(m.term, m.from);
+        election_elapsed_ = 0;
+        heard_from_leader_ = options_.check_quorum;
+        handle_install_snapshot(m);
+        took = true;
+        break;
+      case MessageType::install_snapshot_response:
+        if (role_ == Role::leader) took = handle_install_snapshot_response(m);
         break;
       case MessageType::timeout_now:
         // Thesis §3.10: our leader hands over; campaign now, no pre-vote.
@@ -300,18 +330,40 @@ class Node {
   // held messages did not fit the outbox and were lost.
   InputResult persisted(const PersistRequest& request) {
     const bool was_dirty = hard_dirty_;
+    const bool was_snapshot_dirty = snapshot_dirty_;
     const Index was_durable = durable_index_;
     const Index was_commit = commit_index_;
     const std::size_t was_held = held_.size();
     if (request.hard_state_changed && request.hard_state == hard_) hard_dirty_ = false;
+    if (request.has_snapshot() && request.snapshot_index == snapshot_.index &&
+        request.snapshot_term == snapshot_.term)
+      snapshot_dirty_ = false;
     if (request.has_entries() && request.first <= durable_index_ + 1 &&
         request.last <= log_.last_index() && request.last > durable_index_) {
       durable_index_ = request.last;
     }
     if (role_ == Role::leader) maybe_commit();  // the leader's own copy now counts
     release_held();
-    return finish_input(hard_dirty_ != was_dirty || durable_index_ != was_durable ||
+    return finish_input(hard_dirty_ != was_dirty || snapshot_dirty_ != was_snapshot_dirty ||
+                        durable_index_ != was_durable ||
                         commit_index_ != was_commit || held_.size() != was_held);
+  }
+
+  // The caller holds a durable snapshot of its state machine at `upto` (an
+  // index it has applied), which it serves in `chunks` chunks: the log's
+  // base moves to `upto` and the entries up to it go, so the log window
+  // has room again. A follower that later needs entries below the base gets
+  // this snapshot (InstallSnapshot). Keep the snapshot until the next
+  // compaction or installed snapshot replaces it.
+  // `ignored` when `upto` is at or below the base or past applied_index(),
+  // or chunks is 0.
+  InputResult compact(Index upto, std::uint32_t chunks = 1) {
+    if (upto < log_.first_index() || upto > applied_index_ || chunks == 0) return InputResult::ignored;
+    snapshot_ = SnapshotInfo{upto, log_.term_at(upto), chunks};
+    log_.compact(upto);
+    if (durable_index_ < upto) durable_index_ = upto;  // the snapshot holds them, durably
+    release_held();
+    return finish_input(true);
   }
 
   // The caller applied committed entries up to `upto` (never past commit).
@@ -334,10 +386,18 @@ class Node {
     r.hard_state = hard_;
     r.first = durable_index_ + 1;
     r.last = log_.last_index();
+    if (snapshot_dirty_) {
+      r.snapshot_index = snapshot_.index;
+      r.snapshot_term = snapshot_.term;
+    }
     return r;
   }
   std::size_t held_messages() const { return held_.size(); }
   std::span<const MessageT> held() const { return {held_.data(), held_.size()}; }
+
+  // The snapshot chunk the last step() accepted, or null: keep its bytes
+  // (see SnapshotChunk). Valid until the next step().
+  const SnapshotChunk* accepted_chunk() const { return has_accepted_chunk_ ? &accepted_chunk_ : nullptr; }
 
   // Reads that completed since the last clear (see read_index).
   std::span<const ReadState> read_states() const { return {read_states_.data(), read_states_.size()}; }
@@ -357,6 +417,16 @@ class Node {
   Index applied_index() const { return applied_index_; }
   Index durable_index() const { return durable_index_; }
   const Options& options() const { return options_; }
+  // The snapshot at the log's base (index 0: none yet), and whether an
+  // installed one is not yet durable.
+  const SnapshotInfo& snapshot() const { return snapshot_; }
+  bool snapshot_dirty() const { return snapshot_dirty_; }
+  // Follower: the snapshot being received (index 0: none) and the next
+  // chunk it needs.
+  Index incoming_snapshot_index() const { return incoming_.index; }
+  std::uint64_t incoming_snapshot_chunk() const { return incoming_.next_chunk; }
+  // Leader: the snapshot in flight to `peer` (0: none).
+  Index snapshot_in_flight(NodeId peer) const { return valid_peer(peer) ? progress_[peer].snapshot_index : 0; }
   Index match_index(NodeId peer) const { return valid_peer(peer) ? progress_[peer].match_index : 0; }
   Index next_index(NodeId peer) const { return valid_peer(peer) ? progress_[peer].next_index : 0; }
   const VoteTally& votes() const { return votes_; }
@@ -397,7 +467,8 @@ class Node {
                       applied_index_, log_, votes_,
                       LeaderProgress{progress_, role_, options_.cluster_size}, as_multiset(outbox_),
                       as_multiset(held_), heard_from_leader_, renamed_id(transfer_target_),
-                      read_round_, reads_, read_states_, lease_valid_, lease_round_, sent_timeout_now_);
+                      read_round_, reads_, read_states_, lease_valid_, lease_round_, sent_timeout_now_,
+                      snapshot_, snapshot_dirty_, incoming_);
   }
   // Every member protocol_fields() leaves out or sees only in part.
   auto other_fields() const {
@@ -430,6 +501,15 @@ class Node {
   using ProgressArray = std::array<Progress, Config::max_nodes + 1>;
   static constexpr std::size_t kMaxReads = max_pending_reads<Config>();
   static_assert(kMaxReads >= 1);
+
+  // A snapshot a follower is receiving: the next chunk it needs.
+  struct Incoming {
+    Index index = 0;
+    Term term = 0;
+    std::uint64_t next_chunk = 0;
+    auto fields() const { return field_list(index, term, next_chunk); }
+    friend bool operator==(const Incoming& a, const Incoming& b) { return fields_equal(a.fields(), b.fields()); }
+  };
 
   // A read the leader holds until a heartbeat round confirms it still leads.
   struct PendingRead {
@@ -478,8 +558,11 @@ class Node {
       : options_(options),
         hard_(hard_state),
         log_(log),
+        commit_index_(log.first_index() - 1),
+        applied_index_(log.first_index() - 1),
         durable_index_(log.last_index()),
-        rng_(options.seed) {
+        rng_(options.seed),
+        snapshot_{log.first_index() - 1, log.term_at(log.first_index() - 1), log.first_index() > 1 ? 1u : 0u} {
     SYNOD_ASSERT(valid(options));
     reset_election_timer();
   }
@@ -589,7 +672,8 @@ class Node {
     votes_.reset();
     heartbeat_elapsed_ = 0;
     election_elapsed_ = 0;
-    for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0, false, 0};
+    for (auto& p : progress_) p = Progress{log_.last_index() + 1, 0, false, 0, 0, 0};
+    incoming_ = {};
     if (options_.append_noop_on_election) {
       if (!log_.append(EntryT{term(), Payload{}}))
         overflow_ = true;  // the window is full: no no-op
@@ -652,11 +736,17 @@ class Node {
   // what is new; commitIndex = min(leaderCommit, index of last new entry).
   void handle_append_entries(const MessageT& m) {
     const Index prev = m.log_index;
-    if (prev > log_.last_index()) {
+    const Index base = log_.first_index() - 1;
+    std::size_t skip = 0;  // entries at or below our base: in our snapshot already
+    if (prev < base) {
+      // Our snapshot holds committed entries only, and they match the
+      // leader's (Leader Completeness): check from the base instead.
+      const Index below = base - prev;
+      skip = below < m.entries.size() ? static_cast<std::size_t>(below) : m.entries.size();
+    } else if (prev > log_.last_index()) {
       reply(m, MessageType::append_entries_response, false, log_.last_index());
       return;
-    }
-    if (log_.term_at(prev) != m.log_term) {
+    } else if (log_.term_at(prev) != m.log_term) {
       // Hint: skip back over every entry of the conflicting term at once,
       // but never below what we know is committed (it matches the leader).
       const Term conflict = log_.term_at(prev);
@@ -665,8 +755,9 @@ class Node {
       reply(m, MessageType::append_entries_response, false, hint);
       return;
     }
-    Index index = prev;
-    for (const auto& e : m.entries) {
+    Index index = prev < base ? base : prev;
+    for (std::size_t k = skip; k < m.entries.size(); ++k) {
+      const auto& e = m.entries[k];
       const Index at = index + 1;
       if (at <= log_.last_index()) {
         if (log_.term_at(at) == e.term) {
@@ -706,6 +797,7 @@ class Node {
       confirm_reads();
     }
     if (m.success) {
+      if (p.snapshot_index != 0 && m.log_index >= p.snapshot_index) p.snapshot_index = 0;  // installed
       if (m.log_index > p.match_index) p.match_index = m.log_index;
       if (p.next_index <= p.match_index) p.next_index = p.match_index + 1;
       maybe_commit();
@@ -718,6 +810,70 @@ class Node {
     Index next = hint + 1 < p.next_index ? hint + 1 : p.next_index;
     if (next <= p.match_index) next = p.match_index + 1;
     p.next_index = next;
+    send_append(m.from);
+    return true;
+  }
+
+  // §7, in chunks: take chunk m.context of snapshot (m.log_index,
+  // m.log_term) if it is the next one we need (chunk 0 starts over); after
+  // the last, install the snapshot. A snapshot at or below our commit index
+  // brings nothing: say how far our log matches instead.
+  void handle_install_snapshot(const MessageT& m) {
+    const Index index = m.log_index;
+    const Term t = m.log_term;
+    const std::uint64_t chunk = m.context;
+    if (index <= commit_index_) {
+      incoming_ = {};
+      reply(m, MessageType::append_entries_response, true, commit_index_);
+      return;
+    }
+    if (chunk == 0) incoming_ = Incoming{index, t, 0};
+    const bool same = incoming_.index == index && incoming_.term == t;
+    if (!same || chunk != incoming_.next_chunk) {
+      reply_snapshot(m, false, same ? incoming_.next_chunk : 0);
+      return;
+    }
+    accepted_chunk_ = SnapshotChunk{index, t, chunk, m.success};
+    has_accepted_chunk_ = true;
+    if (!m.success) {
+      ++incoming_.next_chunk;
+      reply_snapshot(m, true, incoming_.next_chunk);
+      return;
+    }
+    incoming_ = {};
+    install_snapshot(SnapshotInfo{index, t, static_cast<std::uint32_t>(chunk + 1)});
+    reply(m, MessageType::append_entries_response, true, index);  // held until the snapshot is durable
+  }
+
+  // The received snapshot replaces the log up to its index: entries that
+  // follow a matching entry are kept (§7), otherwise the whole log goes.
+  // The state machine becomes the snapshot (applied = commit = its index).
+  // Until it is durable (persisted()), every message is held.
+  void install_snapshot(const SnapshotInfo& s) {
+    if (s.index <= log_.last_index() && log_.term_at(s.index) == s.term) {
+      log_.compact(s.index);
+      if (durable_index_ < s.index) durable_index_ = s.index;
+    } else {
+      // Entries above our commit index may differ from the snapshot's: an
+      // acknowledgement of them must never leave (see drop_held_acks_after).
+      drop_held_acks_after(commit_index_);
+      log_.reset(s.index, s.term);
+      durable_index_ = s.index;
+    }
+    commit_index_ = s.index;
+    applied_index_ = s.index;
+    snapshot_ = s;
+    snapshot_dirty_ = true;
+  }
+
+  // The answer to a chunk: in our term, so it shows the peer follows us.
+  // It names the next chunk the follower needs; send it (unless it is the
+  // one we already sent: the heartbeat repeats that).
+  bool handle_install_snapshot_response(const MessageT& m) {
+    Progress& p = progress_[m.from];
+    if (options_.check_quorum) p.recent_active = true;
+    if (p.snapshot_index == 0 || m.log_index != p.snapshot_index || m.context == p.snapshot_chunk) return true;
+    p.snapshot_chunk = m.context < snapshot_.chunks ? m.context : 0;
     send_append(m.from);
     return true;
   }
@@ -871,6 +1027,11 @@ class Node {
 
   void send_append(NodeId peer) {
     Progress& p = progress_[peer];
+    if (p.next_index < log_.first_index()) {
+      send_snapshot(peer);  // the entries it needs are compacted
+      return;
+    }
+    p.snapshot_index = 0;
     MessageT m;
     m.type = MessageType::append_entries;
     m.to = peer;
@@ -882,6 +1043,36 @@ class Node {
       m.entries.push_back(log_.at(i));
     if (!send(m)) return;
     p.next_index += m.entries.size();  // optimistic: pipeline the next batch
+  }
+
+  // The chunk of our snapshot the peer needs next; a new transfer (chunk 0)
+  // when the snapshot in flight is not our current one.
+  void send_snapshot(NodeId peer) {
+    Progress& p = progress_[peer];
+    if (p.snapshot_index != snapshot_.index) {
+      p.snapshot_index = snapshot_.index;
+      p.snapshot_chunk = 0;
+    }
+    MessageT m;
+    m.type = MessageType::install_snapshot;
+    m.to = peer;
+    m.log_index = snapshot_.index;
+    m.log_term = snapshot_.term;
+    m.commit = commit_index_;
+    m.context = p.snapshot_chunk;
+    m.success = p.snapshot_chunk + 1 >= snapshot_.chunks;
+    (void)send(m);
+  }
+
+  void reply_snapshot(const MessageT& request, bool took, std::uint64_t next_chunk) {
+    MessageT m;
+    m.type = MessageType::install_snapshot_response;
+    m.to = request.from;
+    m.log_index = request.log_index;
+    m.log_term = request.log_term;
+    m.context = next_chunk;
+    m.success = took;
+    (void)send(m);
   }
 
   void reply(const MessageT& request, MessageType type, bool success, Index log_index) {
@@ -903,8 +1094,8 @@ class Node {
   bool send(MessageT& m, Term t) {
     m.from = id();
     m.term = t;
-    const bool must_wait = hard_dirty_ || (m.type == MessageType::append_entries_response &&
-                                           m.success && m.log_index > durable_index_);
+    const bool must_wait = holding() || (m.type == MessageType::append_entries_response &&
+                                         m.success && m.log_index > durable_index_);
     Outbox& queue = must_wait ? held_ : outbox_;
     if (queue.size() == queue.capacity()) {
       overflow_ = true;
@@ -927,8 +1118,12 @@ class Node {
     held_.erase(std::remove_if(held_.begin(), held_.end(), acks_deleted), held_.end());
   }
 
+  // Everything waits while the term, the vote or an installed snapshot is
+  // not yet durable.
+  bool holding() const { return hard_dirty_ || snapshot_dirty_; }
+
   void release_held() {
-    if (hard_dirty_ || durable_index_ < log_.last_index()) return;
+    if (holding() || durable_index_ < log_.last_index()) return;
     if (outbox_.capacity() - outbox_.size() >= held_.size()) {
       for (const auto& m : held_) outbox_.push_back(m);
     } else {
@@ -942,7 +1137,7 @@ class Node {
   // ids: the node treats ids alike, as the checker's symmetry reduction
   // assumes (a partial broadcast would always reach the lower ids).
   bool room_for_broadcast() const {
-    const Outbox& queue = hard_dirty_ ? held_ : outbox_;
+    const Outbox& queue = holding() ? held_ : outbox_;
     return queue.capacity() - queue.size() >= cluster_size() - 1u;
   }
 
@@ -964,7 +1159,10 @@ class Node {
       case MessageType::timeout_now:
       case MessageType::read_index:
       case MessageType::read_index_response:
+      case MessageType::install_snapshot_response:
         return m.entries.empty();
+      case MessageType::install_snapshot:  // a snapshot at index >= 1; chunk numbers fit 32 bits
+        return m.entries.empty() && m.log_index >= 1 && m.context < (std::uint64_t{1} << 32) - 1;
       case MessageType::append_entries:
         return true;
       case MessageType::none:
@@ -1005,6 +1203,13 @@ class Node {
   std::uint64_t ticks_ = 0;        // ticks since the node started
   std::uint64_t lease_until_ = 0;  // lease_valid_ ends at this tick
   std::uint64_t lease_round_sent_ = 0;
+  SnapshotInfo snapshot_{};        // the snapshot at the log's base (index 0: none)
+  bool snapshot_dirty_ = false;    // an installed snapshot is not yet durable
+  Incoming incoming_{};            // follower: the snapshot being received
+  // Output of the last step(): a snapshot chunk to keep. Not state: in no
+  // field list.
+  SnapshotChunk accepted_chunk_{};
+  bool has_accepted_chunk_ = false;
   // Scratch for one input: something was dropped (see finish_input). False
   // between inputs, and in no field list.
   bool overflow_ = false;

@@ -18,8 +18,15 @@ struct Progress {
   bool recent_active = false;
   // ReadIndex: the highest read round this follower echoed in this term.
   std::uint64_t read_round = 0;
+  // The follower needs entries below the leader's log base: the snapshot
+  // being sent to it (its index; 0: none) and the next chunk to send.
+  // One snapshot is in flight per follower.
+  Index snapshot_index = 0;
+  std::uint64_t snapshot_chunk = 0;
 
-  constexpr auto fields() const { return field_list(next_index, match_index, recent_active, read_round); }
+  constexpr auto fields() const {
+    return field_list(next_index, match_index, recent_active, read_round, snapshot_index, snapshot_chunk);
+  }
   friend constexpr bool operator==(const Progress& a, const Progress& b) {
     return fields_equal(a.fields(), b.fields());
   }

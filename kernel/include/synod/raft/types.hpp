@@ -135,8 +135,9 @@ struct Options {
 enum class ProposeStatus : std::uint8_t {
   ok,          // appended at `index`; commits later (or never, if leadership is lost)
   not_leader,  // ask `leader_hint` (kNoNode when unknown)
-  busy,        // the log window or the outbox is full, or a leadership transfer is
-               // in progress; retry later
+  busy,        // the log window is full (of entries not yet applied and
+               // compacted: see Node::compact), the outbox is full, or a
+               // leadership transfer is in progress; retry later
 };
 
 // What an input (tick, step, campaign, broadcast_heartbeat, persisted,
@@ -161,6 +162,8 @@ enum class [[nodiscard]] InputResult : std::uint8_t{
     // campaign: a leader, or a node at kMaxTerm. broadcast_heartbeat: not a leader.
     // lease_timeout: nothing to check or forget (see Node::lease_timeout).
     // transfer_leadership: not a leader, or the target is not a peer.
+    // compact: the index is at or below the log's base, or past the
+    //   applied index, or the snapshot has no chunks.
     // persisted: nothing became durable and nothing was waiting to leave.
     // applied: the applied index did not rise (at or below applied_index(),
     //   or nothing more is committed).
@@ -216,17 +219,51 @@ struct [[nodiscard]] ReadResult {
   NodeId leader_hint = kNoNode;
 };
 
+// A snapshot of the state machine (Raft §7): it holds the effect of every
+// entry up to `index`, whose term is `term`; the application stores it and
+// serves it in `chunks` pieces (InstallSnapshot), numbered from 0. The
+// kernel never holds its bytes.
+struct SnapshotInfo {
+  Index index = 0;
+  Term term = 0;
+  std::uint32_t chunks = 0;
+  constexpr auto fields() const { return field_list(index, term, chunks); }
+  friend constexpr bool operator==(const SnapshotInfo& a, const SnapshotInfo& b) {
+    return fields_equal(a.fields(), b.fields());
+  }
+};
+
+// A chunk of a snapshot a follower accepted (InstallSnapshot): the caller
+// keeps its bytes as piece `chunk` of snapshot (index, term); chunk 0 starts
+// a new snapshot. The last chunk is followed by a PersistRequest that
+// installs the snapshot.
+struct SnapshotChunk {
+  Index index = 0;
+  Term term = 0;
+  std::uint64_t chunk = 0;
+  bool last = false;
+  friend constexpr bool operator==(const SnapshotChunk&, const SnapshotChunk&) = default;
+};
+
 // What must be made durable before the node's held messages may leave.
-// Storage first drops every entry at index >= first, then writes entries
-// [first, last] of node.log() (none when first > last), and the hard state
-// when hard_state_changed. Then it calls node.persisted(request).
+// First, when has_snapshot(): the snapshot the node received (its chunks
+// as accepted, see SnapshotChunk) becomes the stored snapshot at
+// (snapshot_index, snapshot_term), the log's base moves there, and stored
+// entries up to snapshot_index go; the state machine is replaced by the
+// snapshot (applied_index() is snapshot_index already). Then storage drops
+// every entry at index >= first, writes entries [first, last] of
+// node.log() (none when first > last), and the hard state when
+// hard_state_changed. Then it calls node.persisted(request).
 struct PersistRequest {
   bool hard_state_changed = false;
   HardState hard_state{};
   Index first = 1;
   Index last = 0;
+  Index snapshot_index = 0;  // 0: no snapshot to install
+  Term snapshot_term = 0;
   constexpr bool has_entries() const { return first <= last; }
-  constexpr bool empty() const { return !hard_state_changed && !has_entries(); }
+  constexpr bool has_snapshot() const { return snapshot_index != 0; }
+  constexpr bool empty() const { return !hard_state_changed && !has_entries() && !has_snapshot(); }
   friend constexpr bool operator==(const PersistRequest&, const PersistRequest&) = default;
 };
 
