@@ -224,7 +224,7 @@ class Node {
     // responses are dropped.
     bool took = false;  // whether the message had any effect
     if (m.term > term()) {
-      const bool from_leader = m.type == MessageType::append_entries;
+      const bool from_leader = m.type == MessageType::append_entries || m.type == MessageType::install_snapshot;
       become_follower(m.term, from_leader ? m.from : kNoNode);
       took = true;
     } else if (m.term < term()) {
