@@ -6,7 +6,15 @@
 //                                 making them durable and acknowledging
 //   BM_RaftLeaderPropose          a 3-node leader accepting a proposal and
 //                                 sending it to both followers
+//   BM_RaftCommitLoop/K           a 3-node cluster in memory committing and
+//                                 applying one entry per iteration; every node
+//                                 compacts its log every K applied entries
+//                                 (K = 0: never; the cluster starts over when
+//                                 the window is full, outside the timing)
 #include <benchmark/benchmark.h>
+
+#include <array>
+#include <vector>
 
 #include <synod/raft/node.hpp>
 
@@ -130,5 +138,57 @@ void BM_RaftLeaderPropose(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_RaftLeaderPropose);
+
+// Three nodes, the leader's messages delivered at once, every disk durable
+// at once.
+struct Loop {
+  std::array<Node, 3> nodes{Node(raft::Options{.id = 1, .cluster_size = 3}),
+                            Node(raft::Options{.id = 2, .cluster_size = 3}),
+                            Node(raft::Options{.id = 3, .cluster_size = 3})};
+  std::vector<Message> wire;
+  Loop() {
+    (void)nodes[0].campaign();
+    run();
+  }
+  void run() {
+    for (int round = 0; round < 8; ++round) {
+      for (auto& n : nodes) {
+        (void)n.persisted(n.persist_request());
+        for (const auto& m : n.messages()) wire.push_back(m);
+        n.clear_messages();
+        (void)n.applied(n.commit_index());
+      }
+      if (wire.empty()) return;
+      std::vector<Message> now;
+      now.swap(wire);
+      for (const auto& m : now) (void)nodes[m.to - 1].step(m);
+    }
+  }
+};
+
+void BM_RaftCommitLoop(benchmark::State& state) {
+  const auto every = static_cast<raft::Index>(state.range(0));
+  Loop loop;
+  std::uint64_t v = 0;
+  for (auto _ : state) {
+    Node& leader = loop.nodes[0];
+    if (every == 0 && leader.log().full()) {
+      state.PauseTiming();
+      loop = Loop();
+      state.ResumeTiming();
+    }
+    if (leader.propose(++v).status != raft::ProposeStatus::ok) {
+      state.SkipWithError("proposal refused");
+      break;
+    }
+    loop.run();
+    if (every != 0)
+      for (auto& n : loop.nodes)
+        if (n.applied_index() - n.snapshot().index >= every) (void)n.compact(n.applied_index());
+    benchmark::DoNotOptimize(leader.commit_index());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RaftCommitLoop)->Arg(0)->Arg(1024)->Arg(8192);
 
 }  // namespace
