@@ -40,13 +40,16 @@ KERNEL = {
     "BM_RaftFollowerAppend/1": ("Raft follower appends 1 entry, persists, acknowledges", 1, "message"),
     "BM_RaftFollowerAppend/16": ("Raft follower appends 16 entries per message", 1, "message"),
     "BM_RaftLeaderPropose": ("Raft leader accepts a proposal, sends it to 2 followers", 1, "proposal"),
+    "BM_RaftCommitLoop/0": ("3 Raft nodes commit and apply an entry, no compaction", 1, "entry"),
+    "BM_RaftCommitLoop/1024": ("the same, every node compacting every 1,024 entries", 1, "entry"),
+    "BM_RaftCommitLoop/8192": ("the same, every node compacting every 8,192 entries", 1, "entry"),
     "BM_PaxosRound/3": ("Paxos round, prepare to chosen, 3 acceptors (12 messages)", 1, "round"),
     "BM_PaxosRound/5": ("Paxos round, prepare to chosen, 5 acceptors (32 messages)", 1, "round"),
     "BM_PaxosNodeHash/0": ("canonical hash of one Paxos node (5-node cluster)", 1, "hash"),
     "BM_PaxosNodeHash/1": ("the same under a renaming of node ids", 1, "hash"),
 }
 
-PLURAL = {"hash": "hashes"}
+PLURAL = {"hash": "hashes", "entry": "entries"}
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
