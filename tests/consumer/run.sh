@@ -10,6 +10,7 @@ case "$mode" in
       -DSYNOD_BUILD_ADAPTERS=OFF -DSYNOD_BUILD_BENCHMARKS=OFF -DSYNOD_INSTALL=ON >/dev/null
     cmake --install "$work/synod" --prefix "$work/prefix" >/dev/null
     test -f "$work/prefix/include/synod/raft/node.hpp"
+    test -f "$work/prefix/include/synod/check/checker.hpp"
     cmake -S "$src/tests/consumer" -B "$work/consumer" -DSYNOD_CONSUME=find_package \
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
     ;;
@@ -21,3 +22,4 @@ case "$mode" in
 esac
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer"
+"$work/consumer/check_model"
