@@ -9,12 +9,15 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build verify test soak mutants bench asan clean
+.PHONY: all deps test-deps configure build verify test soak mutants bench asan clean
 
 all: build
 
 deps:
 	@bash tools/install-deps.sh
+
+test-deps:
+	@bash tools/install-deps.sh --test
 
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -27,7 +30,7 @@ verify: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target synod-check
 	@bash tools/verify.sh $(BUILD) $(SPECS)
 
-test: build
+test: test-deps build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 # Builds only the property tests and the replayer.

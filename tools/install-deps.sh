@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages synod needs to build and test, and only the
 # missing ones. As root it runs apt-get; otherwise it prints the command.
+# --test: also what only the test suite needs (a browser for the trace page).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,9 @@ packages=(
   redis-tools                   # redis-cli / redis-benchmark for synod-kv tests
   python3                       # small test scripts
 )
+if [[ ${1:-} == --test ]]; then
+  packages+=(chromium)          # headless browser: synod-check --trace-html's test
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   bool symmetry = false, fp128 = false, quiet = false, list = false, no_progress = false;
   std::optional<std::uint64_t> max_depth, walks, depth, seed;
-  std::string json_path, trace_path;
+  std::string json_path, trace_path, trace_html_path;
   app.add_option("--search", search, "bfs (default; shortest counterexample), dfs, or random (random walks)")
       ->check(CLI::IsMember({"bfs", "dfs", "random"}));
   app.add_option("--threads", threads, "worker threads for bfs (deterministic: same result for any count)")
@@ -269,6 +269,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "random search: generator seed (default 1)");
   app.add_option("--json", json_path, "write the summary as one JSON object to FILE, or - for stdout");
   app.add_option("--trace", trace_path, "on a violation, write the replayable JSON trace to FILE");
+  app.add_option("--trace-html", trace_html_path,
+                 "on a violation, write the counterexample as a self-contained HTML page (a sequence diagram) to FILE");
   app.add_flag("--quiet,-q", quiet, "no progress lines and no printed counterexample");
   app.add_flag("--no-progress", no_progress, "no progress lines on stderr");
   app.add_flag("--list", list, "list the models and their bounds");
@@ -399,6 +401,7 @@ int main(int argc, char** argv) {
   cfg.quiet = quiet;
   cfg.json_path = json_path;
   cfg.trace_path = trace_path;
+  cfg.trace_html_path = trace_html_path;
   cfg.spec_path = spec.path;
   // Expectations hold for the spec as written: flags that change the explored
   // space (bounds, symmetry, depth, search mode) void them, count and result
@@ -412,7 +415,7 @@ int main(int argc, char** argv) {
     cfg.expectations_voided = true;
   }
 
-  const std::pair<const char*, const std::string*> outputs[] = {{"--json", &json_path}, {"--trace", &trace_path}};
+  const std::pair<const char*, const std::string*> outputs[] = {{"--json", &json_path}, {"--trace", &trace_path}, {"--trace-html", &trace_html_path}};
   for (const auto& [flag, path] : outputs) {
     if (const auto why = unwritable(*path)) {
       std::fprintf(stderr, "synod-check: cannot write %s file %s: %s (nothing was run)\n", flag, path->c_str(), why->c_str());

@@ -21,6 +21,8 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+
+#include "trace_html.hpp"
 #include <synod/check/checker.hpp>
 
 namespace synod::check::cli {
@@ -90,6 +92,7 @@ struct RunConfig {
   Options options;
   std::string json_path;    // "" none, "-" stdout
   std::string trace_path;   // "" none
+  std::string trace_html_path;  // "" none: the counterexample as an HTML page
   std::string spec_path;    // "" when run by model name
   Expected expected;
   bool expectations_voided = false;  // the spec has [expect], but flags changed the explored space
@@ -301,6 +304,10 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
   try {
     if (!cfg.json_path.empty()) write_json_file(cfg.json_path, j);
     if (!cfg.trace_path.empty() && report.verdict == Verdict::violation) write_json_file(cfg.trace_path, trace);
+    if (!cfg.trace_html_path.empty() && report.verdict == Verdict::violation) {
+      std::ofstream page(cfg.trace_html_path);
+      if (!page || !(page << trace_html(trace))) throw std::runtime_error("cannot write " + cfg.trace_html_path);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "synod-check: %s\n", e.what());
     return kExitUsage;
