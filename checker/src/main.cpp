@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   bool symmetry = false, fp128 = false, quiet = false, list = false, no_progress = false;
   std::optional<std::uint64_t> max_depth, walks, depth, seed;
-  std::string json_path, trace_path, trace_html_path;
+  std::string json_path, trace_path, trace_html_path, emit_test_path;
   app.add_option("--search", search, "bfs (default; shortest counterexample), dfs, or random (random walks)")
       ->check(CLI::IsMember({"bfs", "dfs", "random"}));
   app.add_option("--threads", threads, "worker threads for bfs (deterministic: same result for any count)")
@@ -271,6 +271,9 @@ int main(int argc, char** argv) {
   app.add_option("--trace", trace_path, "on a violation, write the replayable JSON trace to FILE");
   app.add_option("--trace-html", trace_html_path,
                  "on a violation, write the counterexample as a self-contained HTML page (a sequence diagram) to FILE");
+  app.add_option("--emit-test", emit_test_path,
+                 "on a violation, write a GoogleTest source to FILE that replays the counterexample on the kernel "
+                 "and asserts the violation (docs/checker.md)");
   app.add_flag("--quiet,-q", quiet, "no progress lines and no printed counterexample");
   app.add_flag("--no-progress", no_progress, "no progress lines on stderr");
   app.add_flag("--list", list, "list the models and their bounds");
@@ -402,6 +405,8 @@ int main(int argc, char** argv) {
   cfg.json_path = json_path;
   cfg.trace_path = trace_path;
   cfg.trace_html_path = trace_html_path;
+  cfg.emit_test_path = emit_test_path;
+  for (int i = 0; i < argc; ++i) cfg.command_line += (i ? " " : "") + std::string(i ? argv[i] : "synod-check");
   cfg.spec_path = spec.path;
   // Expectations hold for the spec as written: flags that change the explored
   // space (bounds, symmetry, depth, search mode) void them, count and result
@@ -415,7 +420,7 @@ int main(int argc, char** argv) {
     cfg.expectations_voided = true;
   }
 
-  const std::pair<const char*, const std::string*> outputs[] = {{"--json", &json_path}, {"--trace", &trace_path}, {"--trace-html", &trace_html_path}};
+  const std::pair<const char*, const std::string*> outputs[] = {{"--json", &json_path}, {"--trace", &trace_path}, {"--trace-html", &trace_html_path}, {"--emit-test", &emit_test_path}};
   for (const auto& [flag, path] : outputs) {
     if (const auto why = unwritable(*path)) {
       std::fprintf(stderr, "synod-check: cannot write %s file %s: %s (nothing was run)\n", flag, path->c_str(), why->c_str());

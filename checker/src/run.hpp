@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "emit_test.hpp"
 #include "trace_html.hpp"
 #include <synod/check/checker.hpp>
 
@@ -93,6 +94,8 @@ struct RunConfig {
   std::string json_path;    // "" none, "-" stdout
   std::string trace_path;   // "" none
   std::string trace_html_path;  // "" none: the counterexample as an HTML page
+  std::string emit_test_path;   // "" none: the counterexample as a GoogleTest source
+  std::string command_line;     // how synod-check was run (for the emitted test)
   std::string spec_path;    // "" when run by model name
   Expected expected;
   bool expectations_voided = false;  // the spec has [expect], but flags changed the explored space
@@ -307,6 +310,11 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
     if (!cfg.trace_html_path.empty() && report.verdict == Verdict::violation) {
       std::ofstream page(cfg.trace_html_path);
       if (!page || !(page << trace_html(trace))) throw std::runtime_error("cannot write " + cfg.trace_html_path);
+    }
+    if (!cfg.emit_test_path.empty() && report.verdict == Verdict::violation) {
+      std::ofstream test(cfg.emit_test_path);
+      if (!test || !(test << emit_test(trace, format_trace(model, report.trace), cfg.command_line)))
+        throw std::runtime_error("cannot write " + cfg.emit_test_path);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "synod-check: %s\n", e.what());
