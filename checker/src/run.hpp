@@ -219,11 +219,26 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
                               {"build", report.build_seconds}};
   // What the run checked: every invariant ("always") and goal ("sometimes")
   // of the model, by name.
-  std::vector<std::string> invariants, goals;
-  for (const auto& p : model.properties())
-    (p.expectation == Expectation::always ? invariants : goals).emplace_back(p.name);
+  // Each goal with the number of distinct states where it held.
+  std::vector<std::string> invariants, goals, goals_counted;
+  nlohmann::json goal_states = nlohmann::json::object();
+  const auto props = model.properties();
+  for (std::size_t i = 0; i < props.size(); ++i) {
+    const auto& p = props[i];
+    if (p.expectation == Expectation::always) {
+      invariants.emplace_back(p.name);
+      continue;
+    }
+    goals.emplace_back(p.name);
+    const std::uint64_t n = i < report.goal_states.size() ? report.goal_states[i] : 0;
+    const bool applicable = std::find(report.not_applicable.begin(), report.not_applicable.end(), p.name) ==
+                            report.not_applicable.end();
+    goal_states[std::string(p.name)] = applicable ? nlohmann::json(n) : nlohmann::json(nullptr);
+    goals_counted.push_back(std::string(p.name) + (applicable ? " (" + with_commas(n) + ")" : " (n/a)"));
+  }
   j["invariants"] = invariants;
   j["goals"] = goals;
+  j["goal_states"] = goal_states;
   j["unreached"] = report.unreached;
   j["not_applicable"] = report.not_applicable;
   if (report.search == Search::random)
@@ -261,7 +276,7 @@ int run_model(const M& model, const Bounds& bounds, const RunConfig& cfg) {
   fmt::print(out, "  seen set: {:.1f} bytes/state, collision probability {:.2g}\n", per_state,
              report.collision_probability);
   fmt::print(out, "  invariants ({}): {}\n", invariants.size(), fmt::join(invariants, ", "));
-  fmt::print(out, "  goals ({}): {}\n", goals.size(), fmt::join(goals, "; "));
+  fmt::print(out, "  goals ({}, with the states where each held): {}\n", goals.size(), fmt::join(goals_counted, "; "));
   if (!report.not_applicable.empty()) {
     fmt::print(out, "  goals not applicable within these bounds:");
     for (const auto& g : report.not_applicable) fmt::print(out, " \"{}\"", g);

@@ -116,6 +116,16 @@ TEST(CheckCli, JsonSummaryHasTheContractFields) {
 
 // A run names what it checked: every invariant and goal of the model, in
 // the JSON and in the text summary; --version names the tool.
+// 1234567 -> "1,234,567", as synod-check prints counts.
+std::string with_commas(std::uint64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
 TEST(CheckCli, RunListsItsInvariantsAndGoals) {
   const std::string json = temp_path("checked.json");
   const auto r = run("raft-prevote-quick --no-progress --json " + json);
@@ -128,7 +138,23 @@ TEST(CheckCli, RunListsItsInvariantsAndGoals) {
   EXPECT_NE(std::find(goals.begin(), goals.end(), "a leader is elected"), goals.end());
   EXPECT_NE(r.out.find("invariants (" + std::to_string(invariants.size()) + "): ElectionSafety, "), std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("goals (" + std::to_string(goals.size()) + "): a leader is elected; "), std::string::npos);
+  EXPECT_NE(r.out.find("goals (" + std::to_string(goals.size()) + ", with the states where each held): a leader is elected ("),
+            std::string::npos)
+      << r.out;
+  // Each goal with the distinct states where it held: within the states
+  // explored, null for a goal the bounds rule out, the same for any number
+  // of threads.
+  const auto counts = j["goal_states"];
+  ASSERT_EQ(counts.size(), goals.size());
+  const auto leader = counts["a leader is elected"].get<std::uint64_t>();
+  EXPECT_GT(leader, 0u);
+  EXPECT_LT(leader, j["distinct_states"].get<std::uint64_t>());
+  EXPECT_TRUE(counts["a transfer elects its target"].is_null());
+  EXPECT_NE(r.out.find("a leader is elected (" + with_commas(leader) + ")"), std::string::npos) << r.out;
+  const std::string json2 = temp_path("checked2.json");
+  ASSERT_EQ(run("raft-prevote-quick --no-progress --threads 2 --json " + json2).status, 0);
+  EXPECT_EQ(load(json2)["goal_states"], counts);
+  std::filesystem::remove(json2);
   std::filesystem::remove(json);
   const auto v = run("--version");
   EXPECT_EQ(v.status, 0);

@@ -161,7 +161,7 @@ struct alignas(64) PerThread {
   std::vector<Key> recent = std::vector<Key>(std::size_t{1} << kRecentBits);  // no key is 0: empty
   std::uint64_t first_violation = std::numeric_limits<std::uint64_t>::max();
   int violated_property = -1;
-  std::uint64_t reached = 0;
+  Reached reached;
   std::vector<std::uint64_t> won;  // merge: this thread's winners, a bitmap per chunk (word_offsets)
   std::vector<std::uint32_t> fill;  // expand: the next free place of each owner's positions
 };

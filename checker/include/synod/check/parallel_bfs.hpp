@@ -274,7 +274,7 @@ class ParallelBfs {
     for (Scratch& pt : per_thread_) {
       pt.first_violation = std::numeric_limits<std::uint64_t>::max();
       pt.violated_property = -1;
-      pt.reached = core_.reached();
+      pt.reached = Reached{};  // counts merge into the core's after the level
       pt.diverged = false;
     }
     // Build ranges split by winners, not by chunks: each thread then

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -85,6 +86,11 @@ struct Report {
   std::string property;                 // violated invariant, or first unreached goal
   std::vector<std::string> unreached;   // every sometimes-property never reached
   std::vector<std::string> not_applicable;  // goals the bounds rule out (not searched for)
+  // Per property (in properties() order): the distinct states where a goal
+  // held (random walks: the states visited, repeats included); 0 for
+  // invariants and goals not applicable. On a violation, up to where the
+  // search stopped.
+  std::vector<std::uint64_t> goal_states;
   std::uint64_t states_generated = 0;   // successors computed, duplicates included
   std::uint64_t distinct_states = 0;
   std::uint64_t max_depth = 0;
@@ -160,6 +166,20 @@ inline double collision_probability(std::uint64_t n, unsigned bits) {
   return std::min(1.0, dn * dn / std::ldexp(1.0, static_cast<int>(bits) + 1));
 }
 
+// The goals reached so far (a bit per property index) and, per property,
+// in how many states each held. A thread of a parallel search keeps its
+// own and merges it with |=.
+struct Reached {
+  std::uint64_t mask = 0;
+  std::array<std::uint64_t, 64> states{};
+  Reached& operator|=(const Reached& o) {
+    mask |= o.mask;
+    for (std::size_t i = 0; i < states.size(); ++i) states[i] += o.states[i];
+    return *this;
+  }
+  void clear_counts() { states.fill(0); }
+};
+
 // A search's state and the steps every frontier policy discovers states
 // by: the model and its properties, the seen set, the parent links, the
 // goals reached so far and the report being filled in.
@@ -195,8 +215,8 @@ class SearchCore {
   SeenSet<Fp>& seen() { return seen_; }
   LinkArray& parents() { return parents_; }  // parent link per distinct state id
   Report<M>& report() { return report_; }
-  // The sometimes-properties reached so far, a bit per property index.
-  std::uint64_t& reached() { return reached_; }
+  // The sometimes-properties reached so far, and their state counts.
+  Reached& reached() { return reached_; }
 
   // Starts the clock and fills in what the report says about the search.
   void start() {
@@ -222,8 +242,9 @@ class SearchCore {
     }
   }
 
-  // Index of the first violated invariant, or -1; reached goals go to `reached`.
-  int evaluate(const State& s, std::uint64_t& reached) const {
+  // Index of the first violated invariant, or -1; the goals that hold in
+  // `s` go to `reached`.
+  int evaluate(const State& s, Reached& reached) const {
     int violated = -1;
     for (std::size_t k = 0; k < always_.size(); ++k) {
       if (!always_[k](model_, s)) {
@@ -231,10 +252,12 @@ class SearchCore {
         break;
       }
     }
-    // Only the sometimes-properties not reached yet.
-    for (std::uint64_t todo = sometimes_all_ & ~reached; todo != 0; todo &= todo - 1) {
+    for (std::uint64_t todo = sometimes_all_; todo != 0; todo &= todo - 1) {
       const int i = std::countr_zero(todo);
-      if (properties_[static_cast<std::size_t>(i)].holds(model_, s)) reached |= std::uint64_t{1} << i;
+      if (properties_[static_cast<std::size_t>(i)].holds(model_, s)) {
+        reached.mask |= std::uint64_t{1} << i;
+        ++reached.states[static_cast<std::size_t>(i)];
+      }
     }
     return violated;
   }
@@ -334,9 +357,10 @@ class SearchCore {
     report_.seen_set_bytes = seen_.bytes();
     report_.parent_link_bytes = parents_.bytes();
     for (std::size_t i = 0; i < properties_.size(); ++i) {
-      if ((sometimes_all_ >> i & 1u) && !(reached_ & (std::uint64_t{1} << i)))
+      if ((sometimes_all_ >> i & 1u) && !(reached_.mask & (std::uint64_t{1} << i)))
         report_.unreached.emplace_back(properties_[i].name);
     }
+    report_.goal_states.assign(reached_.states.begin(), reached_.states.begin() + static_cast<std::ptrdiff_t>(properties_.size()));
     if (report_.verdict == Verdict::ok && !report_.unreached.empty()) {
       report_.verdict = Verdict::vacuous;
       report_.property = report_.unreached.front();
@@ -352,7 +376,7 @@ class SearchCore {
   // The always-properties' predicates, and their indices, in order.
   std::vector<bool (*)(const M&, const State&)> always_;
   std::vector<int> always_index_;
-  std::uint64_t reached_ = 0;
+  Reached reached_;
   SeenSet<Fp> seen_;
   LinkArray parents_;
   Report<M> report_;
