@@ -3,13 +3,13 @@
 #   make test     the same set-up, then the whole test suite (ctest)
 # Other targets: build, soak (the property tests, fresh random seeds, for
 # SOAK_MINUTES, default 10; prints the seed of any failure), mutants, bench,
-# asan, clean.
+# asan, coverage (kernel lines and branches the model checks reach), clean.
 
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps configure build verify test soak mutants bench asan clean
+.PHONY: all deps test-deps configure build verify test soak mutants bench asan coverage clean
 
 all: build
 
@@ -47,5 +47,11 @@ bench: build
 asan:
 	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DSYNOD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
+# Which kernel lines and branches the model checks reach (gcovr): the
+# default specs, or SPECS="..."; the report goes to build-cov/coverage/.
+coverage:
+	@bash tools/install-deps.sh --coverage
+	@bash tools/coverage.sh build-cov $(SPECS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-cov

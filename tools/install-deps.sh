@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages synod needs to build and test, and only the
 # missing ones. As root it runs apt-get; otherwise it prints the command.
-# --test: also what only the test suite needs (a browser for the trace page).
+# --test: also what only the test suite needs (a browser for the trace page);
+# --coverage: also gcovr (make coverage).
 set -euo pipefail
 
 packages=(
@@ -15,9 +16,10 @@ packages=(
   redis-tools                   # redis-cli / redis-benchmark for synod-kv tests
   python3                       # small test scripts
 )
-if [[ ${1:-} == --test ]]; then
-  packages+=(chromium)          # headless browser: synod-check --trace-html's test
-fi
+case ${1:-} in
+  --test) packages+=(chromium) ;;    # headless browser: synod-check --trace-html's test
+  --coverage) packages+=(gcovr) ;;   # make coverage
+esac
 
 missing=()
 for p in "${packages[@]}"; do
