@@ -114,8 +114,8 @@ int main(int argc, char** argv) {
   unsigned read_timeout_ms = 1000;
   bool no_fsync = false;
   std::size_t max_batch_bytes = 256u << 10;
-  std::uint64_t snapshot_entries = 200000;
-  std::uint64_t snapshot_bytes = 32u << 20;
+  std::uint64_t snapshot_entries = 1000000;
+  std::uint64_t snapshot_bytes = 8u << 20;
   std::uint32_t snapshot_chunk_bytes = 1u << 20;
   bool quiet = false;
 
@@ -163,8 +163,9 @@ int main(int argc, char** argv) {
                  "since the last snapshot; 0: never by count")
       ->capture_default_str();
   app.add_option("--snapshot-bytes", snapshot_bytes,
-                 "... or once this many WAL bytes were written since the last snapshot; 0: never by size "
-                 "(both 0: no snapshots; snapshots from a leader still install)")
+                 "... or once this many WAL bytes, and at least the last snapshot's size, were written since "
+                 "the last snapshot (disk stays near twice the live data); 0: never by size (both 0: no "
+                 "snapshots; snapshots from a leader still install)")
       ->capture_default_str();
   app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
                  "send snapshots to followers that need them in chunks of this many bytes (InstallSnapshot)")

@@ -14,8 +14,11 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <exception>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <unistd.h>
@@ -183,7 +186,9 @@ class Server {
   void check_leadership();
   void fail_all(const std::string& error_text, bool include_inflight);
   void maybe_snapshot();
+  void finish_snapshot();
   void install_snapshot(const raft::PersistRequest& req);
+  void compact_storage(raft::Index upto);
 
   ServerOptions opt_;
   asio::io_context io_;
@@ -212,6 +217,16 @@ class Server {
   std::uint64_t snapshot_chunks_sent_ = 0;
   std::uint64_t snapshot_chunks_received_ = 0;
   std::uint64_t last_snapshot_ms_ = 0;
+  // A snapshot being written by the writer thread: the loop encodes the key
+  // space (fast), the thread writes and fsyncs the file, the loop compacts
+  // once it is durable.
+  std::thread snap_writer_;
+  std::atomic<bool> snap_written_{false};
+  bool snap_writing_ = false;
+  std::string snap_bytes_;
+  SnapshotMeta snap_written_meta_;
+  std::exception_ptr snap_error_;
+  Clock::time_point snap_started_;
 
   kv::BatchBuilder batch_;
   std::vector<Waiter> batch_waiters_;
@@ -410,6 +425,7 @@ int Server::run() {
   transport_->stop();
   boost::system::error_code ignored;
   client_acceptor_.close(ignored);
+  if (snap_writer_.joinable()) snap_writer_.join();  // a complete snapshot file is harmless; not compacted to
   storage_->sync();
   log("stopped");
   return 0;
@@ -541,13 +557,22 @@ void Server::persist() {
 // persisted(), so nothing is acknowledged before this is on disk.
 void Server::install_snapshot(const raft::PersistRequest& req) {
   const auto started = Clock::now();
+  if (snap_writing_) {
+    // Our own snapshot is being written: let it finish first, so its rename
+    // cannot land over the received one. It is older (the kernel installs
+    // only above its commit index), so it is not compacted to.
+    snap_writer_.join();
+    snap_writing_ = false;
+    std::string().swap(snap_bytes_);
+    if (snap_error_) std::rethrow_exception(std::exchange(snap_error_, nullptr));
+  }
   std::string data;
   const SnapshotMeta meta =
       snap_sink_.install(opt_.data_dir, req.snapshot_index, req.snapshot_term, opt_.fsync, crash_point, data);
   // The kernel kept the entries after a matching one (they are in the WAL
   // already) or replaced its whole log with the snapshot.
   if (node_->log().last_index() > req.snapshot_index) {
-    storage_->compact(req.snapshot_index, crash_point);
+    compact_storage(req.snapshot_index);
   } else {
     storage_->reset(req.snapshot_index, crash_point);
   }
@@ -564,31 +589,76 @@ void Server::install_snapshot(const raft::PersistRequest& req) {
                   std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
 }
 
+// The WAL after a snapshot at `upto`: a new segment with the durable
+// entries above it, then the older segments go.
+void Server::compact_storage(raft::Index upto) {
+  const Storage::Carry carry = [](void* context, Storage& storage, std::uint64_t from) {
+    Server& self = *static_cast<Server*>(context);
+    const raft::Index to = std::min(self.node_->durable_index(), self.node_->log().last_index());
+    for (raft::Index i = from; i <= to; ++i) {
+      const kv::Entry& e = self.node_->log().at(i);
+      const std::string* bytes = self.store_.find(kv::PayloadKey{e.term, e.payload.seq});
+      if (bytes == nullptr) throw std::logic_error(fmt::format("payload bytes missing for log index {}", i));
+      self.payload_scratch_.clear();
+      kv::encode_stored_payload(self.payload_scratch_, e, *bytes);
+      storage.append(i, e.term, self.payload_scratch_);
+    }
+  };
+  storage_->compact(upto, carry, this, crash_point);
+}
+
 // Step 7: a snapshot of the key space at the applied index, once enough
-// was applied or written since the last one.
+// was applied or written since the last one. The loop only encodes it (a
+// copy into one buffer); a writer thread makes it durable, and the loop
+// compacts when that is done (finish_snapshot), so a leader keeps
+// heartbeating meanwhile.
 void Server::maybe_snapshot() {
+  if (snap_writing_) return finish_snapshot();
   if (opt_.snapshot_entries == 0 && opt_.snapshot_bytes == 0) return;
   const raft::Index applied = node_->applied_index();
   const raft::Index base = node_->snapshot().index;
   if (applied <= base) return;
   const bool by_entries = opt_.snapshot_entries != 0 && applied - base >= opt_.snapshot_entries;
-  const bool by_bytes =
-      opt_.snapshot_bytes != 0 && storage_->bytes_written() - wal_bytes_at_snapshot_ >= opt_.snapshot_bytes;
+  // By size: once the WAL since the last snapshot is as large as that
+  // snapshot (and at least --snapshot-bytes), so writing snapshots costs at
+  // most as much disk bandwidth as the WAL, and disk use stays near twice
+  // the live data.
+  const std::uint64_t last_size = snap_source_.valid() ? snap_source_.meta().file_bytes : 0;
+  const bool by_bytes = opt_.snapshot_bytes != 0 &&
+                        storage_->bytes_written() - wal_bytes_at_snapshot_ >= std::max(opt_.snapshot_bytes, last_size);
   if (!by_entries && !by_bytes) return;
-  const auto started = Clock::now();
-  const raft::Term term = node_->log().term_at(applied);
-  const SnapshotMeta meta = write_snapshot(opt_.data_dir, machine_, applied, term, opt_.fsync, crash_point);
+  snap_started_ = Clock::now();
+  snap_bytes_ = encode_snapshot(machine_, applied, node_->log().term_at(applied));
+  snap_writing_ = true;
+  snap_written_.store(false);
+  snap_writer_ = std::thread([this] {
+    try {
+      snap_written_meta_ = write_snapshot(opt_.data_dir, snap_bytes_, opt_.fsync, crash_point);
+    } catch (...) {
+      snap_error_ = std::current_exception();
+    }
+    snap_written_.store(true, std::memory_order_release);
+  });
+}
+
+void Server::finish_snapshot() {
+  if (!snap_written_.load(std::memory_order_acquire)) return;
+  snap_writer_.join();
+  snap_writing_ = false;
+  std::string().swap(snap_bytes_);
+  if (snap_error_) std::rethrow_exception(std::exchange(snap_error_, nullptr));
   crash_point("snapshot-written");
+  const SnapshotMeta meta = snap_written_meta_;
   const std::uint32_t chunks = chunks_for(meta.file_bytes, opt_.snapshot_chunk_bytes);
   snap_source_.open(opt_.data_dir, meta, chunks);
-  (void)node_->compact(applied, chunks);
+  (void)node_->compact(meta.index, chunks);
   store_.retain(node_->log());
-  storage_->compact(applied, crash_point);
+  compact_storage(meta.index);
   crash_point("wal-compacted");
   wal_bytes_at_snapshot_ = storage_->bytes_written();
   ++snapshots_taken_;
   last_snapshot_ms_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - snap_started_).count());
 }
 
 void Server::apply_committed() {

@@ -21,7 +21,6 @@ constexpr std::uint32_t kMagic = 0x31534b53;  // "SKS1"
 constexpr std::uint32_t kVersion = 1;
 constexpr std::size_t kHeader = 4 + 4 + 8 + 8 + 8 + 8;
 constexpr std::size_t kTrailer = 4;
-constexpr std::size_t kFlushBytes = 1u << 20;  // write the body in pieces: no second copy of the key space
 
 [[noreturn]] void fail(const fs::path& file, std::uint64_t offset, const std::string& what) {
   throw StorageError(file.string(), offset, fmt::format("{}: {}", what, std::strerror(errno)));
@@ -83,46 +82,38 @@ std::string read_whole_file(const fs::path& file) {
   return data;
 }
 
-SnapshotMeta write_snapshot(const fs::path& dir, const kv::StateMachine& machine, std::uint64_t index,
-                            std::uint64_t term, bool sync, StepHook hook) {
-  const fs::path tmp = dir / kSnapshotTemp;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(tmp, 0, "cannot create");
+std::string encode_snapshot(const kv::StateMachine& machine, std::uint64_t index, std::uint64_t term) {
   std::uint64_t body = 0;
   machine.for_each([&](const std::string& k, const std::string& v) { body += 8 + k.size() + v.size(); });
-  std::string buf;
-  ByteWriter w(buf);
+  std::string out;
+  out.reserve(static_cast<std::size_t>(kHeader + body + kTrailer));
+  ByteWriter w(out);
   w.u32(kMagic);
   w.u32(kVersion);
   w.u64(index);
   w.u64(term);
   w.u64(machine.keys());
   w.u64(body);
-  std::uint32_t crc = 0;
-  std::uint64_t written = 0;
-  bool hooked = false;
-  auto flush = [&] {
-    crc = crc32c(buf.data(), buf.size(), crc);
-    write_all(fd, buf, tmp, written);
-    written += buf.size();
-    buf.clear();
-    // A crash with part of the file written: the hook fires once, mid-file.
-    if (hook && !hooked) {
-      hooked = true;
-      hook("snapshot-partial");
-    }
-  };
   machine.for_each([&](const std::string& k, const std::string& v) {
     w.u32(static_cast<std::uint32_t>(k.size()));
     w.bytes(k);
     w.u32(static_cast<std::uint32_t>(v.size()));
     w.bytes(v);
-    if (buf.size() >= kFlushBytes) flush();
   });
-  flush();
-  w.u32(crc);
-  write_all(fd, buf, tmp, written);
-  written += buf.size();
+  w.u32(crc32c(out.data(), out.size()));
+  return out;
+}
+
+SnapshotMeta write_snapshot(const fs::path& dir, std::string_view bytes, bool sync, StepHook hook) {
+  const SnapshotMeta meta = check_snapshot(bytes, "(snapshot being written)");
+  const fs::path tmp = dir / kSnapshotTemp;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(tmp, 0, "cannot create");
+  // Two halves: the hook can stop the process with half a file written.
+  const std::size_t half = bytes.size() / 2;
+  write_all(fd, bytes.substr(0, half), tmp, 0);
+  if (hook) hook("snapshot-partial");
+  write_all(fd, bytes.substr(half), tmp, half);
   if (sync && ::fsync(fd) != 0) {
     ::close(fd);
     fail(tmp, 0, "fsync failed");
@@ -130,7 +121,7 @@ SnapshotMeta write_snapshot(const fs::path& dir, const kv::StateMachine& machine
   ::close(fd);
   if (hook) hook("snapshot-synced");
   rename_durably(tmp, dir / kSnapshotFile, dir, sync, hook, "snapshot-renamed");
-  return SnapshotMeta{index, term, machine.keys(), written};
+  return meta;
 }
 
 SnapshotMeta check_snapshot(std::string_view data, const std::string& file) {

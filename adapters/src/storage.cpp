@@ -252,6 +252,7 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
     const std::string data = read_file(path);
     std::size_t pos = 0;
     std::uint64_t seg_max = 0;
+    std::uint64_t seg_first = 0;
     while (pos < data.size()) {
       std::string_view body;
       std::string why;
@@ -286,9 +287,11 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
       out.entries.resize(index - out.first_index);
       out.entries.push_back(StoredEntry{index, term, std::string(body.substr(kEntryBodyMin))});
       seg_max = std::max(seg_max, index);
+      if (seg_first == 0) seg_first = index;
       pos += kRecordHeader + body.size();
     }
-    s.segments_.push_back(Segment{number, seg_max, out.truncated_tail && last ? out.truncated_offset : data.size()});
+    s.segments_.push_back(
+        Segment{number, seg_first, seg_max, out.truncated_tail && last ? out.truncated_offset : data.size()});
     if (last) {
       s.seg_number_ = number;
       s.seg_size_ = out.truncated_tail ? out.truncated_offset : data.size();
@@ -314,7 +317,7 @@ void Storage::open_segment(std::uint32_t number, bool create) {
   seg_number_ = number;
   if (create) {
     seg_size_ = 0;
-    segments_.push_back(Segment{number, 0, 0});
+    segments_.push_back(Segment{number, 0, 0, 0});
   }
 }
 
@@ -337,26 +340,33 @@ void Storage::delete_segments_through(std::size_t count, void (*hook)(const char
   if (count > 0 && ::fsync(dir_fd_) != 0) io_fail(dir_, 0, "fsync of directory failed");
 }
 
-void Storage::compact(std::uint64_t upto, void (*hook)(const char*)) {
+void Storage::compact(std::uint64_t upto, Carry carry, void* context, void (*hook)(const char*)) {
   if (!buffer_.empty()) sync();
   // The snapshot may reach past the last stored entry (a leader applies
   // entries a majority holds before its own copy is written): the log then
   // continues after the snapshot.
   if (last_index_ < upto) last_index_ = upto;
-  std::size_t count = 0;
-  while (count < segments_.size() && segments_[count].max_index <= upto) ++count;
-  if (count == 0) return;
-  // The segment being written holds only entries at or below the snapshot:
-  // start a new one so that it can go too.
-  if (count == segments_.size()) {
-    if (segments_.back().bytes == 0) --count;  // empty already: keep writing it
-    else open_segment(seg_number_ + 1, true);
+  if (segments_.back().bytes != 0) {
+    open_segment(seg_number_ + 1, true);
+    if (last_index_ > upto && carry != nullptr) {
+      carry(context, *this, upto + 1);
+      sync();
+    }
   }
+  // Segment k may go when all its records are at or below the snapshot, or
+  // a later segment starts at or below upto + 1 (superseding the rest).
+  std::size_t superseded = 0;  // segments before the newest one that starts at or below upto + 1
+  for (std::size_t k = 0; k < segments_.size(); ++k)
+    if (segments_[k].first_index != 0 && segments_[k].first_index <= upto + 1) superseded = k;
+  std::size_t count = 0;
+  while (count < segments_.size() && (count < superseded || segments_[count].max_index <= upto)) ++count;
   delete_segments_through(count, hook);
 }
 
 void Storage::reset(std::uint64_t upto, void (*hook)(const char*)) {
   buffer_.clear();
+  buffer_max_ = 0;
+  buffer_first_ = 0;
   if (segments_.back().bytes != 0 || segments_.size() > 1) {
     open_segment(seg_number_ + 1, true);
     delete_segments_through(segments_.size() - 1, hook);
@@ -385,6 +395,7 @@ Storage& Storage::operator=(Storage&& o) noexcept {
     segments_ = std::move(o.segments_);
     bytes_written_ = o.bytes_written_;
     buffer_max_ = o.buffer_max_;
+    buffer_first_ = o.buffer_first_;
   }
   return *this;
 }
@@ -406,6 +417,7 @@ void Storage::append(std::uint64_t index, std::uint64_t term, std::string_view p
   encode_record(buffer_, index, term, payload);
   last_index_ = index;
   buffer_max_ = std::max(buffer_max_, index);
+  if (buffer_first_ == 0) buffer_first_ = index;
 }
 
 void Storage::set_hard_state(const StoredHardState& hs) {
@@ -433,7 +445,9 @@ void Storage::sync() {
     bytes_written_ += buffer_.size();
     segments_.back().bytes = seg_size_;
     segments_.back().max_index = std::max(segments_.back().max_index, buffer_max_);
+    if (segments_.back().first_index == 0) segments_.back().first_index = buffer_first_;
     buffer_max_ = 0;
+    buffer_first_ = 0;
     buffer_.clear();
     if (options_.sync) sync_fd(seg_fd_, path);
     ++syncs_;

@@ -236,7 +236,7 @@ def catchup(root):
             fail("node %d took %d snapshots over %d entries (every 40 expected)" % (n, taken, commit))
         if in_memory > 120:
             fail("node %d still holds %d log entries in memory after compaction" % (n, in_memory))
-        if len(segments(cluster, n)) > 3:
+        if len(segments(cluster, n)) > 2:
             fail("node %d kept WAL segments below its snapshot: %s" % (n, segments(cluster, n)))
         if int(i["payloads_in_memory"]) > 120:
             fail("node %d holds %s batch payloads in memory" % (n, i["payloads_in_memory"]))

@@ -75,9 +75,10 @@ struct ServerOptions {
   std::size_t max_batch_bytes = 256u << 10;  // a batch (one log entry) closes past this size
   std::size_t max_batch_commands = 4096;
   // Snapshot when this many entries were applied, or this many WAL bytes
-  // written, since the last one (0 and 0: never; received ones still install).
-  std::uint64_t snapshot_entries = 200000;
-  std::uint64_t snapshot_bytes = 32u << 20;
+  // (and at least the last snapshot's size) written, since the last one
+  // (0 and 0: never; received ones still install).
+  std::uint64_t snapshot_entries = 1000000;
+  std::uint64_t snapshot_bytes = 8u << 20;
   std::uint32_t snapshot_chunk_bytes = 1u << 20;  // InstallSnapshot chunk size (<= wire's kMaxSnapshotChunk)
   std::uint64_t seed = 0;                    // 0: from std::random_device
   bool quiet = false;

@@ -16,9 +16,12 @@
 // (drop >= first, write [first, last]) is just appending [first, last].
 //
 // Compaction. With a snapshot (snapshot.hpp) at index S durable, compact(S)
-// closes the current segment and deletes, oldest first, every segment whose
-// entries are all at or below S; reset(S) deletes every segment (a received
-// snapshot that replaces the whole log). The log then starts above 1:
+// starts a new segment, copies the entries above S into it (the few not yet
+// committed when the snapshot was taken: a record at S + 1 supersedes every
+// older record at or above S + 1), makes it durable, and deletes, oldest
+// first, every older segment: each then holds only entries at or below S or
+// superseded ones. reset(S) deletes every segment (a received snapshot that
+// replaces the whole log). The log then starts above 1:
 // Recovery::first_index says where, and the caller checks that its snapshot
 // reaches it. Deleting oldest first keeps the remaining numbers contiguous
 // whatever point a crash interrupts.
@@ -100,10 +103,13 @@ class Storage {
   // log, one more for the hard state only when it changed). Throws on error.
   void sync();
 
-  // With a snapshot at `upto` durable: delete the segments that hold only
-  // entries at or below it (after starting a new segment). Call after sync().
+  // With a snapshot at `upto` durable: start a new segment, let `carry`
+  // append (append(), not sync()) the entries above `upto` it still needs,
+  // make them durable, then delete the segments that hold nothing else.
   // `hook` runs after the first deletion (tests inject crashes there).
-  void compact(std::uint64_t upto, void (*hook)(const char*) = nullptr);
+  using Carry = void (*)(void* context, Storage& storage, std::uint64_t from);
+  void compact(std::uint64_t upto, Carry carry = nullptr, void* context = nullptr,
+               void (*hook)(const char*) = nullptr);
   // Deletes every segment: the log is empty, its next entry is upto + 1.
   void reset(std::uint64_t upto, void (*hook)(const char*) = nullptr);
 
@@ -122,12 +128,14 @@ class Storage {
 
   struct Segment {
     std::uint32_t number = 0;
-    std::uint64_t max_index = 0;  // the highest index any record in it holds (0: none)
+    std::uint64_t first_index = 0;  // the index of its first record (0: none)
+    std::uint64_t max_index = 0;    // the highest index any record in it holds (0: none)
     std::uint64_t bytes = 0;
   };
   std::vector<Segment> segments_;  // oldest first; the last is the one written
   std::uint64_t bytes_written_ = 0;
-  std::uint64_t buffer_max_ = 0;  // the highest index in buffer_
+  std::uint64_t buffer_max_ = 0;    // the highest index in buffer_
+  std::uint64_t buffer_first_ = 0;  // the first index in buffer_ (0: empty)
 
   std::filesystem::path dir_;
   StorageOptions options_;
