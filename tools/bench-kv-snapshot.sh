@@ -14,6 +14,10 @@
 #   CLIENTS=50 PIPELINE=16        redis-benchmark -c / -P
 #   CATCHUP_N=500000              SETs a stopped follower misses
 #   SNAPSHOT_FLAGS=""             extra synod-kv flags for the snapshots-on cluster
+#   COMMON_FLAGS="--election-ticks-min 50 --election-ticks-max 100"   flags for every node: on a
+#                                 loaded 2-core host the default 150-300 ms election timeout lets a
+#                                 follower starved of CPU start an election mid-run (with or without
+#                                 snapshots), and redis-benchmark stops at the first -TRYAGAIN
 #   CLIENT_PORT0=26481 PEER_PORT0=27101
 # Only 127.0.0.1 is used; only PIDs this script started are signalled.
 set -euo pipefail
@@ -26,6 +30,7 @@ CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-16}
 CATCHUP_N=${CATCHUP_N:-500000}
 SNAPSHOT_FLAGS=${SNAPSHOT_FLAGS:-}
+COMMON_FLAGS=${COMMON_FLAGS:---election-ticks-min 50 --election-ticks-max 100}
 CLIENT_PORT0=${CLIENT_PORT0:-26481}
 PEER_PORT0=${PEER_PORT0:-27101}
 
@@ -52,13 +57,14 @@ now() { date +%s.%N; }
 cluster=""
 for i in 1 2 3; do cluster+="${cluster:+,}$i=127.0.0.1:$((PEER_PORT0 + i - 1))"; done
 port() { echo $((CLIENT_PORT0 + $1 - 1)); }
-kvinfo() { redis-cli -p "$(port "$1")" INFO 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
+kvinfo() { { redis-cli -p "$(port "$1")" INFO 2>/dev/null || true; } | tr -d '\r' | sed -n "s/^$2://p"; }
 
 # start_node NAME I FLAGS...
 start_node() {
   local name=$1 i=$2
   shift 2
-  "$BIN" --id "$i" --cluster "$cluster" --client-port "$(port "$i")" --data "$RUN/$name-node$i" "$@" \
+  # shellcheck disable=SC2086
+  "$BIN" --id "$i" --cluster "$cluster" --client-port "$(port "$i")" --data "$RUN/$name-node$i" $COMMON_FLAGS "$@" \
     >>"$RUN/$name-node$i.log" 2>&1 &
   PID[$i]=$!
 }
@@ -96,16 +102,24 @@ set_rps() {  # set_rps N: redis-benchmark SETs on the leader, prints req/s
   grep '^"SET"' <<<"$out" | tr -d '"' | cut -d, -f2
 }
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 mib() { awk -v b="$1" 'BEGIN{printf "%.1f", b / 1048576}'; }
 
-declare -A RPS DISK RSS LIVE RESTART PING
+declare -A RPS DISK RSS HWM RSS0 LIVE RESTART PING
 # measure NAME FLAGS...: fresh cluster, N SETs, disk/RSS per node, restart-to-serving.
 measure() {
   local name=$1
   shift
   for i in 1 2 3; do start_node "$name" "$i" --quiet "$@"; done
   find_leader
-  log "$name: cluster up (flags: ${*:-defaults}), leader node $LEADER; $N SETs over $KEYSPACE keys, -d $VALUE_SIZE -c $CLIENTS -P $PIPELINE"
+  local rss0=0
+  for i in 1 2 3; do
+    local r
+    r=$(( $(rss_kib "${PID[$i]}") * 1024 ))
+    ((r > rss0)) && rss0=$r
+  done
+  RSS0[$name]=$rss0
+  log "$name: cluster up (flags: $COMMON_FLAGS ${*:-}), leader node $LEADER, RSS of an empty node $(mib "$rss0") MiB; $N SETs over $KEYSPACE keys, -d $VALUE_SIZE -c $CLIENTS -P $PIPELINE"
   local t0 t1
   t0=$(now)
   RPS[$name]=$(set_rps "$N")
@@ -114,20 +128,23 @@ measure() {
   local commit
   commit=$(kvinfo "$LEADER" commit_index)
   for i in 1 2 3; do wait_applied "$i" "$commit"; done
-  local worst_disk=0 worst_rss=0 live=0
+  local worst_disk=0 worst_rss=0 worst_hwm=0 live=0
   for i in 1 2 3; do
-    local dir=$RUN/$name-node$i disk rss wal snap
+    local dir=$RUN/$name-node$i disk rss hwm wal snap
     wal=$(cat "$dir"/wal-*.log 2>/dev/null | wc -c)
     snap=$( [[ -f $dir/snapshot ]] && wc -c <"$dir/snapshot" || echo 0)
     disk=$((wal + snap))
     rss=$(( $(rss_kib "${PID[$i]}") * 1024 ))
+    hwm=$(( $(hwm_kib "${PID[$i]}") * 1024 ))
     live=$(kvinfo "$i" live_bytes)
-    echo "  node $i: $(kvinfo "$i" role), keys $(kvinfo "$i" keys), live data $(mib "$live") MiB; WAL $(mib "$wal") MiB in $(ls "$dir"/wal-*.log | wc -l) segment(s) + snapshot $(mib "$snap") MiB = $(mib "$disk") MiB on disk ($(awk -v d="$disk" -v l="$live" 'BEGIN{printf "%.2f", d / l}')x live); RSS $(mib "$rss") MiB ($(awk -v d="$rss" -v l="$live" 'BEGIN{printf "%.2f", d / l}')x live); snapshots taken $(kvinfo "$i" snapshots_taken), log entries in memory $(kvinfo "$i" log_entries_in_memory), last snapshot $(kvinfo "$i" last_snapshot_ms) ms"
+    echo "  node $i: $(kvinfo "$i" role), keys $(kvinfo "$i" keys), live data $(mib "$live") MiB; WAL $(mib "$wal") MiB in $(ls "$dir"/wal-*.log | wc -l) segment(s) + snapshot $(mib "$snap") MiB = $(mib "$disk") MiB on disk ($(awk -v d="$disk" -v l="$live" 'BEGIN{printf "%.2f", d / l}')x live); RSS $(mib "$rss") MiB ($(awk -v d="$rss" -v l="$live" 'BEGIN{printf "%.2f", d / l}')x live; peak $(mib "$hwm") MiB); snapshots taken $(kvinfo "$i" snapshots_taken), log entries in memory $(kvinfo "$i" log_entries_in_memory), last snapshot $(kvinfo "$i" last_snapshot_ms) ms"
     ((disk > worst_disk)) && worst_disk=$disk
     ((rss > worst_rss)) && worst_rss=$rss
+    ((hwm > worst_hwm)) && worst_hwm=$hwm
   done
   DISK[$name]=$worst_disk
   RSS[$name]=$worst_rss
+  HWM[$name]=$worst_hwm
   LIVE[$name]=$live
 
   # Restart of the whole cluster: until each process answers PING, and until a SET is acknowledged.
@@ -184,10 +201,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 echo
 echo "$N SETs over $KEYSPACE keys (value $VALUE_SIZE B, $CLIENTS clients, pipeline $PIPELINE), 3 nodes, fsync on; worst node:"
 echo
-echo "| snapshots | SET/s | disk (WAL + snapshot) | RSS | live data | disk / live | RSS / live | restart until PING | restart until a SET is acked |"
+echo "| snapshots | SET/s | live data | disk (WAL + snapshot) | disk / live | RSS (peak) | (RSS - empty node) / live | restart until PING | restart until a SET is acked |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for name in on off; do
-  echo "| $name | ${RPS[$name]} | $(mib "${DISK[$name]}") MiB | $(mib "${RSS[$name]}") MiB | $(mib "${LIVE[$name]}") MiB | $(ratio "${DISK[$name]}" "${LIVE[$name]}") | $(ratio "${RSS[$name]}" "${LIVE[$name]}") | ${PING[$name]} s | ${RESTART[$name]} s |"
+  echo "| $name | ${RPS[$name]} | $(mib "${LIVE[$name]}") MiB | $(mib "${DISK[$name]}") MiB | $(ratio "${DISK[$name]}" "${LIVE[$name]}") | $(mib "${RSS[$name]}") MiB ($(mib "${HWM[$name]}")) | $(ratio $((RSS[$name] - RSS0[$name])) "${LIVE[$name]}") (empty node $(mib "${RSS0[$name]}") MiB) | ${PING[$name]} s | ${RESTART[$name]} s |"
 done
 echo
 echo "Throughput with snapshots on / off: $(ratio "${RPS[on]}" "${RPS[off]}")"

@@ -346,12 +346,10 @@ void Storage::compact(std::uint64_t upto, Carry carry, void* context, void (*hoo
   // entries a majority holds before its own copy is written): the log then
   // continues after the snapshot.
   if (last_index_ < upto) last_index_ = upto;
-  if (segments_.back().bytes != 0) {
-    open_segment(seg_number_ + 1, true);
-    if (last_index_ > upto && carry != nullptr) {
-      carry(context, *this, upto + 1);
-      sync();
-    }
+  if (segments_.back().bytes != 0) open_segment(seg_number_ + 1, true);
+  if (last_index_ > upto && carry != nullptr) {
+    carry(context, *this, upto + 1);
+    sync();
   }
   // Segment k may go when all its records are at or below the snapshot, or
   // a later segment starts at or below upto + 1 (superseding the rest).
