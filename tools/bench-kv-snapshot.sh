@@ -13,6 +13,9 @@
 #   N=1000000 KEYSPACE=100000 VALUE_SIZE=64   the workload (redis-benchmark -t set -r -d)
 #   CLIENTS=50 PIPELINE=16        redis-benchmark -c / -P
 #   CATCHUP_N=500000              SETs a stopped follower misses
+#   ROUNDS=3                      throughput pairs (on, off, on, off, ...; fresh clusters): the
+#                                 host is shared, so the table gives the median of each and the
+#                                 ratio of each pair
 #   SNAPSHOT_FLAGS=""             extra synod-kv flags for the snapshots-on cluster
 #   COMMON_FLAGS="--election-ticks-min 50 --election-ticks-max 100"   flags for every node: on a
 #                                 loaded 2-core host the default 150-300 ms election timeout lets a
@@ -29,6 +32,7 @@ VALUE_SIZE=${VALUE_SIZE:-64}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-16}
 CATCHUP_N=${CATCHUP_N:-500000}
+ROUNDS=${ROUNDS:-3}
 SNAPSHOT_FLAGS=${SNAPSHOT_FLAGS:-}
 COMMON_FLAGS=${COMMON_FLAGS:---election-ticks-min 50 --election-ticks-max 100}
 CLIENT_PORT0=${CLIENT_PORT0:-26481}
@@ -174,6 +178,21 @@ measure() {
   log "$name: restart of the whole cluster: every node answers PING after ${PING[$name]} s, a SET is acknowledged after ${RESTART[$name]} s"
 }
 
+# throughput NAME FLAGS...: a fresh cluster, N SETs, req/s appended to TPUT[NAME].
+declare -A TPUT
+throughput() {
+  local name=$1 rps
+  shift
+  rm -rf "$RUN/$name"-node?
+  for i in 1 2 3; do start_node "$name" "$i" --quiet "$@"; done
+  find_leader
+  rps=$(set_rps "$N")
+  TPUT[$name]+="$rps "
+  log "$name: $rps SET/s (a throughput round)"
+  stop_cluster
+}
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
 log "host: $(nproc) cpus, load avg $(cut -d' ' -f1-3 /proc/loadavg), $(redis-benchmark --version | head -1)"
 # shellcheck disable=SC2086
 measure on $SNAPSHOT_FLAGS
@@ -196,16 +215,35 @@ stop_cluster
 
 measure off --snapshot-entries 0 --snapshot-bytes 0
 stop_cluster
+TPUT[on]="${RPS[on]} "
+TPUT[off]="${RPS[off]} "
+for ((r = 2; r <= ROUNDS; r++)); do
+  # Alternate which goes first, so a trend in the host's load favours neither.
+  if ((r % 2 == 0)); then
+    throughput off --snapshot-entries 0 --snapshot-bytes 0
+    # shellcheck disable=SC2086
+    throughput on $SNAPSHOT_FLAGS
+  else
+    # shellcheck disable=SC2086
+    throughput on $SNAPSHOT_FLAGS
+    throughput off --snapshot-entries 0 --snapshot-bytes 0
+  fi
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 echo
 echo "$N SETs over $KEYSPACE keys (value $VALUE_SIZE B, $CLIENTS clients, pipeline $PIPELINE), 3 nodes, fsync on; worst node:"
 echo
-echo "| snapshots | SET/s | live data | disk (WAL + snapshot) | disk / live | RSS (peak) | (RSS - empty node) / live | restart until PING | restart until a SET is acked |"
+echo "| snapshots | SET/s (median of $ROUNDS) | live data | disk (WAL + snapshot) | disk / live | RSS (peak) | (RSS - empty node) / live | restart until PING | restart until a SET is acked |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for name in on off; do
-  echo "| $name | ${RPS[$name]} | $(mib "${LIVE[$name]}") MiB | $(mib "${DISK[$name]}") MiB | $(ratio "${DISK[$name]}" "${LIVE[$name]}") | $(mib "${RSS[$name]}") MiB ($(mib "${HWM[$name]}")) | $(ratio $((RSS[$name] - RSS0[$name])) "${LIVE[$name]}") (empty node $(mib "${RSS0[$name]}") MiB) | ${PING[$name]} s | ${RESTART[$name]} s |"
+  echo "| $name | $(median "${TPUT[$name]}") | $(mib "${LIVE[$name]}") MiB | $(mib "${DISK[$name]}") MiB | $(ratio "${DISK[$name]}" "${LIVE[$name]}") | $(mib "${RSS[$name]}") MiB ($(mib "${HWM[$name]}")) | $(ratio $((RSS[$name] - RSS0[$name])) "${LIVE[$name]}") (empty node $(mib "${RSS0[$name]}") MiB) | ${PING[$name]} s | ${RESTART[$name]} s |"
 done
 echo
-echo "Throughput with snapshots on / off: $(ratio "${RPS[on]}" "${RPS[off]}")"
+on_all=(${TPUT[on]})
+off_all=(${TPUT[off]})
+pairs=""
+for ((k = 0; k < ${#on_all[@]}; k++)); do pairs+="$(ratio "${on_all[$k]}" "${off_all[$k]}") "; done
+echo "SET/s over $ROUNDS rounds: on ${TPUT[on]}(median $(median "${TPUT[on]}")), off ${TPUT[off]}(median $(median "${TPUT[off]}"))"
+echo "Throughput with snapshots on / off: median $(ratio "$(median "${TPUT[on]}")" "$(median "${TPUT[off]}")"); per round: $pairs"
 echo "Follower that missed $CATCHUP_N SETs: caught up $CATCHUP s after its start"
