@@ -50,12 +50,14 @@ namespace {
 
 using NodeT = raft::Node<kv::Config, kv::Log>;
 
-// After a snapshot the freed buffers (the encoded file, the compacted log
-// and payloads) go back to the system: glibc's heap would otherwise keep
-// the high-water mark of a process whose memory should follow its live data.
-void release_free_memory() {
+// Large buffers (an encoded snapshot, a compacted log's old array) go back
+// to the system when freed: glibc would otherwise raise its mmap threshold
+// after the first such free and keep later ones in its heap, so RSS would
+// follow the high-water mark, not the live data. (malloc_trim after each
+// snapshot does the same but walks the whole heap: tens of ms in the loop.)
+void return_large_frees_to_the_system() {
 #if defined(__GLIBC__)
-  (void)::malloc_trim(0);
+  (void)::mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
 }
 
@@ -239,6 +241,7 @@ class Server {
   SnapshotMeta snap_written_meta_;
   std::exception_ptr snap_error_;
   Clock::time_point snap_started_;
+  std::uint64_t snap_encode_ms_ = 0;
 
   kv::BatchBuilder batch_;
   std::vector<Waiter> batch_waiters_;
@@ -598,7 +601,6 @@ void Server::install_snapshot(const raft::PersistRequest& req) {
   snap_source_.open(opt_.data_dir, meta, node_->snapshot().chunks);
   wal_bytes_at_snapshot_ = storage_->bytes_written();
   ++snapshots_installed_;
-  release_free_memory();
   crash_point("install-loaded");
   log(fmt::format("installed the leader's snapshot at index {} (term {}, {} keys, {} bytes) in {} ms", meta.index,
                   meta.term, meta.keys, meta.file_bytes,
@@ -644,7 +646,9 @@ void Server::maybe_snapshot() {
                         storage_->bytes_written() - wal_bytes_at_snapshot_ >= std::max(opt_.snapshot_bytes, last_size);
   if (!by_entries && !by_bytes) return;
   snap_started_ = Clock::now();
-  snap_bytes_ = encode_snapshot(machine_, applied, node_->log().term_at(applied));
+  snap_bytes_ = encode_snapshot(machine_, applied, node_->log().term_at(applied), last_size + last_size / 8);
+  snap_encode_ms_ = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - snap_started_).count());
   snap_writing_ = true;
   snap_written_.store(false);
   snap_writer_ = std::thread([this] {
@@ -665,6 +669,7 @@ void Server::finish_snapshot() {
   if (snap_error_) std::rethrow_exception(std::exchange(snap_error_, nullptr));
   crash_point("snapshot-written");
   const SnapshotMeta meta = snap_written_meta_;
+  const auto written = Clock::now();
   const std::uint32_t chunks = chunks_for(meta.file_bytes, opt_.snapshot_chunk_bytes);
   snap_source_.open(opt_.data_dir, meta, chunks);
   (void)node_->compact(meta.index, chunks);
@@ -673,9 +678,13 @@ void Server::finish_snapshot() {
   crash_point("wal-compacted");
   wal_bytes_at_snapshot_ = storage_->bytes_written();
   ++snapshots_taken_;
-  release_free_memory();
-  last_snapshot_ms_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - snap_started_).count());
+  const auto ms = [](Clock::duration d) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  last_snapshot_ms_ = ms(Clock::now() - snap_started_);
+  log(fmt::format("snapshot at index {} ({} keys, {} bytes): encoded in {} ms, durable {} ms later, compacted in {} ms",
+                  meta.index, meta.keys, meta.file_bytes, snap_encode_ms_, ms(written - snap_started_) - snap_encode_ms_,
+                  ms(Clock::now() - written)));
 }
 
 void Server::apply_committed() {
@@ -1199,6 +1208,7 @@ void Server::write_client(const std::shared_ptr<Client>& c) {
 
 int run_server(const ServerOptions& options) {
   g_crash_at = std::getenv("SYNOD_KV_CRASH_AT");
+  return_large_frees_to_the_system();
   Server s(options);
   return s.run();
 }

@@ -19,9 +19,10 @@
 //   6. step 4 again (the leader's own fsync may complete a majority), then
 //      socket writes start for every peer and client with queued bytes;
 //   7. when --snapshot-entries entries were applied or --snapshot-bytes of
-//      WAL written since the last snapshot, the key space is written as a
-//      snapshot (snapshot.hpp), node.compact() moves the log's base there,
-//      and the WAL segments below it are deleted.
+//      WAL written since the last snapshot, the key space is encoded as a
+//      snapshot (snapshot.hpp) and a writer thread makes it durable; once
+//      it has, node.compact() moves the log's base there and the WAL
+//      segments below it are deleted.
 //
 // Snapshots received from a leader (InstallSnapshot, in chunks of the
 // leader's --snapshot-chunk-bytes) are appended to DIR/snapshot.recv as the

@@ -46,10 +46,11 @@ inline constexpr const char* kSnapshotRecv = "snapshot.recv";
 // (tests inject crashes there). The names are the steps of docs/adapters.md.
 using StepHook = void (*)(const char* step);
 
-// The snapshot file's bytes for `machine` at (index, term). Fast (a copy of
-// the key space into one buffer): synod-kv does it in its loop, then writes
-// the file on another thread.
-std::string encode_snapshot(const kv::StateMachine& machine, std::uint64_t index, std::uint64_t term);
+// The snapshot file's bytes for `machine` at (index, term): one pass over
+// the map (synod-kv does it in its loop, then writes the file on a thread).
+// `size_hint`: the buffer to reserve (the last snapshot's size, say).
+std::string encode_snapshot(const kv::StateMachine& machine, std::uint64_t index, std::uint64_t term,
+                            std::size_t size_hint = 0);
 // Writes encoded snapshot bytes as dir/snapshot, crash-safely (temp file,
 // fsync, rename, fsync dir). Throws StorageError on I/O failure.
 SnapshotMeta write_snapshot(const std::filesystem::path& dir, std::string_view bytes, bool sync, StepHook hook);
