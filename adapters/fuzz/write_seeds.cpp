@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <string>
+#include <string_view>
 
 int main(int argc, char** argv) {
   using namespace synod::net;
@@ -45,6 +46,11 @@ int main(int argc, char** argv) {
   std::string v;
   append_message_frame(v, m, codec);
   write("vote", v);
+  m.type = synod::raft::MessageType::install_snapshot;
+  m.context = 0;
+  std::string snap;
+  append_message_frame(snap, m, codec, std::string_view("snapshot chunk bytes"));
+  write("install_snapshot", snap);
   write("resp", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
   return 0;
 }

@@ -14,6 +14,17 @@ const std::string* PayloadStore::find(const PayloadKey& k) const {
   return it == map_.end() ? nullptr : &it->second;
 }
 
+void PayloadStore::retain(const Log& log) {
+  std::unordered_map<PayloadKey, std::string, PayloadKeyHash> kept;
+  for (raft::Index i = log.first_index(); i <= log.last_index(); ++i) {
+    const Entry& e = log.at(i);
+    if (e.payload.seq == 0) continue;
+    auto it = map_.find(PayloadKey{e.term, e.payload.seq});
+    if (it != map_.end()) kept.emplace(it->first, std::move(it->second));
+  }
+  map_ = std::move(kept);
+}
+
 void BlobCodec::encode(ByteWriter& w, const Entry& e) {
   const std::string* bytes = store_->find(PayloadKey{e.term, e.payload.seq});
   if (bytes == nullptr) throw std::logic_error("synod-kv: payload bytes missing for a log entry");
@@ -148,6 +159,12 @@ bool StateMachine::apply(std::string_view batch, std::vector<std::string>* repli
   };
   if (!parse(false)) return false;
   return parse(true);
+}
+
+std::size_t StateMachine::live_bytes() const {
+  std::size_t n = 0;
+  for (const auto& [k, v] : data_) n += k.size() + v.size();
+  return n;
 }
 
 std::string StateMachine::read(Op op, const std::vector<std::string_view>& args) const {

@@ -6,6 +6,7 @@
 #include <synod/net/kv.hpp>
 #include <synod/net/kv_server.hpp>
 #include <synod/net/storage.hpp>
+#include <synod/net/wire.hpp>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -113,6 +114,9 @@ int main(int argc, char** argv) {
   unsigned read_timeout_ms = 1000;
   bool no_fsync = false;
   std::size_t max_batch_bytes = 256u << 10;
+  std::uint64_t snapshot_entries = 1000000;
+  std::uint64_t snapshot_bytes = 8u << 20;
+  std::uint32_t snapshot_chunk_bytes = 1u << 20;
   bool quiet = false;
 
   app.add_option("--id", id, "this node's id in --cluster (1..7)")->required();
@@ -120,7 +124,8 @@ int main(int argc, char** argv) {
                  "every member as ID=HOST:PORT, comma-separated, ids 1..N; the peer (Raft) addresses")
       ->required();
   app.add_option("--client-port", client_port, "TCP port for RESP clients")->required();
-  app.add_option("--data", data_dir, "data directory (WAL segments + hard state); created if missing")->required();
+  app.add_option("--data", data_dir, "data directory (WAL segments, hard state, snapshot); created if missing")
+      ->required();
   app.add_option("--client-host", client_host, "IP address to listen on for clients")->capture_default_str();
   app.add_option("--advertise-client", advertise,
                  "HOST:PORT other nodes name in NOTLEADER replies (default CLIENT-HOST:CLIENT-PORT)");
@@ -153,6 +158,19 @@ int main(int argc, char** argv) {
                  "a ReadIndex read not answered within this many ms gets -TRYAGAIN (leader unreachable)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 600000u));
+  app.add_option("--snapshot-entries", snapshot_entries,
+                 "snapshot the key space (and delete the WAL below it) once this many log entries were applied "
+                 "since the last snapshot; 0: never by count")
+      ->capture_default_str();
+  app.add_option("--snapshot-bytes", snapshot_bytes,
+                 "... or once this many WAL bytes, and at least the last snapshot's size, were written since "
+                 "the last snapshot (disk stays near twice the live data); 0: never by size (both 0: no "
+                 "snapshots; snapshots from a leader still install)")
+      ->capture_default_str();
+  app.add_option("--snapshot-chunk-bytes", snapshot_chunk_bytes,
+                 "send snapshots to followers that need them in chunks of this many bytes (InstallSnapshot)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint32_t{1024}, synod::net::kMaxSnapshotChunk));
   app.add_flag("--no-fsync", no_fsync, "DANGEROUS: skip fdatasync (acknowledged writes can be lost on a crash)");
   app.add_flag("--quiet", quiet, "log nothing but errors");
   app.set_version_flag("--version", std::string("synod-kv ") + SYNOD_VERSION);
@@ -209,6 +227,9 @@ int main(int argc, char** argv) {
     o.read_timeout = std::chrono::milliseconds(read_timeout_ms);
     o.fsync = !no_fsync;
     o.max_batch_bytes = max_batch_bytes;
+    o.snapshot_entries = snapshot_entries;
+    o.snapshot_bytes = snapshot_bytes;
+    o.snapshot_chunk_bytes = snapshot_chunk_bytes;
     o.quiet = quiet;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "synod-kv: %s\nRun 'synod-kv --help' for the flags.\n", e.what());

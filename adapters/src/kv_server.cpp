@@ -3,6 +3,7 @@
 #include <synod/net/kv.hpp>
 #include <synod/net/kv_server.hpp>
 #include <synod/net/resp.hpp>
+#include <synod/net/snapshot.hpp>
 #include <synod/net/storage.hpp>
 #include <synod/net/transport.hpp>
 #include <synod/net/wire.hpp>
@@ -13,8 +14,17 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <exception>
+#include <thread>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <deque>
 #include <map>
 #include <optional>
@@ -39,6 +49,28 @@ std::uint64_t cluster_id_from(const std::map<NodeId, PeerAddress>& cluster) {
 namespace {
 
 using NodeT = raft::Node<kv::Config, kv::Log>;
+
+// Large buffers (an encoded snapshot, a compacted log's old array) go back
+// to the system when freed: glibc would otherwise raise its mmap threshold
+// after the first such free and keep later ones in its heap, so RSS would
+// follow the high-water mark, not the live data. (malloc_trim after each
+// snapshot does the same but walks the whole heap: tens of ms in the loop.)
+void return_large_frees_to_the_system() {
+#if defined(__GLIBC__)
+  (void)::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
+
+// Fault injection for the crash tests: SYNOD_KV_CRASH_AT=<step> makes the
+// process exit (as a crash would: no flush, no cleanup) when it reaches that
+// step of writing or installing a snapshot. Steps: docs/adapters.md.
+const char* g_crash_at = nullptr;
+
+void crash_point(const char* step) {
+  if (g_crash_at == nullptr || std::strcmp(g_crash_at, step) != 0) return;
+  std::fprintf(stderr, "synod-kv: SYNOD_KV_CRASH_AT=%s: exiting as a crash would\n", step);
+  ::_exit(86);
+}
 
 constexpr std::size_t kMaxPendingReplies = 1u << 16;  // per client: stop reading beyond this
 constexpr std::size_t kMaxRequestBuffer = 16u << 20;  // per client: one incomplete command at most
@@ -167,6 +199,10 @@ class Server {
   void apply_committed();
   void check_leadership();
   void fail_all(const std::string& error_text, bool include_inflight);
+  void maybe_snapshot();
+  void finish_snapshot();
+  void install_snapshot(const raft::PersistRequest& req);
+  void compact_storage(raft::Index upto);
 
   ServerOptions opt_;
   asio::io_context io_;
@@ -183,6 +219,29 @@ class Server {
   kv::StateMachine machine_;
   std::unique_ptr<Transport> transport_;
   kv::Message incoming_;
+
+  // Snapshots: the one this node serves (its log's base), the one it is
+  // receiving, and the WAL bytes written when the last one was taken.
+  SnapshotSource snap_source_;
+  SnapshotSink snap_sink_;
+  std::string chunk_scratch_;
+  std::uint64_t wal_bytes_at_snapshot_ = 0;
+  std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
+  std::uint64_t snapshot_chunks_sent_ = 0;
+  std::uint64_t snapshot_chunks_received_ = 0;
+  std::uint64_t last_snapshot_ms_ = 0;
+  // A snapshot being written by the writer thread: the loop encodes the key
+  // space (fast), the thread writes and fsyncs the file, the loop compacts
+  // once it is durable.
+  std::thread snap_writer_;
+  std::atomic<bool> snap_written_{false};
+  bool snap_writing_ = false;
+  std::string snap_bytes_;
+  SnapshotMeta snap_written_meta_;
+  std::exception_ptr snap_error_;
+  Clock::time_point snap_started_;
+  std::uint64_t snap_encode_ms_ = 0;
 
   kv::BatchBuilder batch_;
   std::vector<Waiter> batch_waiters_;
@@ -223,16 +282,56 @@ class Server {
 // ------------------------------------------------------------------ startup
 
 void Server::recover() {
+  const auto started = Clock::now();
+  const std::filesystem::path dir = opt_.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  // A snapshot half written or half received when the process stopped: the
+  // stored one (or none) is still whole, and a leader resends from chunk 0.
+  for (const char* leftover : {kSnapshotTemp, kSnapshotRecv}) std::filesystem::remove(dir / leftover, ec);
+  std::string snap_data;
+  const std::optional<SnapshotMeta> snap = read_snapshot(dir, snap_data);  // throws if damaged
   StorageOptions so;
   so.sync = opt_.fsync;
   Recovery rec;
-  storage_.emplace(Storage::open(opt_.data_dir, so, rec));
+  storage_.emplace(Storage::open(dir, so, rec));
   if (rec.truncated_tail)
     log(fmt::format("recovery: removed a torn record at the end of {} (offset {}, {} bytes): it was never acknowledged",
                     rec.truncated_file, rec.truncated_offset, rec.truncated_bytes));
   machine_.reserve(1u << 16);
   kv::Log log_entries;
-  for (const auto& e : rec.entries) {
+  const std::uint64_t base = snap ? snap->index : 0;
+  if (snap) {
+    load_snapshot(snap_data, machine_);
+    log_entries.reset(snap->index, snap->term);
+  }
+  std::string().swap(snap_data);
+  // Which WAL entries follow the snapshot. The WAL may still hold entries at
+  // or below it (compaction deletes whole segments, and a crash can come
+  // between the snapshot's rename and the deletion): they are skipped if the
+  // WAL's entry at the snapshot's index has the snapshot's term (the rest
+  // continues it, log matching); otherwise every WAL entry is below it or
+  // from a history the installed snapshot replaced, and none is kept.
+  const std::uint64_t first = rec.first_index;
+  const std::uint64_t count = rec.entries.size();
+  std::size_t keep_from = count;  // position in rec.entries of the first entry kept
+  if (count > 0) {
+    if (first > base + 1)
+      throw StorageError(dir.string(), 0,
+                         base == 0 ? fmt::format("the WAL starts at index {} but there is no snapshot ({} missing?): "
+                                                 "entries 1..{} are gone; refusing to start",
+                                                 first, (dir / kSnapshotFile).string(), first - 1)
+                                   : fmt::format("the WAL starts at index {} but the snapshot ends at index {}: "
+                                                 "entries {}..{} are missing; refusing to start",
+                                                 first, base, base + 1, first - 1));
+    if (first == base + 1) {
+      keep_from = 0;
+    } else if (first + count - 1 >= base && rec.entries[base - first].term == (snap ? snap->term : 0)) {
+      keep_from = static_cast<std::size_t>(base + 1 - first);
+    }
+  }
+  for (std::size_t k = keep_from; k < count; ++k) {
+    const StoredEntry& e = rec.entries[k];
     std::uint64_t seq = 0;
     std::string_view bytes;
     if (!kv::decode_stored_payload(e.payload, seq, bytes))
@@ -240,6 +339,14 @@ void Server::recover() {
                          fmt::format("log entry {} (term {}) has a malformed synod-kv payload", e.index, e.term));
     (void)log_entries.append(kv::Entry{e.term, kv::BatchId{seq}});
     if (seq != 0) store_.put(kv::PayloadKey{e.term, seq}, std::string(bytes));
+  }
+  const std::size_t kept = count - keep_from;
+  std::vector<StoredEntry>().swap(rec.entries);
+  if (snap && kept == 0 && storage_->last_index() != base) storage_->reset(base);  // drop what it replaced
+  std::uint32_t chunks = 1;
+  if (snap) {
+    chunks = chunks_for(snap->file_bytes, opt_.snapshot_chunk_bytes);
+    snap_source_.open(dir, *snap, chunks);
   }
   raft::Options ro;
   ro.id = opt_.id;
@@ -255,10 +362,15 @@ void Server::recover() {
   if (!NodeT::valid(ro))
     throw std::invalid_argument("invalid Raft options (cluster size, id, timeouts, or lease reads without check-quorum)");
   const raft::HardState hs{rec.hard_state.term, rec.hard_state.voted_for};
-  node_ = std::make_unique<NodeT>(NodeT::restart(ro, hs, log_entries));
+  node_ = std::make_unique<NodeT>(NodeT::restart(ro, hs, log_entries, chunks));
   last_term_ = node_->term();
-  log(fmt::format("recovered {}: term {}, voted for {}, {} log entries", opt_.data_dir.string(), hs.term,
-                  unsigned{hs.voted_for}, rec.entries.size()));
+  if (snap)
+    log(fmt::format("recovered snapshot at index {} (term {}, {} keys, {} bytes)", snap->index, snap->term, snap->keys,
+                    snap->file_bytes));
+  log(fmt::format("recovered {} in {} ms: term {}, voted for {}, {} log entries after the snapshot",
+                  opt_.data_dir.string(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(), hs.term,
+                  unsigned{hs.voted_for}, kept));
 }
 
 void Server::start_io() {
@@ -331,6 +443,7 @@ int Server::run() {
   transport_->stop();
   boost::system::error_code ignored;
   client_acceptor_.close(ignored);
+  if (snap_writer_.joinable()) snap_writer_.join();  // a complete snapshot file is harmless; not compacted to
   storage_->sync();
   log("stopped");
   return 0;
@@ -340,7 +453,8 @@ int Server::run() {
 
 void Server::on_peer_frame(NodeId from, std::string_view body) {
   codec_.discard();
-  const WireError err = decode_message_body(body, incoming_, codec_);
+  std::string_view chunk;
+  const WireError err = decode_message_body(body, incoming_, codec_, chunk);
   if (err != WireError::none || incoming_.from != from) {
     codec_.discard();
     if (decode_errors_++ < 10)
@@ -350,6 +464,11 @@ void Server::on_peer_frame(NodeId from, std::string_view body) {
   }
   codec_.commit();
   (void)node_->step(incoming_);
+  if (const raft::SnapshotChunk* c = node_->accepted_chunk()) {
+    snap_sink_.add(opt_.data_dir, c->chunk, chunk);
+    ++snapshot_chunks_received_;
+    crash_point("install-chunk");
+  }
 }
 
 // ------------------------------------------------------------------ driver
@@ -380,6 +499,7 @@ void Server::flush() {
   send_messages();
   transport_->flush();
   flush_clients();
+  maybe_snapshot();
 }
 
 void Server::cut_batch() {
@@ -413,14 +533,27 @@ void Server::propose_batches() {
 }
 
 void Server::send_messages() {
-  for (const auto& m : node_->messages())
+  for (const auto& m : node_->messages()) {
+    if (m.type == raft::MessageType::install_snapshot) {
+      // The bytes of chunk m.context of the snapshot it names. If that is
+      // no longer the one this node serves (a newer compaction), drop it:
+      // the kernel starts the newer one on the next heartbeat.
+      if (!snap_source_.valid() || snap_source_.meta().index != m.log_index ||
+          !snap_source_.chunk(m.context, chunk_scratch_))
+        continue;
+      ++snapshot_chunks_sent_;
+      transport_->send(m.to, [&](std::string& queue) { append_message_frame(queue, m, codec_, chunk_scratch_); });
+      continue;
+    }
     transport_->send(m.to, [&](std::string& queue) { append_message_frame(queue, m, codec_); });
+  }
   node_->clear_messages();
 }
 
 void Server::persist() {
   const raft::PersistRequest req = node_->persist_request();
   if (req.empty()) return;
+  if (req.has_snapshot()) install_snapshot(req);
   if (req.hard_state_changed)
     storage_->set_hard_state(StoredHardState{req.hard_state.term, req.hard_state.voted_for});
   for (raft::Index i = req.first; i <= req.last; ++i) {
@@ -434,6 +567,124 @@ void Server::persist() {
   storage_->sync();  // one fsync for everything this iteration produced
   (void)node_->persisted(req);
   send_messages();   // what was held for durability may leave now
+}
+
+// The last chunk of a leader's snapshot arrived: make it THE snapshot
+// (durable, renamed over DIR/snapshot), drop the WAL it replaces, and load
+// it into the state machine. The kernel holds every message until
+// persisted(), so nothing is acknowledged before this is on disk.
+void Server::install_snapshot(const raft::PersistRequest& req) {
+  const auto started = Clock::now();
+  if (snap_writing_) {
+    // Our own snapshot is being written: let it finish first, so its rename
+    // cannot land over the received one. It is older (the kernel installs
+    // only above its commit index), so it is not compacted to.
+    snap_writer_.join();
+    snap_writing_ = false;
+    std::string().swap(snap_bytes_);
+    if (snap_error_) std::rethrow_exception(std::exchange(snap_error_, nullptr));
+  }
+  std::string data;
+  const SnapshotMeta meta =
+      snap_sink_.install(opt_.data_dir, req.snapshot_index, req.snapshot_term, opt_.fsync, crash_point, data);
+  // The kernel kept the entries after a matching one (they are in the WAL
+  // already) or replaced its whole log with the snapshot.
+  if (node_->log().last_index() > req.snapshot_index) {
+    compact_storage(req.snapshot_index);
+  } else {
+    storage_->reset(req.snapshot_index, crash_point);
+  }
+  crash_point("install-wal-dropped");
+  load_snapshot(data, machine_);
+  std::string().swap(data);
+  store_.retain(node_->log());
+  snap_source_.open(opt_.data_dir, meta, node_->snapshot().chunks);
+  wal_bytes_at_snapshot_ = storage_->bytes_written();
+  ++snapshots_installed_;
+  crash_point("install-loaded");
+  log(fmt::format("installed the leader's snapshot at index {} (term {}, {} keys, {} bytes) in {} ms", meta.index,
+                  meta.term, meta.keys, meta.file_bytes,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
+}
+
+// The WAL after a snapshot at `upto`: a new segment with the durable
+// entries above it, then the older segments go.
+void Server::compact_storage(raft::Index upto) {
+  const Storage::Carry carry = [](void* context, Storage& storage, std::uint64_t from) {
+    Server& self = *static_cast<Server*>(context);
+    const raft::Index to = std::min(self.node_->durable_index(), self.node_->log().last_index());
+    for (raft::Index i = from; i <= to; ++i) {
+      const kv::Entry& e = self.node_->log().at(i);
+      const std::string* bytes = self.store_.find(kv::PayloadKey{e.term, e.payload.seq});
+      if (bytes == nullptr) throw std::logic_error(fmt::format("payload bytes missing for log index {}", i));
+      self.payload_scratch_.clear();
+      kv::encode_stored_payload(self.payload_scratch_, e, *bytes);
+      storage.append(i, e.term, self.payload_scratch_);
+    }
+  };
+  storage_->compact(upto, carry, this, crash_point);
+}
+
+// Step 7: a snapshot of the key space at the applied index, once enough
+// was applied or written since the last one. The loop only encodes it (a
+// copy into one buffer); a writer thread makes it durable, and the loop
+// compacts when that is done (finish_snapshot), so a leader keeps
+// heartbeating meanwhile.
+void Server::maybe_snapshot() {
+  if (snap_writing_) return finish_snapshot();
+  if (opt_.snapshot_entries == 0 && opt_.snapshot_bytes == 0) return;
+  const raft::Index applied = node_->applied_index();
+  const raft::Index base = node_->snapshot().index;
+  if (applied <= base) return;
+  const bool by_entries = opt_.snapshot_entries != 0 && applied - base >= opt_.snapshot_entries;
+  // By size: once the WAL since the last snapshot is as large as that
+  // snapshot (and at least --snapshot-bytes), so writing snapshots costs at
+  // most as much disk bandwidth as the WAL, and disk use stays near twice
+  // the live data.
+  const std::uint64_t last_size = snap_source_.valid() ? snap_source_.meta().file_bytes : 0;
+  const bool by_bytes = opt_.snapshot_bytes != 0 &&
+                        storage_->bytes_written() - wal_bytes_at_snapshot_ >= std::max(opt_.snapshot_bytes, last_size);
+  if (!by_entries && !by_bytes) return;
+  snap_started_ = Clock::now();
+  snap_bytes_ = encode_snapshot(machine_, applied, node_->log().term_at(applied), last_size + last_size / 8);
+  snap_encode_ms_ = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - snap_started_).count());
+  snap_writing_ = true;
+  snap_written_.store(false);
+  snap_writer_ = std::thread([this] {
+    try {
+      snap_written_meta_ = write_snapshot(opt_.data_dir, snap_bytes_, opt_.fsync, crash_point);
+    } catch (...) {
+      snap_error_ = std::current_exception();
+    }
+    snap_written_.store(true, std::memory_order_release);
+  });
+}
+
+void Server::finish_snapshot() {
+  if (!snap_written_.load(std::memory_order_acquire)) return;
+  snap_writer_.join();
+  snap_writing_ = false;
+  std::string().swap(snap_bytes_);
+  if (snap_error_) std::rethrow_exception(std::exchange(snap_error_, nullptr));
+  crash_point("snapshot-written");
+  const SnapshotMeta meta = snap_written_meta_;
+  const auto written = Clock::now();
+  const std::uint32_t chunks = chunks_for(meta.file_bytes, opt_.snapshot_chunk_bytes);
+  snap_source_.open(opt_.data_dir, meta, chunks);
+  (void)node_->compact(meta.index, chunks);
+  store_.retain(node_->log());
+  compact_storage(meta.index);
+  crash_point("wal-compacted");
+  wal_bytes_at_snapshot_ = storage_->bytes_written();
+  ++snapshots_taken_;
+  const auto ms = [](Clock::duration d) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  last_snapshot_ms_ = ms(Clock::now() - snap_started_);
+  log(fmt::format("snapshot at index {} ({} keys, {} bytes): encoded in {} ms, durable {} ms later, compacted in {} ms",
+                  meta.index, meta.keys, meta.file_bytes, snap_encode_ms_, ms(written - snap_started_) - snap_encode_ms_,
+                  ms(Clock::now() - written)));
 }
 
 void Server::apply_committed() {
@@ -868,6 +1119,16 @@ std::string Server::info() const {
                    ts.frames_sent, ts.frames_dropped, ts.frames_received, ts.handshakes_refused);
   s += fmt::format("read_index_requests:{}\r\nreads_served:{}\r\nreads_failed:{}\r\nreads_timed_out:{}\r\n",
                    read_index_requests_, reads_served_, reads_failed_, reads_timed_out_);
+  s += "\r\n# Snapshots\r\n";
+  s += fmt::format("snapshot_index:{}\r\nsnapshot_term:{}\r\nsnapshot_bytes:{}\r\nsnapshots_taken:{}\r\n"
+                   "snapshots_installed:{}\r\nlast_snapshot_ms:{}\r\n",
+                   node_->snapshot().index, node_->snapshot().term,
+                   snap_source_.valid() ? snap_source_.meta().file_bytes : 0, snapshots_taken_, snapshots_installed_,
+                   last_snapshot_ms_);
+  s += fmt::format("snapshot_chunks_sent:{}\r\nsnapshot_chunks_received:{}\r\nwal_bytes:{}\r\nwal_segments:{}\r\n"
+                   "log_entries_in_memory:{}\r\npayloads_in_memory:{}\r\nlive_bytes:{}\r\n",
+                   snapshot_chunks_sent_, snapshot_chunks_received_, storage_->disk_bytes(), storage_->segments(),
+                   node_->log().last_index() - node_->log().first_index() + 1, store_.size(), machine_.live_bytes());
   return s;
 }
 
@@ -946,6 +1207,8 @@ void Server::write_client(const std::shared_ptr<Client>& c) {
 }  // namespace
 
 int run_server(const ServerOptions& options) {
+  g_crash_at = std::getenv("SYNOD_KV_CRASH_AT");
+  return_large_frees_to_the_system();
   Server s(options);
   return s.run();
 }

@@ -241,6 +241,8 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
   // ---- log segments
   const auto segments = list_segments(dir);
   out.entries.clear();
+  out.first_index = 1;
+  bool seen_record = false;
   for (std::size_t k = 0; k < segments.size(); ++k) {
     const auto& [number, path] = segments[k];
     const bool last = k + 1 == segments.size();
@@ -249,6 +251,8 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
                                                        segment_name(segments[k - 1].first)));
     const std::string data = read_file(path);
     std::size_t pos = 0;
+    std::uint64_t seg_max = 0;
+    std::uint64_t seg_first = 0;
     while (pos < data.size()) {
       std::string_view body;
       std::string why;
@@ -273,14 +277,21 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
       r.u8();
       const std::uint64_t index = r.u64();
       const std::uint64_t term = r.u64();
-      if (index == 0 || index > out.entries.size() + 1)
+      if (!seen_record && index != 0) out.first_index = index;  // the log may start above 1 (compaction)
+      seen_record = true;
+      const std::uint64_t last_so_far = out.first_index + out.entries.size() - 1;
+      if (index == 0 || index < out.first_index || index > last_so_far + 1)
         throw StorageError(path.string(), pos,
-                           fmt::format("entry index {} does not follow the log (last index {})", index,
-                                       out.entries.size()));
-      out.entries.resize(index - 1);
+                           fmt::format("entry index {} does not follow the log (first index {}, last index {})",
+                                       index, out.first_index, last_so_far));
+      out.entries.resize(index - out.first_index);
       out.entries.push_back(StoredEntry{index, term, std::string(body.substr(kEntryBodyMin))});
+      seg_max = std::max(seg_max, index);
+      if (seg_first == 0) seg_first = index;
       pos += kRecordHeader + body.size();
     }
+    s.segments_.push_back(
+        Segment{number, seg_first, seg_max, out.truncated_tail && last ? out.truncated_offset : data.size()});
     if (last) {
       s.seg_number_ = number;
       s.seg_size_ = out.truncated_tail ? out.truncated_offset : data.size();
@@ -291,7 +302,7 @@ Storage Storage::open(const fs::path& dir, const StorageOptions& options, Recove
   } else {
     s.open_segment(s.seg_number_, false);
   }
-  s.last_index_ = out.entries.size();
+  s.last_index_ = out.entries.empty() ? 0 : out.first_index + out.entries.size() - 1;
   return s;
 }
 
@@ -304,7 +315,61 @@ void Storage::open_segment(std::uint32_t number, bool create) {
   if (seg_fd_ >= 0) ::close(seg_fd_);
   seg_fd_ = fd;
   seg_number_ = number;
-  if (create) seg_size_ = 0;
+  if (create) {
+    seg_size_ = 0;
+    segments_.push_back(Segment{number, 0, 0, 0});
+  }
+}
+
+std::uint64_t Storage::disk_bytes() const {
+  std::uint64_t n = 0;
+  for (const Segment& g : segments_) n += g.bytes;
+  return n;
+}
+
+// Deletes the `count` oldest segments, oldest first, then makes the
+// deletions durable. Never the one being written.
+void Storage::delete_segments_through(std::size_t count, void (*hook)(const char*)) {
+  if (count >= segments_.size()) count = segments_.size() - 1;
+  for (std::size_t k = 0; k < count; ++k) {
+    const fs::path path = dir_ / segment_name(segments_.front().number);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) io_fail(path, 0, "cannot delete segment");
+    segments_.erase(segments_.begin());
+    if (k == 0 && hook) hook("wal-deleting");
+  }
+  if (count > 0 && ::fsync(dir_fd_) != 0) io_fail(dir_, 0, "fsync of directory failed");
+}
+
+void Storage::compact(std::uint64_t upto, Carry carry, void* context, void (*hook)(const char*)) {
+  if (!buffer_.empty()) sync();
+  // The snapshot may reach past the last stored entry (a leader applies
+  // entries a majority holds before its own copy is written): the log then
+  // continues after the snapshot.
+  if (last_index_ < upto) last_index_ = upto;
+  if (segments_.back().bytes != 0) open_segment(seg_number_ + 1, true);
+  if (last_index_ > upto && carry != nullptr) {
+    carry(context, *this, upto + 1);
+    sync();
+  }
+  // Segment k may go when all its records are at or below the snapshot, or
+  // a later segment starts at or below upto + 1 (superseding the rest).
+  std::size_t superseded = 0;  // segments before the newest one that starts at or below upto + 1
+  for (std::size_t k = 0; k < segments_.size(); ++k)
+    if (segments_[k].first_index != 0 && segments_[k].first_index <= upto + 1) superseded = k;
+  std::size_t count = 0;
+  while (count < segments_.size() && (count < superseded || segments_[count].max_index <= upto)) ++count;
+  delete_segments_through(count, hook);
+}
+
+void Storage::reset(std::uint64_t upto, void (*hook)(const char*)) {
+  buffer_.clear();
+  buffer_max_ = 0;
+  buffer_first_ = 0;
+  if (segments_.back().bytes != 0 || segments_.size() > 1) {
+    open_segment(seg_number_ + 1, true);
+    delete_segments_through(segments_.size() - 1, hook);
+  }
+  last_index_ = upto;
 }
 
 Storage::Storage(Storage&& o) noexcept { *this = std::move(o); }
@@ -325,6 +390,10 @@ Storage& Storage::operator=(Storage&& o) noexcept {
     buffer_ = std::move(o.buffer_);
     hard_dirty_ = o.hard_dirty_;
     hard_ = o.hard_;
+    segments_ = std::move(o.segments_);
+    bytes_written_ = o.bytes_written_;
+    buffer_max_ = o.buffer_max_;
+    buffer_first_ = o.buffer_first_;
   }
   return *this;
 }
@@ -345,6 +414,8 @@ void Storage::append(std::uint64_t index, std::uint64_t term, std::string_view p
                        fmt::format("append of index {} would leave a gap after {}", index, last_index_));
   encode_record(buffer_, index, term, payload);
   last_index_ = index;
+  buffer_max_ = std::max(buffer_max_, index);
+  if (buffer_first_ == 0) buffer_first_ = index;
 }
 
 void Storage::set_hard_state(const StoredHardState& hs) {
@@ -369,6 +440,12 @@ void Storage::sync() {
     const fs::path path = dir_ / segment_name(seg_number_);
     write_all(seg_fd_, buffer_.data(), buffer_.size(), path, seg_size_);
     seg_size_ += buffer_.size();
+    bytes_written_ += buffer_.size();
+    segments_.back().bytes = seg_size_;
+    segments_.back().max_index = std::max(segments_.back().max_index, buffer_max_);
+    if (segments_.back().first_index == 0) segments_.back().first_index = buffer_first_;
+    buffer_max_ = 0;
+    buffer_first_ = 0;
     buffer_.clear();
     if (options_.sync) sync_fd(seg_fd_, path);
     ++syncs_;

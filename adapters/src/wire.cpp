@@ -16,6 +16,7 @@ const char* to_string(WireError e) noexcept {
     case WireError::bad_payload: return "payload rejected";
     case WireError::bad_string: return "handshake string too long";
     case WireError::bad_status: return "unknown handshake status";
+    case WireError::bad_chunk: return "snapshot chunk too long";
   }
   return "unknown wire error";
 }

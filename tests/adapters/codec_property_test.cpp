@@ -20,19 +20,22 @@ using raft::MessageType;
 struct Generated {
   kv::Message message;
   kv::PayloadStore store;
+  std::string chunk;  // install_snapshot: the snapshot bytes it carries
 };
 
 Generated gen_kv_message() {
   Generated g;
   kv::Message& m = g.message;
-  m.type = static_cast<MessageType>(*rc::gen::inRange(1, 5));
+  m.type = static_cast<MessageType>(*rc::gen::inRange(1, static_cast<int>(MessageType::install_snapshot_response) + 1));
   m.from = static_cast<NodeId>(*rc::gen::inRange(1, 8));
   m.to = static_cast<NodeId>(*rc::gen::inRange(1, 8));
   m.term = *rc::gen::arbitrary<std::uint64_t>();
   m.log_index = *rc::gen::arbitrary<std::uint64_t>();
   m.log_term = *rc::gen::arbitrary<std::uint64_t>();
   m.commit = *rc::gen::arbitrary<std::uint64_t>();
+  m.context = *rc::gen::arbitrary<std::uint64_t>();
   m.success = *rc::gen::arbitrary<bool>();
+  if (m.type == MessageType::install_snapshot) g.chunk = *rc::gen::container<std::string>(rc::gen::character<char>());
   if (m.type == MessageType::append_entries) {
     const int n = *rc::gen::inRange(0, static_cast<int>(kv::Config::max_entries_per_message) + 1);
     for (int k = 0; k < n; ++k) {
@@ -49,10 +52,10 @@ Generated gen_kv_message() {
   return g;
 }
 
-std::string encode_frame(const kv::Message& m, kv::PayloadStore& store) {
+std::string encode_frame(const kv::Message& m, kv::PayloadStore& store, std::string_view chunk = {}) {
   kv::BlobCodec codec(store);
   std::string out;
-  append_message_frame(out, m, codec);
+  append_message_frame(out, m, codec, chunk);
   return out;
 }
 
@@ -71,27 +74,31 @@ void check_decoded_or_rejected(std::string_view bytes) {
   kv::PayloadStore store;
   kv::BlobCodec codec(store);
   kv::Message m;
-  if (decode_message_body(fr.body, m, codec) != WireError::none) return;
+  std::string_view chunk;
+  if (decode_message_body(fr.body, m, codec, chunk) != WireError::none) return;
   codec.commit();
   RC_ASSERT(well_formed(m));
+  RC_ASSERT(chunk.empty() || m.type == MessageType::install_snapshot);
   kv::BlobCodec re(store);
   std::string again;
-  encode_message_body(again, m, re);
+  encode_message_body(again, m, re, chunk);
   RC_ASSERT(again == std::string(fr.body));
 }
 
 RC_GTEST_PROP(AdaptersCodec, KvMessageRoundTrips, ()) {
   Generated g = gen_kv_message();
-  const std::string frame = encode_frame(g.message, g.store);
+  const std::string frame = encode_frame(g.message, g.store, g.chunk);
   const FrameResult fr = decode_frame(frame);
   RC_ASSERT(fr.status == DecodeStatus::frame);
   RC_ASSERT(fr.consumed == frame.size());
   kv::PayloadStore received;
   kv::BlobCodec codec(received);
   kv::Message back;
-  RC_ASSERT(decode_message_body(fr.body, back, codec) == WireError::none);
+  std::string_view chunk;
+  RC_ASSERT(decode_message_body(fr.body, back, codec, chunk) == WireError::none);
   codec.commit();
   RC_ASSERT(back == g.message);
+  RC_ASSERT(chunk == g.chunk);
   for (const auto& e : back.entries) {
     const std::string* sent = g.store.find({e.term, e.payload.seq});
     const std::string* got = received.find({e.term, e.payload.seq});
@@ -123,7 +130,7 @@ RC_GTEST_PROP(AdaptersCodec, DefaultConfigMessageRoundTrips,
 
 RC_GTEST_PROP(AdaptersCodec, AnyPrefixOfAFrameNeedsMore, ()) {
   Generated g = gen_kv_message();
-  const std::string frame = encode_frame(g.message, g.store);
+  const std::string frame = encode_frame(g.message, g.store, g.chunk);
   const std::size_t cut = *rc::gen::inRange<std::size_t>(0, frame.size());
   RC_ASSERT(decode_frame(std::string_view(frame).substr(0, cut)).status == DecodeStatus::need_more);
 }
@@ -154,7 +161,7 @@ std::string mutate(std::string bytes) {
 
 RC_GTEST_PROP(AdaptersCodec, MutatedFramesAreRejectedOrValid, ()) {
   Generated g = gen_kv_message();
-  std::string frame = encode_frame(g.message, g.store);
+  std::string frame = encode_frame(g.message, g.store, g.chunk);
   const int rounds = *rc::gen::inRange(1, 4);
   for (int k = 0; k < rounds; ++k) frame = mutate(frame);
   check_decoded_or_rejected(frame);
@@ -166,7 +173,7 @@ RC_GTEST_PROP(AdaptersCodec, MutatedBodiesAreRejectedOrCanonical, ()) {
   Generated g = gen_kv_message();
   std::string body;
   kv::BlobCodec codec(g.store);
-  encode_message_body(body, g.message, codec);
+  encode_message_body(body, g.message, codec, g.chunk);
   const int rounds = *rc::gen::inRange(1, 4);
   for (int k = 0; k < rounds; ++k) body = mutate(body);
   std::string frame;

@@ -16,7 +16,8 @@ C=1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003
 help=$("$BIN" --help)
 for f in --id --cluster --client-port --data --client-host --advertise-client --cluster-id --tick-ms \
          --election-ticks-min --election-ticks-max --heartbeat-ticks --max-batch-bytes --pre-vote --no-pre-vote \
-         --check-quorum --no-check-quorum --read-mode --read-timeout-ms SYNOD.TRANSFER --no-fsync --quiet --version; do
+         --check-quorum --no-check-quorum --read-mode --read-timeout-ms SYNOD.TRANSFER --no-fsync --quiet --version \
+         --snapshot-entries --snapshot-bytes --snapshot-chunk-bytes; do
   grep -q -- "$f" <<<"$help" || { echo "FAIL --help does not document $f"; fails=$((fails + 1)); }
 done
 check "--help exits 0"        0 "--cluster" -- --help
@@ -38,6 +39,9 @@ check "read timeout 0"        2 "--read-timeout-ms: Value 0 not in range" -- --i
 check "read timeout not a number" 2 "--read-timeout-ms" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --read-timeout-ms soon
 check "pre-vote both ways"    2 "--pre-vote excludes --no-pre-vote" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --pre-vote --no-pre-vote
 check "check-quorum both ways" 2 "--check-quorum excludes --no-check-quorum" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --check-quorum --no-check-quorum
+check "snapshot chunk too small" 2 "--snapshot-chunk-bytes: Value 10 not in range" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --snapshot-chunk-bytes 10
+check "snapshot chunk too large" 2 "--snapshot-chunk-bytes" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --snapshot-chunk-bytes 999999999
+check "snapshot entries not a number" 2 "--snapshot-entries" -- --id 1 --cluster $C --client-port 6381 --data /tmp/x --snapshot-entries often
 
 # A data directory with mid-log corruption: refuse to start, name file and offset.
 D=$(mktemp -d /tmp/synod-kv-flags-test.XXXXXX)

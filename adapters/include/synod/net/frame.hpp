@@ -24,7 +24,7 @@
 namespace synod::net {
 
 inline constexpr std::uint16_t kFrameMagic = 0x5359;
-inline constexpr std::uint8_t kWireVersion = 2;  // 2: Raft messages carry a context (reads, transfers)
+inline constexpr std::uint8_t kWireVersion = 3;  // 2: Raft messages carry a context (reads, transfers); 3: snapshot chunks
 inline constexpr std::size_t kFrameHeaderSize = 12;
 inline constexpr std::uint32_t kDefaultMaxFrameBody = 16u << 20;
 

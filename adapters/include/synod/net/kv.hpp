@@ -71,6 +71,10 @@ class PayloadStore {
   // nullptr when unknown; the no-op (seq 0) is always known and empty.
   const std::string* find(const PayloadKey& k) const;
   std::size_t size() const { return map_.size(); }
+  // Keeps only the bytes of the log's entries (after a compaction or an
+  // installed snapshot): bytes of compacted, truncated or never-proposed
+  // batches go.
+  void retain(const Log& log);
 
  private:
   std::unordered_map<PayloadKey, std::string, PayloadKeyHash> map_;
@@ -148,6 +152,15 @@ class StateMachine {
   // Local reads (READONLY connections on followers): RESP reply.
   std::string read(Op op, const std::vector<std::string_view>& args) const;
   std::size_t keys() const { return data_.size(); }
+  // Snapshots: every key and value, and loading them back.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [k, v] : data_) f(k, v);
+  }
+  void clear() { data_ = {}; }
+  void insert(std::string_view key, std::string_view value) { data_.insert_or_assign(std::string(key), std::string(value)); }
+  // Bytes of keys and values (the live data), for INFO.
+  std::size_t live_bytes() const;
 
  private:
   std::string execute(Op op, const std::vector<std::string_view>& args);

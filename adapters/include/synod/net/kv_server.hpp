@@ -17,7 +17,17 @@
 //      (group commit: everything queued in step 1 shares it), then
 //      persisted(); the released messages are handed to the transport;
 //   6. step 4 again (the leader's own fsync may complete a majority), then
-//      socket writes start for every peer and client with queued bytes.
+//      socket writes start for every peer and client with queued bytes;
+//   7. when --snapshot-entries entries were applied or --snapshot-bytes of
+//      WAL written since the last snapshot, the key space is encoded as a
+//      snapshot (snapshot.hpp) and a writer thread makes it durable; once
+//      it has, node.compact() moves the log's base there and the WAL
+//      segments below it are deleted.
+//
+// Snapshots received from a leader (InstallSnapshot, in chunks of the
+// leader's --snapshot-chunk-bytes) are appended to DIR/snapshot.recv as the
+// kernel accepts them and installed in step 5 (persist_request() has a
+// snapshot part), before anything else of that request is written.
 //
 // Client semantics are documented in docs/adapters.md.
 #pragma once
@@ -65,6 +75,12 @@ struct ServerOptions {
   bool fsync = true;
   std::size_t max_batch_bytes = 256u << 10;  // a batch (one log entry) closes past this size
   std::size_t max_batch_commands = 4096;
+  // Snapshot when this many entries were applied, or this many WAL bytes
+  // (and at least the last snapshot's size) written, since the last one
+  // (0 and 0: never; received ones still install).
+  std::uint64_t snapshot_entries = 1000000;
+  std::uint64_t snapshot_bytes = 8u << 20;
+  std::uint32_t snapshot_chunk_bytes = 1u << 20;  // InstallSnapshot chunk size (<= wire's kMaxSnapshotChunk)
   std::uint64_t seed = 0;                    // 0: from std::random_device
   bool quiet = false;
 };

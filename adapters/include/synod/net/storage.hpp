@@ -15,6 +15,17 @@
 // "delete the conflicting entry and all that follow it"), so a PersistRequest
 // (drop >= first, write [first, last]) is just appending [first, last].
 //
+// Compaction. With a snapshot (snapshot.hpp) at index S durable, compact(S)
+// starts a new segment, copies the entries above S into it (the few not yet
+// committed when the snapshot was taken: a record at S + 1 supersedes every
+// older record at or above S + 1), makes it durable, and deletes, oldest
+// first, every older segment: each then holds only entries at or below S or
+// superseded ones. reset(S) deletes every segment (a received snapshot that
+// replaces the whole log). The log then starts above 1:
+// Recovery::first_index says where, and the caller checks that its snapshot
+// reaches it. Deleting oldest first keeps the remaining numbers contiguous
+// whatever point a crash interrupts.
+//
 // Recovery (open()): a bad or incomplete record at the very end of the last
 // segment, with no valid record after it, is a torn write from a crash
 // before the fsync returned: it is truncated and reported. Anything else -
@@ -65,7 +76,8 @@ struct StorageOptions {
 
 struct Recovery {
   StoredHardState hard_state;
-  std::vector<StoredEntry> entries;  // the log, entries[k].index == k + 1
+  std::vector<StoredEntry> entries;  // the log, entries[k].index == first_index + k
+  std::uint64_t first_index = 1;     // the WAL's first entry (above 1 after a compaction)
   bool truncated_tail = false;       // a torn record was removed
   std::string truncated_file;
   std::uint64_t truncated_offset = 0;
@@ -91,14 +103,39 @@ class Storage {
   // log, one more for the hard state only when it changed). Throws on error.
   void sync();
 
+  // With a snapshot at `upto` durable: start a new segment, let `carry`
+  // append (append(), not sync()) the entries above `upto` it still needs,
+  // make them durable, then delete the segments that hold nothing else.
+  // `hook` runs after the first deletion (tests inject crashes there).
+  using Carry = void (*)(void* context, Storage& storage, std::uint64_t from);
+  void compact(std::uint64_t upto, Carry carry = nullptr, void* context = nullptr,
+               void (*hook)(const char*) = nullptr);
+  // Deletes every segment: the log is empty, its next entry is upto + 1.
+  void reset(std::uint64_t upto, void (*hook)(const char*) = nullptr);
+
   std::uint64_t last_index() const { return last_index_; }
   std::uint64_t syncs() const { return syncs_; }
+  std::uint64_t bytes_written() const { return bytes_written_; }  // log bytes since open
+  std::uint64_t disk_bytes() const;                                // all segments' sizes
+  std::size_t segments() const { return segments_.size(); }
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
   Storage() = default;
   void open_segment(std::uint32_t number, bool create);
   void close_all() noexcept;
+  void delete_segments_through(std::size_t count, void (*hook)(const char*));
+
+  struct Segment {
+    std::uint32_t number = 0;
+    std::uint64_t first_index = 0;  // the index of its first record (0: none)
+    std::uint64_t max_index = 0;    // the highest index any record in it holds (0: none)
+    std::uint64_t bytes = 0;
+  };
+  std::vector<Segment> segments_;  // oldest first; the last is the one written
+  std::uint64_t bytes_written_ = 0;
+  std::uint64_t buffer_max_ = 0;    // the highest index in buffer_
+  std::uint64_t buffer_first_ = 0;  // the first index in buffer_ (0: empty)
 
   std::filesystem::path dir_;
   StorageOptions options_;

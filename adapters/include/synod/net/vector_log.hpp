@@ -42,9 +42,11 @@ class VectorLog {
     base_term_ = term_at(i);
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i - base_index_));
     base_index_ = i;
+    // Memory follows the live suffix, not the longest log ever held.
+    if (entries_.capacity() > 2 * entries_.size() + 1024) entries_.shrink_to_fit();
   }
   void reset(raft::Index i, raft::Term t) {
-    entries_.clear();
+    entries_ = {};
     base_index_ = i;
     base_term_ = t;
   }

@@ -7,6 +7,8 @@
 //   u8  success (0 or 1)
 //   u16 entry count (<= Config::max_entries_per_message; 0 unless append_entries)
 //   per entry: u64 term, then the payload as the PayloadCodec writes it
+//   install_snapshot only: u32 chunk length (<= kMaxSnapshotChunk), chunk bytes
+//     (the bytes of chunk `context` of the snapshot; the kernel never holds them)
 //
 // The encoding is canonical: decode(encode(m)) == m, and a body that decodes
 // re-encodes to exactly the same bytes (no trailing bytes, booleans 0/1).
@@ -43,7 +45,12 @@ enum class WireError : std::uint8_t {
   bad_payload,        // the payload codec refused
   bad_string,         // handshake string too long
   bad_status,
+  bad_chunk,          // a snapshot chunk longer than kMaxSnapshotChunk
 };
+
+// The largest snapshot chunk a message may carry (synod-kv's
+// --snapshot-chunk-bytes is bounded by it).
+inline constexpr std::uint32_t kMaxSnapshotChunk = 16u << 20;
 
 [[nodiscard]] const char* to_string(WireError e) noexcept;
 
@@ -110,8 +117,11 @@ struct IntegralPayloadCodec {
   }
 };
 
+// `chunk`: the snapshot bytes an install_snapshot carries (ignored for
+// every other type).
 template <class Config, class Codec>
-void encode_message_body(std::string& out, const raft::Message<Config>& m, Codec& codec) {
+void encode_message_body(std::string& out, const raft::Message<Config>& m, Codec& codec,
+                         std::string_view chunk = {}) {
   ByteWriter w(out);
   w.u8(static_cast<std::uint8_t>(m.type));
   w.u8(m.from);
@@ -127,20 +137,28 @@ void encode_message_body(std::string& out, const raft::Message<Config>& m, Codec
     w.u64(e.term);
     codec.encode(w, e);
   }
+  if (m.type == raft::MessageType::install_snapshot) {
+    w.u32(static_cast<std::uint32_t>(chunk.size()));
+    w.bytes(chunk);
+  }
 }
 
 // Appends one whole FrameKind::raft frame.
 template <class Config, class Codec>
-void append_message_frame(std::string& out, const raft::Message<Config>& m, Codec& codec) {
+void append_message_frame(std::string& out, const raft::Message<Config>& m, Codec& codec,
+                          std::string_view chunk = {}) {
   const std::size_t start = start_frame(out);
-  encode_message_body(out, m, codec);
+  encode_message_body(out, m, codec, chunk);
   finish_frame(out, start, FrameKind::raft);
 }
 
-// Decodes a FrameKind::raft body into `m`. On error `m` is unspecified and
-// must not be used. Never reads outside `body`.
+// Decodes a FrameKind::raft body into `m`, and an install_snapshot's chunk
+// bytes into `chunk` (a view into `body`; empty for other types). On error
+// `m` is unspecified and must not be used. Never reads outside `body`.
 template <class Config, class Codec>
-[[nodiscard]] WireError decode_message_body(std::string_view body, raft::Message<Config>& m, Codec& codec) {
+[[nodiscard]] WireError decode_message_body(std::string_view body, raft::Message<Config>& m, Codec& codec,
+                                            std::string_view& chunk) {
+  chunk = {};
   ByteReader r(body);
   const std::uint8_t type = r.u8();
   const std::uint8_t from = r.u8();
@@ -171,8 +189,21 @@ template <class Config, class Codec>
     if (r.failed()) return WireError::truncated;
     m.entries.push_back(e);
   }
+  if (m.type == raft::MessageType::install_snapshot) {
+    const std::uint32_t length = r.u32();
+    if (r.failed()) return WireError::truncated;
+    if (length > kMaxSnapshotChunk) return WireError::bad_chunk;
+    chunk = r.bytes(length);
+    if (r.failed()) return WireError::truncated;
+  }
   if (r.remaining() != 0) return WireError::trailing_bytes;
   return WireError::none;
+}
+
+template <class Config, class Codec>
+[[nodiscard]] WireError decode_message_body(std::string_view body, raft::Message<Config>& m, Codec& codec) {
+  std::string_view chunk;
+  return decode_message_body(body, m, codec, chunk);
 }
 
 }  // namespace synod::net
