@@ -351,10 +351,15 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     h.add(v.hard_state.term);
     h.add(std::uint64_t{r(v.hard_state.voted_for)});
     v.log.hash_append(h);
-    if (v.snapshot.index != 0) {  // nothing for a disk without one, as before snapshots
+    if (v.snapshot.index != 0 || v.received.index != 0) {  // nothing for a disk without one, as before snapshots
       h.add(v.snapshot.index);
       h.add(v.snapshot.term);
       h.add(std::uint64_t{v.snapshot.chunks});
+      h.add(v.received.index);
+      h.add(v.received.term);
+      h.add(v.received.chunk * 2 + (v.received.last ? 1 : 0));
+      h.add(v.content_index);
+      h.add(v.content_term);
     }
     return h.value();
   }
@@ -413,8 +418,12 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   static constexpr bool spends_budget(Kind k) {
     return k == Kind::propose || k == Kind::transfer || k == Kind::read || k == Kind::compact;
   }
-  // A compaction stores the snapshot and moves the disk log's base.
-  static constexpr bool writes_disk(Kind k) { return k == Kind::persist || k == Kind::compact; }
+  // A compaction stores the snapshot and moves the disk log's base; with
+  // compactions, a delivery may leave a snapshot chunk the application
+  // keeps (Sim::keep_chunk).
+  bool writes_disk(Kind k) const {
+    return k == Kind::persist || k == Kind::compact || (k == Kind::deliver && bounds_.compactions != 0);
+  }
   bool keys_disk(Kind k) const { return writes_disk(k) || bounds_.compactions != 0; }
   template <class S>
   Ref input_argument(const Action& a, S& s) const {
@@ -438,7 +447,14 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
   bool run_input(Node& nd, std::size_t, Ref& disk_ref, Kind kind, Ref arg) const {
     switch (kind) {
-      case Kind::deliver: (void)Sim::step(nd, this->messages_.value(arg)); return true;
+      case Kind::deliver:
+        (void)Sim::step(nd, this->messages_.value(arg));
+        if (nd.accepted_chunk() != nullptr && nd.accepted_chunk()->last) {
+          Disk d = this->disks_.value(disk_ref);
+          Sim::keep_chunk(nd, d);
+          disk_ref = this->intern_disk(d);
+        }
+        return true;
       case Kind::timeout: (void)nd.campaign(); return true;
       case Kind::heartbeat: (void)nd.broadcast_heartbeat(); return true;
       case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;
@@ -483,6 +499,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   Violation step_violation(const Node& before, const Node& after, Kind kind, Ref arg, Ref disk_ref) const {
     if (bounds_.compactions != 0 && !bounds_.lossy_disk) {
       const Disk& d = this->disks_.value(disk_ref);
+      if (const Violation v = Sim::check_stored(d); v != Violation::none) return v;
       for (const Message& m : after.messages())
         if (const Violation v = raft_invariants::check_send(m, d.hard_state, d.log); v != Violation::none) return v;
     }
@@ -663,11 +680,18 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   }
 
   static bool snapshot_append(const RaftModel& m, const State& s) { return m.history(s).snapshot_append_seen(); }
+  // History::match_held over the up nodes; checked in specs with
+  // compactions only (the others keep their speed).
+  static bool match_held_ok(const RaftModel& m, const State& s) {
+    if (m.bounds_.compactions == 0) return true;
+    std::array<const Node*, MaxNodes> up_nodes{};
+    return History::match_held(m.up_nodes_of(s, up_nodes));
+  }
   static bool snapshot_possible(const RaftModel& m) {
     return m.bounds_.compactions > 0 && m.bounds_.nodes >= 2 && entries_possible(m);
   }
 
-  static constexpr std::array<Property<RaftModel>, 26> kProperties{
+  static constexpr std::array<Property<RaftModel>, 27> kProperties{
       Property<RaftModel>::always("ElectionSafety", &not_recorded<Violation::election_safety>),
       Property<RaftModel>::always("LeaderAppendOnly", &not_recorded<Violation::leader_append_only>),
       Property<RaftModel>::always("LogMatching", &log_matching_ok),
@@ -686,6 +710,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       // Checked on the messages a step sends only with compactions (step_violation).
       Property<RaftModel>::always("SnapshotSentIsStored", &not_recorded<Violation::snapshot_not_stored>),
       Property<RaftModel>::always("DurabilityContract", &not_recorded<Violation::durability_contract>),
+      Property<RaftModel>::always("FollowerHoldsMatch", &match_held_ok),
       Property<RaftModel>::sometimes("a leader is elected", &leader_elected),
       Property<RaftModel>::sometimes("an entry commits", &entry_committed, &entries_possible),
       Property<RaftModel>::sometimes("a second leader is elected in a later term", &second_leader,

@@ -143,7 +143,7 @@ TEST(RaftInvariantsSnapshot, ChecksFailOnBreaches) {
   P::History forged = c.history();
   Node restored = Node::restart(c.options(2), other.hard_state(), [&] {
     Log log;
-    log.reset(2, n.term());  // (2, term): a snapshot nobody took
+    log.reset(1, n.term());  // (1, term): a snapshot nobody took (n1 took (2, term))
     return log;
   }());
   EXPECT_EQ(forged.record(static_cast<const Node*>(nullptr), restored), Violation::snapshot_content);
@@ -170,13 +170,21 @@ TEST(TraceFormatSnapshot, CompactRoundTripsAndRuns) {
   trace::Schedule s;
   s.protocol = "raft";
   s.nodes = 3;
+  s.noop_on_election = true;
   s.snapshot_chunks = 2;
+  // Persist every node and deliver the oldest messages, a few rounds.
+  const auto settle = [&s] {
+    for (int r = 0; r < 4; ++r) {
+      for (std::uint8_t id = 1; id <= 3; ++id) s.events.push_back(trace::Event{trace::Op::persist, id, 0, {}});
+      for (int k = 0; k < 6; ++k) s.events.push_back(trace::Event{trace::Op::deliver, 1, 0, {}});
+    }
+  };
   s.events = {trace::Event{trace::Op::campaign, 1, 0, {}}};
-  for (int k = 0; k < 12; ++k) s.events.push_back(trace::Event{trace::Op::deliver, 0, 0, {}});
+  settle();
   s.events.push_back(trace::Event{trace::Op::propose, 0, 7, {}});
-  for (int k = 0; k < 12; ++k) s.events.push_back(trace::Event{trace::Op::deliver, 0, 0, {}});
+  settle();
   s.events.push_back(trace::Event{trace::Op::heartbeat, 1, 0, {}});
-  for (int k = 0; k < 12; ++k) s.events.push_back(trace::Event{trace::Op::deliver, 0, 0, {}});
+  settle();
   s.events.push_back(trace::Event{trace::Op::compact, 1, 0, {}});
   s.events.push_back(trace::Event{trace::Op::compact, 2, 9, {}});  // past applied: refused
   const nlohmann::json j = trace::to_json(s);

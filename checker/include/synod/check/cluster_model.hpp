@@ -432,7 +432,7 @@ class ClusterModel {
   // The kinds that write the node's disk (the step's key then includes it),
   // and those whose step reads it (step_violation's disk argument).
   static constexpr bool writes_disk(Kind k) { return k == Kind::persist; }
-  bool keys_disk(Kind k) const { return Derived::writes_disk(k); }
+  bool keys_disk(Kind k) const { return derived().writes_disk(k); }
 
   // How the pools hash, compare and summarise components (model_support.hpp).
   // Nodes, disks, messages and histories are hashed straight to their
@@ -521,7 +521,7 @@ class ClusterModel {
     d = nodes_.identity_hash(result.node) - nodes_.identity_hash(s.nodes[i]);
     for (std::size_t k = 0; k < result.sent_count; ++k) d += messages_.identity_hash(result.sent[k]);
     if (key.kind == Kind::deliver) d -= messages_.identity_hash(key.arg);
-    if (Derived::writes_disk(key.kind)) d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
+    if (derived().writes_disk(key.kind)) d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
     // The same under every renaming (CanonicalSums::step adds it).
     if constexpr (kCached > 1) {
       if (canonical_incremental()) {
@@ -529,7 +529,7 @@ class ClusterModel {
         sums.node(i, s.nodes[i], result.node);
         for (std::size_t k = 0; k < result.sent_count; ++k) sums.message(result.sent[k], true);
         if (key.kind == Kind::deliver) sums.message(key.arg, false);
-        if (Derived::writes_disk(key.kind)) {
+        if (derived().writes_disk(key.kind)) {
           sums.sub(disks_[s.disks[i]].hash);
           sums.add(disks_[result.disk].hash);
         }
@@ -575,7 +575,7 @@ class ClusterModel {
       if (!add_message(s, result.sent[k])) return false;
     const Ref before = s.nodes[i];
     s.nodes[i] = result.node;
-    if (Derived::writes_disk(kind)) s.disks[i] = result.disk;  // only these kinds' keys include the disk
+    if (derived().writes_disk(kind)) s.disks[i] = result.disk;  // only these kinds' keys include the disk
     if (before != result.node) {
       derived().on_node_changed(s, i, before);
       if (result.record) record(s, before, result.node);

@@ -37,6 +37,11 @@
 //   SnapshotSentIsStored   an InstallSnapshot names the snapshot its sender
 //                          stores (so the bytes the application attaches
 //                          are that snapshot's)
+//   FollowerHoldsMatch     a leader's matchIndex for a follower of its term
+//                          is held by that follower: its log reaches it and
+//                          agrees with the leader's on the entries both
+//                          hold (an acknowledged entry is never dropped in
+//                          the term it was acknowledged in, snapshot or not)
 // State Machine Safety then covers snapshots: what a node applied,
 // snapshot included, is the committed sequence's prefix; Log Matching
 // compares only the entries both logs hold.
@@ -94,6 +99,7 @@ enum class Violation : std::uint8_t {
   base_past_commit,        // a node's log base passed its commit index
   snapshot_not_at_base,    // node.snapshot() is not the log's base (index, term)
   snapshot_not_stored,     // an InstallSnapshot names a snapshot its sender does not store
+  match_not_held,          // a follower lacks an entry its leader counts as matched
 };
 
 constexpr const char* to_string(Violation v) {
@@ -122,6 +128,7 @@ constexpr const char* to_string(Violation v) {
     case Violation::base_past_commit: return "BaseWithinCommit";
     case Violation::snapshot_not_at_base: return "SnapshotAtBase";
     case Violation::snapshot_not_stored: return "SnapshotSentIsStored";
+    case Violation::match_not_held: return "FollowerHoldsMatch";
   }
   return "?";
 }
@@ -464,12 +471,35 @@ class History {
     return Violation::none;
   }
 
-  // Checks Log Matching and Leader Completeness across the nodes that are up.
+  // Checks Log Matching, Leader Completeness and FollowerHoldsMatch across
+  // the nodes that are up.
   template <class Node>
   Violation check_cluster(std::span<const Node* const> up) const {
     if (!log_matching_holds(up)) return Violation::log_matching;
     if (!leader_completeness_holds(up)) return Violation::leader_completeness;
+    if (!match_held(up)) return Violation::match_not_held;
     return Violation::none;
+  }
+
+  // FollowerHoldsMatch: for each leader (up) and each up node of its term,
+  // the node's log reaches the leader's matchIndex for it, and the entries
+  // both hold up to there are the same (below a base, a snapshot holds
+  // them).
+  template <class Node>
+  static bool match_held(std::span<const Node* const> up) {
+    for (const Node* l : up) {
+      if (l->role() != raft::Role::leader) continue;
+      for (const Node* f : up) {
+        if (f == l || f->term() != l->term()) continue;
+        const Index match = l->match_index(f->id());
+        if (match == 0) continue;
+        if (f->log().last_index() < match) return false;
+        const Index from = std::max(base_of(l->log()), base_of(f->log())) + 1;
+        for (Index i = from; i <= match && i <= l->log().last_index(); ++i)
+          if (!(l->log().at(i) == f->log().at(i))) return false;
+      }
+    }
+    return true;
   }
 
   // Log Matching: every two logs of nodes that are up match.

@@ -50,10 +50,24 @@ struct RaftProtocol {
   // application keeps the chunks a node accepts, and check_send checks that
   // an InstallSnapshot names the snapshot its sender stores, so the bytes
   // a receiver gets are that snapshot's.
+  //
+  // The application's side of a snapshot lives here too: `received` is the
+  // last chunk of the last snapshot the node received whole (the
+  // application keeps the chunks Node::accepted_chunk names, and sets a
+  // completed snapshot aside for the persist request that installs it; a
+  // transfer still in progress does not touch it), and (content_index, content_term) names the snapshot
+  // whose bytes the stored one holds: its own for a compaction, the
+  // received one's for an install. They must name the stored snapshot
+  // (check_node, and the model's step check): a persist request that asks
+  // to store, as received, a snapshot the node did not receive fails
+  // SnapshotContent.
   struct Disk {
     raft::HardState hard_state{};
     typename Node::LogT log{};
     raft::SnapshotInfo snapshot{};
+    raft::SnapshotChunk received{};
+    raft::Index content_index = 0;
+    raft::Term content_term = 0;
     friend bool operator==(const Disk&, const Disk&) = default;
   };
   // The entries this node's state machine applied, in order (an installed
@@ -79,7 +93,11 @@ struct RaftProtocol {
   static bool persist(Node& n, Disk& d, bool lossy) {
     const raft::PersistRequest req = n.persist_request();
     if (req.hard_state_changed && !lossy) d.hard_state = req.hard_state;
-    if (req.has_snapshot()) store_snapshot(d, {req.snapshot_index, req.snapshot_term, n.snapshot().chunks});
+    if (req.has_snapshot()) {  // the chunks the node accepted become the stored snapshot
+      store_snapshot(d, {req.snapshot_index, req.snapshot_term, n.snapshot().chunks});
+      d.content_index = d.received.last ? d.received.index : 0;
+      d.content_term = d.received.last ? d.received.term : 0;
+    }
     d.log.truncate_after(req.first - 1);
     for (raft::Index k = req.first; k <= req.last; ++k)
       if (!d.log.append(n.log().at(k))) return false;
@@ -104,7 +122,19 @@ struct RaftProtocol {
   static bool compact(Node& n, Disk& d, raft::Index upto, std::uint32_t chunks) {
     if (n.compact(upto, chunks) == raft::InputResult::ignored) return false;
     store_snapshot(d, n.snapshot());
+    d.content_index = n.snapshot().index;
+    d.content_term = n.snapshot().term;
     return true;
+  }
+  // After a step: the application keeps the chunk the node accepted, if
+  // any; a last chunk completes a snapshot, set aside to be installed.
+  static void keep_chunk(const Node& n, Disk& d) {
+    if (const raft::SnapshotChunk* c = n.accepted_chunk(); c != nullptr && c->last) d.received = *c;
+  }
+  // The stored snapshot's bytes are the snapshot it names.
+  static Violation check_stored(const Disk& d) {
+    return d.content_index == d.snapshot.index && d.content_term == d.snapshot.term ? Violation::none
+                                                                                  : Violation::snapshot_content;
   }
   // The state machine applies what is newly committed, and says so; after
   // the node installed (or restarted from) a snapshot it becomes that
@@ -136,6 +166,7 @@ struct RaftProtocol {
     if (const Violation v = check::raft_invariants::check_node(n); v != Violation::none) return v;
     const raft::Index base = check::raft_invariants::base_of(d.log);
     if (d.snapshot.index != base || d.snapshot.term != d.log.term_at(base)) return Violation::durable_not_on_disk;
+    if (const Violation v = check_stored(d); v != Violation::none) return v;
     return check::raft_invariants::check_disk(n, d.log);
   }
   static Violation check_step(const Node& before, const Node& after) {
