@@ -125,25 +125,29 @@ TEST(PropRaft, LinearizableReads) {
 
 // Log compaction and InstallSnapshot (§7): nodes compact at their applied
 // index at random points (snapshots served in 1 to 3 chunks) through
-// leader churn, crashes, partitions and lost, duplicated and reordered
+// elections, crashes, partitions and lost, duplicated and reordered
 // messages, so followers left behind a leader's base get snapshots, install
 // them over matching or conflicting logs, and restart from snapshot + log.
 // The same predicates after every event, with snapshots: what each state
 // machine applied (snapshot content included) agrees with the committed
 // sequence, SnapshotContent, BaseWithinCommit, SnapshotAtBase,
-// SnapshotSentIsStored, the disk holding the node's snapshot; then
-// liveness after a heal for a third of the runs. A tenth of the runs at
-// least must deliver a snapshot.
+// SnapshotSentIsStored, FollowerHoldsMatch, the disk holding the node's
+// snapshot and the bytes it names. A twentieth of the runs at least must
+// deliver a snapshot.
 Mix snapshot_mix() {
-  Mix m = churn_mix();
-  m.compact = 8;
-  m.read = 2;
+  Mix m = raft_mix();
+  m.compact = 10;
+  m.propose = 10;
+  m.settle = 6;
+  m.partition = 3;
+  m.heal = 2;
+  m.read = 1;
   return m;
 }
 
 TEST(PropRaft, SafetyWithSnapshots) {
-  check_property(kRaftSnapshotCases, {.min_snapshotting = 0.1}, [](Cases& cases) {
-    Schedule s = *gen_schedule("raft", snapshot_mix(), 5, *rc::gen::element(false, false, true));
+  check_property(kRaftSnapshotCases, {.min_snapshotting = 0.05}, [](Cases& cases) {
+    Schedule s = *gen_schedule("raft", snapshot_mix(), 20, false);
     s.snapshot_chunks = *uniform<std::uint32_t>(1, 4);
     cases.expect_ok(s, kBoth);
   });
