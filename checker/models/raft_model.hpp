@@ -17,7 +17,16 @@
 //     lease or transferring leadership;
 //   transfer: leader i hands leadership to node j (budget);
 //   read: a client invokes read k (1, 2, ...) at node i (budget); the ghost
-//     records how many entries were committed then (LinearizableRead).
+//     records how many entries were committed then (LinearizableRead);
+//   compact: node i's application applies what is committed, snapshots
+//     its state machine at its applied index, stores the snapshot and
+//     compacts the log there (Node::compact, `chunks` chunks; budget); the
+//     ghost records the snapshot's content. A second compact action asks
+//     for the log's last index when it is past the commit index, which the
+//     kernel must refuse (no successor unless it does not). With
+//     compactions, every step is keyed by the node's disk and the messages
+//     it sends are checked against it (raft_invariants::check_send: the
+//     durability contract, SnapshotSentIsStored).
 // A timer firing is one action (campaign(), broadcast_heartbeat(),
 // lease_timeout()). An input the node refuses or ignores (a read at a node
 // that knows no leader, a lease that changes nothing) has no successor.
@@ -73,6 +82,8 @@ struct RaftBounds {
   // A seeded harness fault: the disk loses hard-state writes (term and vote)
   // while still reporting them durable. Election Safety must then fail.
   bool lossy_disk = false;
+  std::uint8_t compactions = 0;  // log compactions (snapshots) the applications may take
+  std::uint8_t chunks = 1;       // chunks a snapshot is sent in (InstallSnapshot)
 };
 
 // Raft's types and fingerprint rules for ClusterModel.
@@ -91,7 +102,7 @@ struct RaftTypes {
   using Violation = raft_invariants::Violation;
   using Bounds = RaftBounds;
   enum class Kind : std::uint8_t {
-    deliver, timeout, heartbeat, propose, lease, transfer, read, persist, drop, duplicate, crash, restart
+    deliver, timeout, heartbeat, propose, lease, transfer, read, compact, persist, drop, duplicate, crash, restart
   };
   // A node's disk: the adapter's (hard state and log as persisted), and its
   // owner (a disk hashes to the term of its owner's slot).
@@ -103,6 +114,7 @@ struct RaftTypes {
     std::uint8_t proposals_left = 0;
     std::uint8_t transfers_left = 0;
     std::uint8_t reads_left = 0;
+    std::uint8_t compactions_left = 0;
     friend bool operator==(const Fields&, const Fields&) = default;
   };
   static constexpr const char* kName = "raft";
@@ -117,7 +129,9 @@ struct RaftTypes {
     return f ? sum_hash::term(0, sum_hash::salt(5, slot)) : 0;
   }
   static std::uint64_t budget_word(const Fields& f) {
-    return std::uint64_t{f.proposals_left} | std::uint64_t{f.transfers_left} << 8 | std::uint64_t{f.reads_left} << 16;
+    // Compactions take the word's top byte (bits 56..63), above the violation's.
+    return std::uint64_t{f.proposals_left} | std::uint64_t{f.transfers_left} << 8 | std::uint64_t{f.reads_left} << 16 |
+           std::uint64_t{f.compactions_left} << 32;
   }
   static constexpr unsigned kViolationShift = 48;
   static const char* violation_string(Violation v) { return raft_invariants::to_string(v); }
@@ -192,13 +206,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   bool interned_logs_match(const Log& a, const Log& b) const { return logs_match(intern_log(a), intern_log(b)); }
 
   // ------------------------------------------------------------ presentation
-  static constexpr std::array<std::string_view, 12> kKindNames{
-      "deliver", "timeout", "heartbeat", "propose", "lease", "transfer", "read", "persist", "drop", "duplicate",
-      "crash", "restart"};
+  static constexpr std::array<std::string_view, 13> kKindNames{
+      "deliver", "timeout", "heartbeat", "propose", "lease", "transfer", "read", "compact", "persist", "drop",
+      "duplicate", "crash", "restart"};
   // The trace format's names of the same actions (a timeout is a campaign).
-  static constexpr std::array<std::string_view, 12> kTraceTypes{
-      "deliver", "campaign", "heartbeat", "propose", "lease", "transfer", "read", "persist", "drop", "duplicate",
-      "crash", "restart"};
+  static constexpr std::array<std::string_view, 13> kTraceTypes{
+      "deliver", "campaign", "heartbeat", "propose", "lease", "transfer", "read", "compact", "persist", "drop",
+      "duplicate", "crash", "restart"};
   // The k-th client proposal is value k.
   std::uint64_t proposal_value(const State& s, const Action&) const {
     return std::uint64_t{bounds_.proposals} - s.protocol.proposals_left + 1;
@@ -209,6 +223,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   void trace_action_extra(nlohmann::json& j, const State& s, const Action& a) const {
     if (a.kind == Kind::transfer) j["target"] = a.message;
     if (a.kind == Kind::read) j["id"] = read_id(s);
+    if (a.kind == Kind::compact && a.message != 0) j["upto"] = node(s, a.node - 1u).log().last_index();
   }
   // The cluster a trace replays on: this model's kernel capacities
   // (RaftCheckConfig<MaxNodes>) and options (options_for).
@@ -219,6 +234,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     if (bounds_.check_quorum) c["check_quorum"] = true;
     if (bounds_.lease_reads) c["lease_reads"] = true;
     if (bounds_.lossy_disk) c["lossy_disk"] = true;
+    if (bounds_.compactions != 0 && bounds_.chunks != 1) c["snapshot_chunks"] = bounds_.chunks;
     return c;
   }
 
@@ -232,9 +248,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   }
 
   static nlohmann::json message_json(const Message& m) { return trace::message_json(m); }
+  // [[term, payload], ...] from index 1; with a base, its entries come
+  // after an element {"snapshot": [index, term]}.
   static nlohmann::json log_json(const Log& log) {
     nlohmann::json out = nlohmann::json::array();
-    for (raft::Index k = 1; k <= log.last_index(); ++k) out.push_back({log.at(k).term, log.at(k).payload});
+    const raft::Index base = raft_invariants::base_of(log);
+    if (base != 0) out.push_back({{"snapshot", {base, log.term_at(base)}}});
+    for (raft::Index k = base + 1; k <= log.last_index(); ++k) out.push_back({log.at(k).term, log.at(k).payload});
     return out;
   }
 
@@ -261,7 +281,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
             {"network", this->network_json(s)},
             {"budgets", {{"drops", s.drops_left}, {"dups", s.dups_left}, {"crashes", s.crashes_left},
                          {"proposals", s.protocol.proposals_left}, {"transfers", s.protocol.transfers_left},
-                         {"reads", s.protocol.reads_left}}},
+                         {"reads", s.protocol.reads_left}, {"compactions", s.protocol.compactions_left}}},
             {"ghost", {{"leaders_elected", history(s).leaders_elected()},
                        {"committed", history(s).committed_count()},
                        {"violation", raft_invariants::to_string(s.violation)}}}};
@@ -297,6 +317,7 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       throw std::invalid_argument("raft: max_log above " + std::to_string(Config::log_capacity));
     if (b.reads > Types::kMaxReads) throw std::invalid_argument("raft: reads above " + std::to_string(Types::kMaxReads));
     if (b.lease_reads && !b.check_quorum) throw std::invalid_argument("raft: leasereads needs checkquorum = 1");
+    if (b.chunks < 1) throw std::invalid_argument("raft: chunks must be at least 1");
     return b;
   }
 
@@ -310,8 +331,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return static_cast<std::uint32_t>(n.role()) | static_cast<std::uint32_t>(std::min<raft::Term>(n.term(), 255)) << 2 |
            static_cast<std::uint32_t>(std::min<raft::Index>(n.log().last_index(), 255)) << 10 |
            std::uint32_t{persist} << 18 | std::uint32_t{lease} << 19 |
-           std::uint32_t{n.lease_valid() || n.lease_round() != 0} << 20;
+           std::uint32_t{n.lease_valid() || n.lease_round() != 0} << 20 |
+           std::uint32_t{n.commit_index() > raft_invariants::base_of(n.log())} << 21 |
+           std::uint32_t{n.log().last_index() > n.commit_index()} << 22;
   }
+  // Something committed is not yet compacted; the log runs past the commit index.
+  static bool summary_compactable(std::uint32_t x) { return (x >> 21 & 1u) != 0; }
+  static bool summary_uncommitted(std::uint32_t x) { return (x >> 22 & 1u) != 0; }
   // A leader's read lease, held or awaiting the answers to its round (lease reads).
   static bool summary_read_lease(std::uint32_t x) { return (x >> 20 & 1u) != 0; }
   static raft::Role summary_role(std::uint32_t x) { return static_cast<raft::Role>(x & 3u); }
@@ -325,12 +351,24 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     h.add(v.hard_state.term);
     h.add(std::uint64_t{r(v.hard_state.voted_for)});
     v.log.hash_append(h);
+    if (v.snapshot.index != 0 || v.received.index != 0) {  // nothing for a disk without one, as before snapshots
+      h.add(v.snapshot.index);
+      h.add(v.snapshot.term);
+      h.add(std::uint64_t{v.snapshot.chunks});
+      h.add(v.received.index);
+      h.add(v.received.term);
+      h.add(v.received.chunk * 2 + (v.received.last ? 1 : 0));
+      h.add(v.content_index);
+      h.add(v.content_term);
+    }
     return h.value();
   }
 
   Node initial_node(std::size_t i) const { return Sim::make(options_for(id_of(i))); }
   Node restart_node(std::size_t i, const Disk& d) const { return Sim::restart(options_for(id_of(i)), d); }
-  typename Types::Fields initial_fields() const { return {bounds_.proposals, bounds_.transfers, bounds_.reads}; }
+  typename Types::Fields initial_fields() const {
+    return {bounds_.proposals, bounds_.transfers, bounds_.reads, bounds_.compactions};
+  }
 
   template <class Emit>
   [[gnu::always_inline]] void protocol_actions(const State& s, const std::array<std::uint32_t, MaxNodes>& summary, Emit& emit) const {
@@ -365,6 +403,11 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     if (s.protocol.reads_left > 0)
       for (std::size_t i = 0; i < n; ++i)
         if (up(s, i)) emit(Action{Kind::read, id_of(i), 0});
+    if (s.protocol.compactions_left > 0)
+      for (std::size_t i = 0; i < n; ++i) {
+        if (up(s, i) && summary_compactable(summary[i])) emit(Action{Kind::compact, id_of(i), 0});
+        if (up(s, i) && summary_uncommitted(summary[i])) emit(Action{Kind::compact, id_of(i), 1});
+      }
   }
 
   // The input's argument: the value the next client proposal carries (1, 2,
@@ -372,7 +415,16 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // successor()'s Delta alike.
   // A transfer's argument is its target; a read's its id (the ghost records
   // the invocation first, as the trace runner does).
-  static constexpr bool spends_budget(Kind k) { return k == Kind::propose || k == Kind::transfer || k == Kind::read; }
+  static constexpr bool spends_budget(Kind k) {
+    return k == Kind::propose || k == Kind::transfer || k == Kind::read || k == Kind::compact;
+  }
+  // A compaction stores the snapshot and moves the disk log's base; with
+  // compactions, a delivery may leave a snapshot chunk the application
+  // keeps (Sim::keep_chunk).
+  bool writes_disk(Kind k) const {
+    return k == Kind::persist || k == Kind::compact || (k == Kind::deliver && bounds_.compactions != 0);
+  }
+  bool keys_disk(Kind k) const { return writes_disk(k) || bounds_.compactions != 0; }
   template <class S>
   Ref input_argument(const Action& a, S& s) const {
     switch (a.kind) {
@@ -385,6 +437,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
         this->ghost(s, read_invocation(s.history, id));
         return id;
       }
+      case Kind::compact:
+        --s.protocol.compactions_left;
+        return a.message;  // 0: at the applied index; 1: at the log's last index
       default: return 0;
     }
   }
@@ -392,7 +447,14 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
   // Runs one input on node nd (a copy of node i) and, for persist, its disk.
   bool run_input(Node& nd, std::size_t, Ref& disk_ref, Kind kind, Ref arg) const {
     switch (kind) {
-      case Kind::deliver: (void)Sim::step(nd, this->messages_.value(arg)); return true;
+      case Kind::deliver:
+        (void)Sim::step(nd, this->messages_.value(arg));
+        if (nd.accepted_chunk() != nullptr && nd.accepted_chunk()->last) {
+          Disk d = this->disks_.value(disk_ref);
+          Sim::keep_chunk(nd, d);
+          disk_ref = this->intern_disk(d);
+        }
+        return true;
       case Kind::timeout: (void)nd.campaign(); return true;
       case Kind::heartbeat: (void)nd.broadcast_heartbeat(); return true;
       case Kind::propose: return nd.propose(std::uint64_t{arg}).status == raft::ProposeStatus::ok;
@@ -402,6 +464,14 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       case Kind::persist: {  // the adapter writes the disk (and seeds the lossy-disk fault)
         Disk d = this->disks_.value(disk_ref);
         if (!Sim::persist(nd, d, bounds_.lossy_disk)) return false;
+        disk_ref = this->intern_disk(d);
+        return true;
+      }
+      case Kind::compact: {  // the application applies what is committed, snapshots, stores, compacts
+        (void)nd.applied(nd.commit_index());
+        Disk d = this->disks_.value(disk_ref);
+        const raft::Index upto = arg == 0 ? nd.applied_index() : nd.log().last_index();
+        if (!Sim::compact(nd, d, upto, bounds_.chunks)) return false;
         disk_ref = this->intern_disk(d);
         return true;
       }
@@ -418,12 +488,21 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
            after.commit_index() > after.log().last_index() ||
            (after.role() == raft::Role::pre_candidate && before.role() != raft::Role::pre_candidate) ||
            (after.role() == raft::Role::candidate && before.role() != raft::Role::candidate) ||
-           before.role() == raft::Role::leader || before.read_states().size() != after.read_states().size();
+           before.role() == raft::Role::leader || before.read_states().size() != after.read_states().size() ||
+           after.log().first_index() > 1 || !(after.snapshot() == before.snapshot());
   }
 
   // LeaseRespected: a delivery to a node in its leader lease grants no
   // (pre)vote for a later term but a transfer's (raft_invariants::lease_mark).
-  Violation step_violation(const Node& before, const Node& after, Kind kind, Ref arg) const {
+  // With compactions, also the durability contract and SnapshotSentIsStored
+  // on what the step sends, against the node's disk after it.
+  Violation step_violation(const Node& before, const Node& after, Kind kind, Ref arg, Ref disk_ref) const {
+    if (bounds_.compactions != 0 && !bounds_.lossy_disk) {
+      const Disk& d = this->disks_.value(disk_ref);
+      if (const Violation v = Sim::check_stored(d); v != Violation::none) return v;
+      for (const Message& m : after.messages())
+        if (const Violation v = raft_invariants::check_send(m, d.hard_state, d.log); v != Violation::none) return v;
+    }
     if (kind != Kind::deliver) return Violation::none;
     const Message& m = this->messages_.value(arg);
     const auto mark = raft_invariants::lease_mark(before, m);
@@ -462,6 +541,9 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       case Kind::lease: return who + " election timeout passes: lease_timeout (CheckQuorum, transfer deadline)";
       case Kind::transfer: return "leader " + std::to_string(a.node) + " transfers leadership to node " + std::to_string(a.message);
       case Kind::read: return "client reads (id " + std::to_string(read_id(s)) + ") at " + who;
+      case Kind::compact:
+        return who + (a.message == 0 ? " applies, snapshots and compacts its log at its applied index"
+                                     : " asks to compact its log at its last index (past its commit index)");
       default: return "?";
     }
   }
@@ -480,7 +562,8 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
            std::to_string(s.drops_left) + ", dups " + std::to_string(s.dups_left) + ", crashes " +
            std::to_string(s.crashes_left) + ", proposals " + std::to_string(s.protocol.proposals_left) +
            (bounds_.transfers ? ", transfers " + std::to_string(s.protocol.transfers_left) : std::string()) +
-           (bounds_.reads ? ", reads " + std::to_string(s.protocol.reads_left) : std::string()) + "\n";
+           (bounds_.reads ? ", reads " + std::to_string(s.protocol.reads_left) : std::string()) +
+           (bounds_.compactions ? ", compactions " + std::to_string(s.protocol.compactions_left) : std::string()) + "\n";
   }
 
   // ------------------------------------------------------------ logs
@@ -596,7 +679,19 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
     return m.bounds_.transfers > 0 && m.bounds_.nodes >= 2 && second_term_possible(m);
   }
 
-  static constexpr std::array<Property<RaftModel>, 20> kProperties{
+  static bool snapshot_append(const RaftModel& m, const State& s) { return m.history(s).snapshot_append_seen(); }
+  // History::match_held over the up nodes; checked in specs with
+  // compactions only (the others keep their speed).
+  static bool match_held_ok(const RaftModel& m, const State& s) {
+    if (m.bounds_.compactions == 0) return true;
+    std::array<const Node*, MaxNodes> up_nodes{};
+    return History::match_held(m.up_nodes_of(s, up_nodes));
+  }
+  static bool snapshot_possible(const RaftModel& m) {
+    return m.bounds_.compactions > 0 && m.bounds_.nodes >= 2 && entries_possible(m);
+  }
+
+  static constexpr std::array<Property<RaftModel>, 27> kProperties{
       Property<RaftModel>::always("ElectionSafety", &not_recorded<Violation::election_safety>),
       Property<RaftModel>::always("LeaderAppendOnly", &not_recorded<Violation::leader_append_only>),
       Property<RaftModel>::always("LogMatching", &log_matching_ok),
@@ -609,6 +704,13 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       Property<RaftModel>::always("LinearizableRead", &not_recorded<Violation::linearizable_read>),
       Property<RaftModel>::always("TransferTargetUpToDate", &transfer_targets_ok),
       Property<RaftModel>::always("LeaseRespected", &not_recorded<Violation::lease_not_respected>),
+      Property<RaftModel>::always("SnapshotContent", &not_recorded<Violation::snapshot_content>),
+      Property<RaftModel>::always("BaseWithinCommit", &not_recorded<Violation::base_past_commit>),
+      Property<RaftModel>::always("SnapshotAtBase", &not_recorded<Violation::snapshot_not_at_base>),
+      // Checked on the messages a step sends only with compactions (step_violation).
+      Property<RaftModel>::always("SnapshotSentIsStored", &not_recorded<Violation::snapshot_not_stored>),
+      Property<RaftModel>::always("DurabilityContract", &not_recorded<Violation::durability_contract>),
+      Property<RaftModel>::always("FollowerHoldsMatch", &match_held_ok),
       Property<RaftModel>::sometimes("a leader is elected", &leader_elected),
       Property<RaftModel>::sometimes("an entry commits", &entry_committed, &entries_possible),
       Property<RaftModel>::sometimes("a second leader is elected in a later term", &second_leader,
@@ -620,6 +722,8 @@ class RaftModel : public ClusterModel<RaftModel<MaxNodes>, RaftTypes<MaxNodes>> 
       Property<RaftModel>::sometimes("a leader steps down for lack of a quorum", &quorum_step_down,
                                      &quorum_step_down_possible),
       Property<RaftModel>::sometimes("a transfer elects its target", &transfer_elected, &transfer_possible),
+      Property<RaftModel>::sometimes("a follower installs a snapshot and appends after it", &snapshot_append,
+                                     &snapshot_possible),
   };
 
   mutable Memo<ReadKey, GhostResult> reads_;

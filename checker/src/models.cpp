@@ -54,7 +54,9 @@ std::vector<cli::ModelEntry> registry() {
                 {"reads", 0, 0, 4, "client reads (ReadIndex, thesis 6.4), at any node"},
                 {"leasereads", 0, 0, 1,
                  "1: lease reads (thesis 6.4.1; needs checkquorum); timers fire as the clock assumption allows"},
-                {"lossy_disk", 0, 0, 1, "1: seeded fault, the disk silently loses term/vote writes"}},
+                {"lossy_disk", 0, 0, 1, "1: seeded fault, the disk silently loses term/vote writes"},
+                {"compactions", 0, 0, 4, "log compactions (snapshots at the applied index) the nodes may take"},
+                {"chunks", 1, 1, 4, "chunks a snapshot is sent in (InstallSnapshot)"}},
                [](const cli::Bounds& b, const cli::RunConfig& cfg) {
                  RaftBounds rb;
                  rb.nodes = as<std::size_t>(b, "nodes");
@@ -72,6 +74,8 @@ std::vector<cli::ModelEntry> registry() {
                  rb.reads = as<std::uint8_t>(b, "reads");
                  rb.lease_reads = b.at("leasereads") != 0;
                  rb.lossy_disk = b.at("lossy_disk") != 0;
+                 rb.compactions = as<std::uint8_t>(b, "compactions");
+                 rb.chunks = as<std::uint8_t>(b, "chunks");
                  if (rb.nodes <= 3) return cli::run_model(RaftModel<3>(rb), b, cfg);
                  return cli::run_model(RaftModel<5>(rb), b, cfg);
                }});

@@ -232,8 +232,10 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
   // that replaces entries of another term, or that carries entries while
   // the (up) sender has more after them.
   void before_deliver(const Message& m) {
-    if (m.type != raft::MessageType::append_entries || m.entries.empty()) return;
     Outcome& o = this->outcome_;
+    if (m.type == raft::MessageType::install_snapshot && m.success && m.to >= 1 && m.to <= s_.nodes && c_.up(m.to))
+      ++o.snapshots_delivered;
+    if (m.type != raft::MessageType::append_entries || m.entries.empty()) return;
     if (m.from >= 1 && m.from <= s_.nodes && c_.up(m.from) &&
         c_.node(m.from).log().last_index() > m.log_index + m.entries.size())
       ++o.partial_appends;
@@ -278,6 +280,16 @@ class RaftRun : public Run<RaftRun<Config>, sim::RaftProtocol<Config>> {
         if (!c_.up(id)) break;
         c_.report(c_.history().read_invoked(e.arg), id, "read");
         c_.input(id, [&](Node& n) { (void)n.read_index(e.arg); });
+        break;
+      case Op::compact:
+        // The application has applied what is committed (the core tells
+        // the node after every input), snapshots at its applied index or
+        // at the index named, and stores the snapshot; the node may refuse.
+        if (!c_.up(id)) break;
+        c_.input(id, [&](Node& n) {
+          const raft::Index upto = e.arg == 0 ? n.applied_index() : raft::Index{e.arg};
+          (void)sim::RaftProtocol<Config>::compact(n, c_.disk(id), upto, s_.snapshot_chunks);
+        });
         break;
       default: break;
     }

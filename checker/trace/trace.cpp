@@ -18,7 +18,7 @@ constexpr OpName kOps[] = {
     {Op::duplicate, "duplicate"}, {Op::partition, "partition"}, {Op::heal, "heal"},
     {Op::crash, "crash"},         {Op::restart, "restart"},     {Op::persist, "persist"},
     {Op::propose, "propose"},     {Op::lease, "lease"},         {Op::transfer, "transfer"},
-    {Op::read, "read"},
+    {Op::read, "read"},           {Op::compact, "compact"},
 };
 
 struct ExpectName {
@@ -86,6 +86,8 @@ std::string describe(const Event& e) {
     return s + " " + std::to_string(e.arg) + " at " + (e.node == 0 ? std::string("leader") : "n" + std::to_string(e.node));
   if (e.op == Op::transfer) return s + " n" + std::to_string(e.node) + " -> n" + std::to_string(e.arg);
   if (e.op == Op::read) return s + " " + std::to_string(e.arg) + " at n" + std::to_string(e.node);
+  if (e.op == Op::compact)
+    return s + " n" + std::to_string(e.node) + (e.arg == 0 ? std::string(" at its applied index") : " at " + std::to_string(e.arg));
   return s + " n" + std::to_string(e.node);
 }
 
@@ -130,6 +132,7 @@ nlohmann::json to_json(const Schedule& s) {
     if (e.op == Op::propose) a["value"] = e.arg;
     if (e.op == Op::transfer) a["target"] = e.arg;
     if (e.op == Op::read) a["id"] = e.arg;
+    if (e.op == Op::compact && e.arg != 0) a["upto"] = e.arg;
     steps.push_back({{"step", i + 1}, {"action", std::move(a)}, {"text", describe(e)}});
   }
   nlohmann::json cluster = {{"kernel", s.kernel}, {"nodes", s.nodes}, {"seed", s.seed}};
@@ -139,6 +142,7 @@ nlohmann::json to_json(const Schedule& s) {
   if (s.check_quorum) cluster["check_quorum"] = true;
   if (s.lease_reads) cluster["lease_reads"] = true;
   if (s.lossy_disk) cluster["lossy_disk"] = true;
+  if (s.snapshot_chunks != 1) cluster["snapshot_chunks"] = s.snapshot_chunks;
   nlohmann::json expect = {{"result", "ok"}};
   for (const auto& x : kExpects)
     if (x.expect == s.expect) expect["result"] = x.name;
@@ -201,6 +205,11 @@ Schedule from_json(const nlohmann::json& j) {
   s.lease_reads = bool_member(c, "lease_reads", "cluster");
   if (s.lease_reads && !(raft && s.check_quorum)) bad("cluster: \"lease_reads\" is for raft with \"check_quorum\"");
   s.lossy_disk = bool_member(c, "lossy_disk", "cluster");
+  if (c.contains("snapshot_chunks")) {
+    if (!raft) bad("cluster: \"snapshot_chunks\" is for raft");
+    s.snapshot_chunks = static_cast<std::uint32_t>(unsigned_member(c, "snapshot_chunks", 1u << 16, "cluster"));
+    if (s.snapshot_chunks == 0) bad("cluster: \"snapshot_chunks\" must be 1.." + std::to_string(1u << 16));
+  }
   s.liveness = bool_member(j, "liveness", "top level");
   if (j.contains("step_limit")) {
     if (!s.liveness) bad("\"step_limit\" bounds the liveness phase: it needs \"liveness\": true");
@@ -231,7 +240,7 @@ Schedule from_json(const nlohmann::json& j) {
     const std::string type = a.at("type").get<std::string>();
     if (!parse_op(type, e.op)) bad(where + ": unknown action type \"" + type + "\"");
     if ((e.op == Op::campaign || e.op == Op::heartbeat || e.op == Op::lease || e.op == Op::transfer ||
-         e.op == Op::read) &&
+         e.op == Op::read || e.op == Op::compact) &&
         !raft)
       bad(where + ": \"" + type + "\" is a Raft action");
     if (e.op == Op::start_round && raft) bad(where + ": \"start_round\" is a Paxos action");
@@ -255,6 +264,7 @@ Schedule from_json(const nlohmann::json& j) {
       if (e.arg == 0) bad(where + ": \"target\" must be 1.." + std::to_string(s.nodes));
     }
     if (e.op == Op::read) e.arg = unsigned_member(a, "id", UINT32_MAX, where);
+    if (e.op == Op::compact && a.contains("upto")) e.arg = unsigned_member(a, "upto", UINT32_MAX, where);
     s.events.push_back(std::move(e));
   }
   return s;

@@ -54,6 +54,8 @@ struct Mix {
       partition = 1, heal = 1, crash = 1, restart = 2, persist = 15, propose = 5, settle = 0;
   // Raft: lease_timeout() on a node, a transfer from the leader, a read on a node.
   int lease = 0, transfer = 0, read = 0;
+  // Raft: a node's application snapshots at its applied index and compacts.
+  int compact = 0;
 };
 
 // The cluster a schedule runs on.
@@ -143,6 +145,7 @@ inline rc::Gen<std::vector<Event>> gen_step(const Mix& mix) {
                                 })));
   add(mix.lease, node_op(Op::lease));
   add(mix.read, node_op(Op::read));
+  add(mix.compact, node_op(Op::compact));
   // Transfers from the leader (node 0) to a drawn node.
   add(mix.transfer, one(gen::map(node, [](std::uint8_t to) { return Event{Op::transfer, 0, to, {}}; })));
   add(mix.drop, net_op(Op::drop));

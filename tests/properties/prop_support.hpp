@@ -93,6 +93,8 @@ struct Requirements {
   double min_overwriting = 0.0;
   // At least this fraction must complete a read (Raft, ReadIndex).
   double min_reading = 0.0;
+  // At least this fraction must deliver a snapshot's last chunk (Raft, InstallSnapshot).
+  double min_snapshotting = 0.0;
 };
 
 // One property's cases: runs schedules, fails the RapidCheck case on a
@@ -133,6 +135,7 @@ class Cases {
       max_liveness_steps_ = std::max(max_liveness_steps_, r.liveness_steps);
       overwriting_ += r.overwrites != 0 ? 1 : 0;
       reading_ += r.reads_completed != 0 ? 1 : 0;
+      snapshotting_ += r.snapshots_delivered != 0 ? 1 : 0;
       partial_ += r.partial_appends != 0 ? 1 : 0;
       ++runs_;
       if (!have_first) {
@@ -172,6 +175,10 @@ class Cases {
     const double rd = runs_ == 0 ? 0 : static_cast<double>(reading_) / static_cast<double>(runs_);
     if (rd < req.min_reading)
       why << reading_ << " of " << runs_ << " runs completed a read (fewer than " << req.min_reading * 100 << "%). ";
+    const double sn = runs_ == 0 ? 0 : static_cast<double>(snapshotting_) / static_cast<double>(runs_);
+    if (sn < req.min_snapshotting)
+      why << snapshotting_ << " of " << runs_ << " runs delivered a snapshot (fewer than " << req.min_snapshotting * 100
+          << "%). ";
     return why.str();
   }
 
@@ -186,13 +193,17 @@ class Cases {
          << "%)\n";
     if (reading_ != 0)
       os << "  runs completing a read: " << reading_ << " of " << runs_ << " (" << pct(reading_, runs_) << "%)\n";
+    if (snapshotting_ != 0)
+      os << "  runs delivering a snapshot: " << snapshotting_ << " of " << runs_ << " (" << pct(snapshotting_, runs_)
+         << "%)\n";
     if (max_liveness_steps_ != 0)
       os << "  liveness steps, most: " << max_liveness_steps_ << " (limit " << kLivenessStepLimit << ")\n";
   }
 
  private:
   std::string trace_path_;
-  std::size_t cases_ = 0, vacuous_ = 0, committed_ = 0, runs_ = 0, overwriting_ = 0, partial_ = 0, reading_ = 0;
+  std::size_t cases_ = 0, vacuous_ = 0, committed_ = 0, runs_ = 0, overwriting_ = 0, partial_ = 0, reading_ = 0,
+              snapshotting_ = 0;
   std::size_t max_liveness_steps_ = 0;
 };
 

@@ -79,8 +79,12 @@
 // i, result), on_node_changed(s, i, before), on_restart(fields, i),
 // protocol_within(s), node_aux(n), history_summary(h), state_footer(s),
 // action_json_extra(j, a), trace_action_extra(j, s, a) (a protocol action's
-// trace fields), step_violation(before, after, kind, arg) (a violation one
-// input shows on the node alone, its outbox not yet drained).
+// trace fields), step_violation(before, after, kind, arg, disk) (a violation
+// one input shows on the node alone, its outbox not yet drained; `disk` is
+// the node's disk after the input, meaningful when keys_disk(kind)),
+// writes_disk(kind) (the kinds that write the disk, persist's by default:
+// their steps are keyed by it and replace it) and keys_disk(kind) (the
+// kinds whose steps are keyed by the disk, writes_disk's by default).
 #pragma once
 
 #include <algorithm>
@@ -424,7 +428,11 @@ class ClusterModel {
   void trace_action_extra(nlohmann::json&, const State&, const Action&) const {}
   // A violation one input shows on the node alone: before it, and after it
   // with what it sent still in its outbox (none by default).
-  Violation step_violation(const Node&, const Node&, Kind, Ref) const { return Violation::none; }
+  Violation step_violation(const Node&, const Node&, Kind, Ref, Ref) const { return Violation::none; }
+  // The kinds that write the node's disk (the step's key then includes it),
+  // and those whose step reads it (step_violation's disk argument).
+  static constexpr bool writes_disk(Kind k) { return k == Kind::persist; }
+  bool keys_disk(Kind k) const { return derived().writes_disk(k); }
 
   // How the pools hash, compare and summarise components (model_support.hpp).
   // Nodes, disks, messages and histories are hashed straight to their
@@ -485,7 +493,7 @@ class ClusterModel {
   // kMaxSent messages (never within the bounds). The reference stays valid
   // until the next step (the memo's contract).
   const StepResult& step(const State& s, std::size_t i, Kind kind, Ref arg) const {
-    const StepKey key{s.nodes[i], arg, kind == Kind::persist ? s.disks[i] : kNoRef, kind};
+    const StepKey key{s.nodes[i], arg, derived().keys_disk(kind) ? s.disks[i] : kNoRef, kind};
     const std::uint64_t h = key.hash();
     if (const StepResult* found = steps_.lookup(h, key)) [[likely]]
       return *found;
@@ -499,7 +507,7 @@ class ClusterModel {
     Node after = before;
     Ref disk_ref = s.disks[i];
     const bool accepted = derived().run_input(after, i, disk_ref, key.kind, key.arg);
-    result.violation = static_cast<std::uint8_t>(derived().step_violation(before, after, key.kind, key.arg));
+    result.violation = static_cast<std::uint8_t>(derived().step_violation(before, after, key.kind, key.arg, disk_ref));
     const bool fits = result.take_outbox(after, [this](const Message& m) { return intern_message(m); });
     result.ok = accepted && fits;
     result.node = intern_node(after);
@@ -508,12 +516,12 @@ class ClusterModel {
     result.record = derived().may_change_history(before, after);
     // The fingerprint terms the step swaps (a function of the key: node i's
     // slot is its id's): the node's, the sent messages' and the delivered
-    // one's, the disk's for persist (the only kind keyed by it).
+    // one's, the disk's for persist (and the protocol's kinds that write it).
     std::uint64_t& d = result.sum_delta;
     d = nodes_.identity_hash(result.node) - nodes_.identity_hash(s.nodes[i]);
     for (std::size_t k = 0; k < result.sent_count; ++k) d += messages_.identity_hash(result.sent[k]);
     if (key.kind == Kind::deliver) d -= messages_.identity_hash(key.arg);
-    if (key.kind == Kind::persist) d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
+    if (derived().writes_disk(key.kind)) d += disks_.identity_hash(result.disk) - disks_.identity_hash(s.disks[i]);
     // The same under every renaming (CanonicalSums::step adds it).
     if constexpr (kCached > 1) {
       if (canonical_incremental()) {
@@ -521,7 +529,7 @@ class ClusterModel {
         sums.node(i, s.nodes[i], result.node);
         for (std::size_t k = 0; k < result.sent_count; ++k) sums.message(result.sent[k], true);
         if (key.kind == Kind::deliver) sums.message(key.arg, false);
-        if (key.kind == Kind::persist) {
+        if (derived().writes_disk(key.kind)) {
           sums.sub(disks_[s.disks[i]].hash);
           sums.add(disks_[result.disk].hash);
         }
@@ -567,7 +575,7 @@ class ClusterModel {
       if (!add_message(s, result.sent[k])) return false;
     const Ref before = s.nodes[i];
     s.nodes[i] = result.node;
-    if (kind == Kind::persist) s.disks[i] = result.disk;  // only persist's key includes the disk
+    if (derived().writes_disk(kind)) s.disks[i] = result.disk;  // only these kinds' keys include the disk
     if (before != result.node) {
       derived().on_node_changed(s, i, before);
       if (result.record) record(s, before, result.node);

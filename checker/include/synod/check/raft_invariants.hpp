@@ -25,6 +25,26 @@
 //   LeaseRespected         a node in its leader lease (CheckQuorum, thesis
 //                          §9.6) grants no (pre)vote for a later term but a
 //                          transfer's
+// and for snapshots (§7), where a log holds only the entries after its base:
+//   SnapshotContent        the state machine a snapshot holds is the applied
+//                          sequence of the node that took it (the ghost
+//                          keeps each compaction's, by (index, term)); a
+//                          node's snapshot is one some node took, and two
+//                          taken at one (index, term) agree
+//   BaseWithinCommit       a node's log base never passes its commit index
+//   SnapshotAtBase         node.snapshot() names the log's base (index and
+//                          term)
+//   SnapshotSentIsStored   an InstallSnapshot names the snapshot its sender
+//                          stores (so the bytes the application attaches
+//                          are that snapshot's)
+//   FollowerHoldsMatch     a leader's matchIndex for a follower of its term
+//                          is held by that follower: its log reaches it and
+//                          agrees with the leader's on the entries both
+//                          hold (an acknowledged entry is never dropped in
+//                          the term it was acknowledged in, snapshot or not)
+// State Machine Safety then covers snapshots: what a node applied,
+// snapshot included, is the committed sequence's prefix; Log Matching
+// compares only the entries both logs hold.
 //
 // Node-local checks (check_node, check_step, check_send below: LogCabin's
 // checkBasic/checkDelta idea) need no history: what one node's state, one
@@ -36,6 +56,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include <boost/container/static_vector.hpp>
 
@@ -73,6 +94,12 @@ enum class Violation : std::uint8_t {
   linearizable_read,       // a completed read's index misses an entry committed before the read
   transfer_target_behind,  // a TimeoutNow's target does not store the leader's last entry
   lease_not_respected,     // a node in its leader lease granted a (pre)vote for a later term
+  // Snapshots (§7):
+  snapshot_content,        // a node's snapshot was taken by no node, or two taken at one (index, term) differ
+  base_past_commit,        // a node's log base passed its commit index
+  snapshot_not_at_base,    // node.snapshot() is not the log's base (index, term)
+  snapshot_not_stored,     // an InstallSnapshot names a snapshot its sender does not store
+  match_not_held,          // a follower lacks an entry its leader counts as matched
 };
 
 constexpr const char* to_string(Violation v) {
@@ -97,44 +124,79 @@ constexpr const char* to_string(Violation v) {
     case Violation::linearizable_read: return "LinearizableRead";
     case Violation::transfer_target_behind: return "TransferTargetUpToDate";
     case Violation::lease_not_respected: return "LeaseRespected";
+    case Violation::snapshot_content: return "SnapshotContent";
+    case Violation::base_past_commit: return "BaseWithinCommit";
+    case Violation::snapshot_not_at_base: return "SnapshotAtBase";
+    case Violation::snapshot_not_stored: return "SnapshotSentIsStored";
+    case Violation::match_not_held: return "FollowerHoldsMatch";
   }
   return "?";
 }
 
-// Log `a` is a prefix of log `b`.
+// A log's base: the index its snapshot ends at (0: none).
+template <class Log>
+Index base_of(const Log& log) {
+  return log.first_index() - 1;
+}
+
+// Log `a` is a prefix of log `b`, on the entries both hold (below a base
+// the snapshot holds them: SnapshotContent and State Machine Safety check
+// those).
 template <class Log>
 bool is_prefix(const Log& a, const Log& b) {
   if (a.last_index() > b.last_index()) return false;
-  for (Index i = 1; i <= a.last_index(); ++i)
+  const Index from = std::max(base_of(a), base_of(b)) + 1;
+  for (Index i = from; i <= a.last_index(); ++i)
     if (!(a.at(i) == b.at(i))) return false;
   return true;
 }
 
 // Log Matching for two logs: if both hold an entry with the same index and
-// term, the logs are identical in all entries up through that index.
+// term, the logs are identical in all entries up through that index. With
+// bases, "hold" counts a base (its term is the snapshot's), and only the
+// entries both hold are compared: what lies below a base is in a snapshot,
+// which holds committed entries only (checked against the ghost).
 template <class Log>
 bool logs_match(const Log& a, const Log& b) {
+  const Index low = std::max(base_of(a), base_of(b));
   Index i = a.last_index() < b.last_index() ? a.last_index() : b.last_index();
-  for (; i > 0; --i)
+  if (i < low) return true;  // one log ends below the other's base: nothing both hold
+  for (; i > low; --i)
     if (a.term_at(i) == b.term_at(i)) break;
-  for (Index j = 1; j <= i; ++j)
+  for (Index j = low + 1; j <= i; ++j)
     if (!(a.at(j) == b.at(j))) return false;
   return true;
 }
 
 // ------------------------------------------------------------ node-local
 
+// The log's base against the node's snapshot and commit index (see
+// check_node; History::record checks it too, for the model checker).
+template <class Node>
+Violation check_base(const Node& n) {
+  const auto& log = n.log();
+  const Index base = base_of(log);
+  if (base > n.commit_index()) return Violation::base_past_commit;
+  if (n.snapshot().index != base || n.snapshot().term != log.term_at(base) || (base != 0 && log.term_at(base) == 0))
+    return Violation::snapshot_not_at_base;
+  return Violation::none;
+}
+
 // What one node's state must satisfy: commit <= last index, applied <=
 // commit, durable <= last index, log terms non-decreasing and never above
 // the node's term.
+// With a base: the base never passes the commit index (a snapshot holds
+// applied entries only), node.snapshot() names the base, and a base's
+// term is a real one (>= 1).
 template <class Node>
 Violation check_node(const Node& n) {
   const auto& log = n.log();
   if (n.commit_index() > log.last_index()) return Violation::commit_past_log;
   if (n.applied_index() > n.commit_index()) return Violation::applied_past_commit;
   if (n.durable_index() > log.last_index()) return Violation::durable_past_log;
-  Term previous = 0;
-  for (Index i = 1; i <= log.last_index(); ++i) {
+  if (const Violation v = check_base(n); v != Violation::none) return v;
+  Term previous = log.term_at(base_of(log));
+  for (Index i = base_of(log) + 1; i <= log.last_index(); ++i) {
     const Term t = log.term_at(i);
     if (t < previous || t > n.term()) return Violation::log_terms_decrease;
     previous = t;
@@ -142,13 +204,20 @@ Violation check_node(const Node& n) {
   return Violation::none;
 }
 
-// The node's durable prefix (entries 1..durable_index()) is on its disk, as
-// the disk's log holds it. `disk_log` is what the harness wrote through the
-// node's persist requests.
+// The node's durable prefix (its entries up to durable_index()) is on its
+// disk, as the disk's log holds it; and, unless an installed snapshot is
+// still to be persisted (Node::snapshot_dirty), the disk's base is the
+// node's (the stored snapshot is the node's). `disk_log` is what the
+// harness wrote through the node's persist requests (and compactions).
 template <class Node, class Log>
 Violation check_disk(const Node& n, const Log& disk_log) {
-  if (disk_log.last_index() < n.durable_index()) return Violation::durable_not_on_disk;
-  for (Index i = 1; i <= n.durable_index(); ++i)
+  const Index base = base_of(n.log());
+  if (!n.snapshot_dirty() &&
+      (base_of(disk_log) != base || disk_log.term_at(base) != n.log().term_at(base)))
+    return Violation::durable_not_on_disk;
+  if (n.durable_index() <= base) return Violation::none;
+  if (disk_log.last_index() < n.durable_index() || base_of(disk_log) > base) return Violation::durable_not_on_disk;
+  for (Index i = base + 1; i <= n.durable_index(); ++i)
     if (!(disk_log.at(i) == n.log().at(i))) return Violation::durable_not_on_disk;
   return Violation::none;
 }
@@ -182,6 +251,10 @@ Violation check_send(const Message& m, const raft::HardState& hard_state, const 
     return Violation::durability_contract;
   if (m.type == raft::MessageType::append_entries_response && m.success && disk_log.last_index() < m.log_index)
     return Violation::durability_contract;
+  // The application attaches the bytes of the snapshot it stores.
+  if (m.type == raft::MessageType::install_snapshot &&
+      (base_of(disk_log) != m.log_index || disk_log.term_at(m.log_index) != m.log_term))
+    return Violation::snapshot_not_stored;
   return Violation::none;
 }
 
@@ -306,11 +379,52 @@ class History {
     return Violation::none;
   }
 
+  // A snapshot some node took (compacted its log at): the entries its
+  // state machine had applied up to `index`, whose term is `term`. The
+  // application stores these bytes and serves them (InstallSnapshot); a
+  // node that installs or restarts from snapshot (index, term) loads them.
+  struct Snapshot {
+    Index index = 0;
+    Term term = 0;
+    std::vector<EntryT> content;
+    friend bool operator==(const Snapshot&, const Snapshot&) = default;
+  };
+
+  // The content of snapshot (index, term), or null when no node took it.
+  const std::vector<EntryT>* snapshot_content(Index index, Term term) const {
+    for (const Snapshot& x : snapshots_)
+      if (x.index == index && x.term == term) return &x.content;
+    return nullptr;
+  }
+
+  // Entry i as node n's state machine has it: from its log above the base,
+  // from its snapshot's content at or below it; null when neither holds it.
+  template <class Node>
+  const EntryT* entry_at(const Node& n, Index i) const {
+    const Index base = base_of(n.log());
+    if (i > base) return i <= n.log().last_index() ? &n.log().at(i) : nullptr;
+    if (i == 0 || n.snapshot().index < i) return nullptr;
+    const std::vector<EntryT>* c = snapshot_content(n.snapshot().index, n.snapshot().term);
+    return c != nullptr && i <= c->size() ? &(*c)[i - 1] : nullptr;
+  }
+
+  // State Machine Safety for what a harness's state machine applied (the
+  // simulation core's Local::applied): it agrees with the committed
+  // sequence. Entries past the ghost's end were committed by this very
+  // input: record() checks them against the node next.
+  Violation check_applied(std::span<const EntryT> applied) const {
+    const std::size_t n = std::min(applied.size(), committed_.size());
+    for (std::size_t k = 0; k < n; ++k)
+      if (!(applied[k] == committed_[k].entry)) return Violation::state_machine_safety;
+    return Violation::none;
+  }
+
   // Records what `after` shows and checks the transition from `before`
   // (nullptr when the node was down or just restarted: no transition).
   template <class Node>
   Violation record(const Node* before, const Node& after) {
     if (after.commit_index() > after.log().last_index()) return Violation::commit_past_log;
+    if (Violation v = record_snapshot(before, after); v != Violation::none) return v;
     if (before != nullptr) {
       if (after.commit_index() < before->commit_index()) return Violation::commit_decreased;
       if (before->role() == raft::Role::leader && after.role() == raft::Role::leader &&
@@ -339,9 +453,12 @@ class History {
       if (Violation v = record_leader(after.term(), after.id()); v != Violation::none) return v;
     }
     // Everything committed on `after` must agree with what anyone committed.
+    // Entries at or below the base come from the node's snapshot.
     const Index from = before != nullptr ? before->commit_index() + 1 : 1;
     for (Index i = from; i <= after.commit_index(); ++i) {
-      const EntryT& e = after.log().at(i);
+      const EntryT* found = entry_at(after, i);
+      if (found == nullptr) return Violation::snapshot_content;
+      const EntryT& e = *found;
       if (i <= committed_.size()) {
         Committed& c = committed_[i - 1];
         if (!(c.entry == e)) return Violation::state_machine_safety;
@@ -354,12 +471,35 @@ class History {
     return Violation::none;
   }
 
-  // Checks Log Matching and Leader Completeness across the nodes that are up.
+  // Checks Log Matching, Leader Completeness and FollowerHoldsMatch across
+  // the nodes that are up.
   template <class Node>
   Violation check_cluster(std::span<const Node* const> up) const {
     if (!log_matching_holds(up)) return Violation::log_matching;
     if (!leader_completeness_holds(up)) return Violation::leader_completeness;
+    if (!match_held(up)) return Violation::match_not_held;
     return Violation::none;
+  }
+
+  // FollowerHoldsMatch: for each leader (up) and each up node of its term,
+  // the node's log reaches the leader's matchIndex for it, and the entries
+  // both hold up to there are the same (below a base, a snapshot holds
+  // them).
+  template <class Node>
+  static bool match_held(std::span<const Node* const> up) {
+    for (const Node* l : up) {
+      if (l->role() != raft::Role::leader) continue;
+      for (const Node* f : up) {
+        if (f == l || f->term() != l->term()) continue;
+        const Index match = l->match_index(f->id());
+        if (match == 0) continue;
+        if (f->log().last_index() < match) return false;
+        const Index from = std::max(base_of(l->log()), base_of(f->log())) + 1;
+        for (Index i = from; i <= match && i <= l->log().last_index(); ++i)
+          if (!(l->log().at(i) == f->log().at(i))) return false;
+      }
+    }
+    return true;
   }
 
   // Log Matching: every two logs of nodes that are up match.
@@ -379,8 +519,9 @@ class History {
       if (n->role() != raft::Role::leader) continue;
       for (Index i = 1; i <= committed_.size(); ++i) {
         const Committed& c = committed_[i - 1];
-        if (n->term() > c.first_seen_in && (i > n->log().last_index() || !(n->log().at(i) == c.entry)))
-          return false;
+        if (n->term() <= c.first_seen_in) continue;
+        const EntryT* e = entry_at(*n, i);
+        if (e == nullptr || !(*e == c.entry)) return false;
       }
     }
     return true;
@@ -404,6 +545,9 @@ class History {
       if (leader_of(t.term) == t.id) return true;
     return false;
   }
+  // a follower installed a snapshot and then appended entries after it.
+  bool snapshot_append_seen() const { return snapshot_appends_ != 0; }
+  std::size_t snapshots_taken() const { return snapshots_.size(); }
   std::size_t reads_invoked() const { return reads_.size(); }
   Index committed_count() const { return committed_.size(); }
   const EntryT& committed_entry(Index i) const { return committed_[i - 1].entry; }
@@ -423,7 +567,9 @@ class History {
     }
     // What histories without reads, transfers or step-downs leave empty
     // adds nothing, so their hashes stay what they were.
-    if (reads_.empty() && transfers_.empty() && quorum_step_downs_ == 0 && follower_reads_ == 0) return;
+    if (reads_.empty() && transfers_.empty() && quorum_step_downs_ == 0 && follower_reads_ == 0 &&
+        snapshots_.empty() && installed_ == 0 && snapshot_appends_ == 0)
+      return;
     h.add(std::uint64_t{reads_.size()});
     for (const Read& x : reads_) {
       h.add(x.id);
@@ -435,9 +581,70 @@ class History {
       h.add(std::uint64_t{r(t.id)});
     }
     h.add(std::uint64_t{quorum_step_downs_} | std::uint64_t{follower_reads_} << 8);
+    if (snapshots_.empty() && installed_ == 0 && snapshot_appends_ == 0) return;
+    h.add(std::uint64_t{snapshots_.size()});
+    for (const Snapshot& x : snapshots_) {
+      h.add(x.index);
+      h.add(x.term);
+      for (const EntryT& e : x.content) raft::hash_append(h, e);
+    }
+    std::uint64_t installed = 0;  // the node ids' bits, renamed
+    for (NodeId id = 1; id < 64; ++id)
+      if (installed_ >> id & 1u) installed |= std::uint64_t{1} << r(id);
+    h.add(installed | std::uint64_t{snapshot_appends_} << 63);
   }
 
  private:
+  // Node `after` took a snapshot (compacted) or installed one: a new
+  // snapshot's content is the applied sequence of the node that took it
+  // (as `before` had it); an installed or restored one must be known. A
+  // compaction is at or below the commit index the node had (it snapshots
+  // what it applied); an installed snapshot is above it (the kernel
+  // refuses others), whether or not it is durable yet (a harness may
+  // persist within the same input).
+  // Also BaseWithinCommit and SnapshotAtBase, and the goal of a follower
+  // that appends after a snapshot it installed.
+  template <class Node>
+  Violation record_snapshot(const Node* before, const Node& after) {
+    const raft::SnapshotInfo& s = after.snapshot();
+    const bool changed = before == nullptr ? s.index != 0
+                                           : !(before->snapshot().index == s.index && before->snapshot().term == s.term);
+    if (s.index == 0 && !changed) return Violation::none;
+    if (const Violation v = check_base(after); v != Violation::none) return v;
+    const std::uint64_t bit = after.id() < 64 ? std::uint64_t{1} << after.id() : 0;
+    if (changed && before != nullptr && s.index <= before->commit_index()) {
+      // Compaction: the state machine's applied entries up to s.index.
+      Snapshot taken{s.index, s.term, {}};
+      for (Index i = 1; i <= s.index; ++i) {
+        const EntryT* e = entry_at(*before, i);
+        if (e == nullptr) return Violation::snapshot_content;
+        taken.content.push_back(*e);
+      }
+      installed_ &= ~bit;
+      return add_snapshot(std::move(taken));
+    }
+    if (changed) {
+      if (snapshot_content(s.index, s.term) == nullptr) return Violation::snapshot_content;
+      if (before != nullptr) installed_ |= bit;  // installed (a restart restores a stored one)
+      return Violation::none;
+    }
+    if (before != nullptr && (installed_ & bit) != 0 && after.role() == raft::Role::follower &&
+        after.log().last_index() > s.index && after.log().last_index() > before->log().last_index())
+      snapshot_appends_ = 1;
+    return Violation::none;
+  }
+
+  // Kept sorted by (index, term) so equal histories compare and hash equal.
+  Violation add_snapshot(Snapshot&& taken) {
+    auto it = snapshots_.begin();
+    while (it != snapshots_.end() && (it->index < taken.index || (it->index == taken.index && it->term < taken.term)))
+      ++it;
+    if (it != snapshots_.end() && it->index == taken.index && it->term == taken.term)
+      return it->content == taken.content ? Violation::none : Violation::snapshot_content;
+    snapshots_.insert(it, std::move(taken));
+    return Violation::none;
+  }
+
   Violation record_leader(Term term, NodeId id) {
     for (const Leader& l : leaders_)
       if (l.term == term) return l.id == id ? Violation::none : Violation::election_safety;
@@ -480,6 +687,9 @@ class History {
   boost::container::static_vector<Leader, MaxLeaders> transfers_;
   std::uint8_t quorum_step_downs_ = 0;  // 1: a leader stepped down in its own term
   std::uint8_t follower_reads_ = 0;     // 1: a follower's forwarded read completed
+  std::vector<Snapshot> snapshots_;     // every snapshot taken, sorted by (index, term)
+  std::uint64_t installed_ = 0;         // bit id: node id's snapshot is one it installed
+  std::uint8_t snapshot_appends_ = 0;   // 1: a follower appended after a snapshot it installed
 };
 
 }  // namespace synod::check::raft_invariants

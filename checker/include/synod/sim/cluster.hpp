@@ -18,6 +18,8 @@
 //   Result (what a node's step and tick return), Result lost (a step that
 //   never reached the node), Result overflow (a kernel capacity was full)
 //   static Result step(Node&, const Message&), static Result tick(Node&)
+//   optional: static void keep_chunk(const Node&, Disk&)  after a delivery, what
+//                                                   the application keeps of it on disk
 //   static bool needs_persist(const Node&)
 //   static bool persist(Node&, Disk&, bool lossy)    writes the request, acks
 //                                                   it; false: the node ignored it
@@ -238,17 +240,22 @@ class Cluster {
   Result hand(const Message& m) {
     if (m.to < 1 || m.to > size() || !up(m.to)) return lost_step();
     if (m.from >= 1 && m.from <= size() && !link(m.from, m.to)) return lost_step();
+    const auto step = [&](Node& n) {
+      const Result r = P::step(n, m);
+      if constexpr (requires { P::keep_chunk(n, disks_[m.to]); }) P::keep_chunk(n, disks_[m.to]);
+      return r;
+    };
     if constexpr (requires { P::mark_delivery(node(m.to), m); }) {
       if (observe_steps) {
         const auto mark = P::mark_delivery(node(m.to), m);
         const std::size_t sent_from = network_.size();
-        const Result r = input(m.to, [&](Node& n) { return P::step(n, m); });
+        const Result r = input(m.to, step);
         const std::span<const Message> sent(network_.data() + sent_from, network_.size() - sent_from);
         fail_if(P::check_delivery(mark, m, node(m.to), sent), m.to, "delivery");
         return r;
       }
     }
-    return input(m.to, [&](Node& n) { return P::step(n, m); });
+    return input(m.to, step);
   }
   // A message made or kept by the test (a delayed copy, a forged one) joins
   // the network at the back.

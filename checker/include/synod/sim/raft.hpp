@@ -43,43 +43,114 @@ struct RaftProtocol {
   static constexpr Result overflow = raft::InputResult::overflow;
   static constexpr Violation persist_ignored = Violation::history_full;  // the disk is full
 
-  // Stable storage: written only through the node's persist requests.
+  // Stable storage: written only through the node's persist requests and
+  // its compactions. The stored snapshot (index 0: none) is at the log's
+  // base; its bytes, the state machine it holds, are the ones the ghost
+  // recorded when some node took it (History::snapshot_content): the
+  // application keeps the chunks a node accepts, and check_send checks that
+  // an InstallSnapshot names the snapshot its sender stores, so the bytes
+  // a receiver gets are that snapshot's.
+  //
+  // The application's side of a snapshot lives here too: `received` is the
+  // last chunk of the last snapshot the node received whole (the
+  // application keeps the chunks Node::accepted_chunk names, and sets a
+  // completed snapshot aside for the persist request that installs it; a
+  // transfer still in progress does not touch it), and (content_index, content_term) names the snapshot
+  // whose bytes the stored one holds: its own for a compaction, the
+  // received one's for an install. They must name the stored snapshot
+  // (check_node, and the model's step check): a persist request that asks
+  // to store, as received, a snapshot the node did not receive fails
+  // SnapshotContent.
   struct Disk {
     raft::HardState hard_state{};
     typename Node::LogT log{};
+    raft::SnapshotInfo snapshot{};
+    raft::SnapshotChunk received{};
+    raft::Index content_index = 0;
+    raft::Term content_term = 0;
     friend bool operator==(const Disk&, const Disk&) = default;
   };
-  // The entries this node's state machine applied, in order, and the reads
-  // it completed (ReadIndex), in the order they completed.
+  // The entries this node's state machine applied, in order (an installed
+  // or restored snapshot's content first), and the reads it completed
+  // (ReadIndex), in the order they completed.
   struct Local {
     std::vector<Entry> applied;
     std::vector<raft::ReadState> reads;
   };
 
   static Node make(const Options& o) { return Node(o); }
-  static Node restart(const Options& o, const Disk& d) { return Node::restart(o, d.hard_state, d.log); }
+  static Node restart(const Options& o, const Disk& d) {
+    return Node::restart(o, d.hard_state, d.log, d.snapshot.chunks);
+  }
   static Result step(Node& n, const Message& m) { return n.step(m); }
   static Result tick(Node& n) { return n.tick(); }
 
   static bool needs_persist(const Node& n) { return !n.persist_request().empty() || n.held_messages() != 0; }
-  // The disk drops every entry from the request's first index on, then
-  // writes [first, last]. The seeded lossy-disk fault loses the hard state
-  // (term and vote) while the node is told it is durable.
+  // The disk stores the received snapshot (if any: see store_snapshot),
+  // drops every entry from the request's first index on, then writes
+  // [first, last]. The seeded lossy-disk fault loses the hard state (term
+  // and vote) while the node is told it is durable.
   static bool persist(Node& n, Disk& d, bool lossy) {
     const raft::PersistRequest req = n.persist_request();
     if (req.hard_state_changed && !lossy) d.hard_state = req.hard_state;
+    if (req.has_snapshot()) {  // the chunks the node accepted become the stored snapshot
+      store_snapshot(d, {req.snapshot_index, req.snapshot_term, n.snapshot().chunks});
+      d.content_index = d.received.last ? d.received.index : 0;
+      d.content_term = d.received.last ? d.received.term : 0;
+    }
     d.log.truncate_after(req.first - 1);
     for (raft::Index k = req.first; k <= req.last; ++k)
       if (!d.log.append(n.log().at(k))) return false;
     (void)n.persisted(req);
     return true;
   }
-  // The state machine applies what is newly committed, and says so; the
-  // client takes the completed reads, each checked against the ghost
-  // (LinearizableRead) as it is taken.
+  // The snapshot becomes the stored one and the disk log's base moves
+  // there: stored entries after it stay when the stored entry at its index
+  // has its term, else every stored entry goes.
+  static void store_snapshot(Disk& d, const raft::SnapshotInfo& s) {
+    d.snapshot = s;
+    if (s.index > check::raft_invariants::base_of(d.log) && s.index <= d.log.last_index() &&
+        d.log.term_at(s.index) == s.term) {
+      d.log.compact(s.index);
+    } else if (!(s.index == check::raft_invariants::base_of(d.log) && d.log.term_at(s.index) == s.term)) {
+      d.log.reset(s.index, s.term);
+    }
+  }
+  // The application snapshots its state machine at `upto` (its applied
+  // index, or any index: the kernel must refuse one it has not applied),
+  // stores it, and tells the node (Node::compact). False: the node refused.
+  static bool compact(Node& n, Disk& d, raft::Index upto, std::uint32_t chunks) {
+    if (n.compact(upto, chunks) == raft::InputResult::ignored) return false;
+    store_snapshot(d, n.snapshot());
+    d.content_index = n.snapshot().index;
+    d.content_term = n.snapshot().term;
+    return true;
+  }
+  // After a step: the application keeps the chunk the node accepted, if
+  // any; a last chunk completes a snapshot, set aside to be installed.
+  static void keep_chunk(const Node& n, Disk& d) {
+    if (const raft::SnapshotChunk* c = n.accepted_chunk(); c != nullptr && c->last) d.received = *c;
+  }
+  // The stored snapshot's bytes are the snapshot it names.
+  static Violation check_stored(const Disk& d) {
+    return d.content_index == d.snapshot.index && d.content_term == d.snapshot.term ? Violation::none
+                                                                                  : Violation::snapshot_content;
+  }
+  // The state machine applies what is newly committed, and says so; after
+  // the node installed (or restarted from) a snapshot it becomes that
+  // snapshot's content first. What it applied is checked against the
+  // committed sequence (State Machine Safety); the client takes the
+  // completed reads, each checked against the ghost (LinearizableRead) as
+  // it is taken.
   static Violation collect(const Node& n, Local& l, const History& h) {
-    for (raft::Index i = n.applied_index() + 1; i <= n.commit_index(); ++i) l.applied.push_back(n.log().at(i));
     Violation v = Violation::none;
+    if (l.applied.size() < n.snapshot().index) {  // a snapshot replaced the state machine
+      const auto* content = h.snapshot_content(n.snapshot().index, n.snapshot().term);
+      if (content == nullptr || content->size() != n.snapshot().index) return Violation::snapshot_content;
+      l.applied.assign(content->begin(), content->end());
+    }
+    for (raft::Index i = n.applied_index() + 1; i <= n.commit_index(); ++i) l.applied.push_back(n.log().at(i));
+    v = h.check_applied(l.applied);
     for (const raft::ReadState& r : n.read_states()) {
       l.reads.push_back(r);
       if (v == Violation::none) v = h.check_read(r);
@@ -93,6 +164,9 @@ struct RaftProtocol {
 
   static Violation check_node(const Node& n, const Disk& d) {
     if (const Violation v = check::raft_invariants::check_node(n); v != Violation::none) return v;
+    const raft::Index base = check::raft_invariants::base_of(d.log);
+    if (d.snapshot.index != base || d.snapshot.term != d.log.term_at(base)) return Violation::durable_not_on_disk;
+    if (const Violation v = check_stored(d); v != Violation::none) return v;
     return check::raft_invariants::check_disk(n, d.log);
   }
   static Violation check_step(const Node& before, const Node& after) {

@@ -5,7 +5,7 @@
 // A trace is a schedule: a cluster (protocol, shape, kernel capacities,
 // seeded faults) and a list of events (ticks, timer firings, client
 // proposals and reads, leader leases lapsing, leadership transfers,
-// persists, deliveries, drops and duplicates of messages named by content
+// log compactions, persists, deliveries, drops and duplicates of messages named by content
 // or by position, partitions, heals, crashes, restarts), plus what
 // running it must end in (`expect`). run() (synod/trace/run.hpp) executes a
 // schedule on the simulation core (synod/sim/cluster.hpp) with the shared
@@ -48,6 +48,9 @@ enum class Op : std::uint8_t {
   lease,        // node: Raft lease_timeout() (an election timeout passed: CheckQuorum)
   transfer,     // node (the leader), arg = target: Raft transfer_leadership(target)
   read,         // node, arg = read id: Raft read_index(id), the ghost recording the invocation
+  // node, arg = index (0: the applied index): Raft, the application
+  // snapshots, stores the snapshot and calls compact(index, snapshot_chunks)
+  compact,
 };
 
 const char* to_string(Op op);
@@ -58,7 +61,8 @@ struct Event {
   Op op = Op::tick;
   std::uint8_t node = 1;    // node events; propose, transfer: 0 = the Raft leader
   // Network events by position: index; partition: mask; propose: value;
-  // transfer: the target's id; read: the read's id.
+  // transfer: the target's id; read: the read's id; compact: the index
+  // (0: the applied index).
   std::uint64_t arg = 0;
   // Network events by content: the message as JSON text (synod-check's
   // traces); empty: by position.
@@ -94,6 +98,7 @@ struct Schedule {
   bool check_quorum = false;
   bool lease_reads = false;       // Raft option lease_reads (needs check_quorum)
   bool lossy_disk = false;        // seeded harness fault (see synod/sim/cluster.hpp)
+  std::uint32_t snapshot_chunks = 1;  // Raft: the chunks a compaction's snapshot is served in
   bool liveness = false;          // after the events: heal, restart all, good conditions
   // With liveness: the simulation steps the good conditions may take before
   // the run fails as kStepLimit. 0: no limit but the phase's round bounds.
@@ -120,6 +125,7 @@ struct Outcome {
   std::size_t overwrites = 0;       // Raft: appends delivered that replace a follower's entries
   std::size_t partial_appends = 0;  // Raft: appends delivered with entries, the leader having more
   std::size_t reads_completed = 0;  // Raft: reads (ReadIndex) that completed ok, at any node
+  std::size_t snapshots_delivered = 0;  // Raft: InstallSnapshot last chunks delivered (to an up node)
   // Per event run: whether it did anything (a delivery with nothing in
   // flight, a persist with nothing to write, an input to a down node, a
   // restart of an up node do not).
