@@ -356,9 +356,12 @@ class Node {
   // this snapshot (InstallSnapshot). Keep the snapshot until the next
   // compaction or installed snapshot replaces it.
   // `ignored` when `upto` is at or below the base or past applied_index(),
-  // or chunks is 0.
+  // or chunks is 0, or while a snapshot this node installed is not yet
+  // durable (its persist request names that snapshot: make it durable
+  // first, then compact).
   InputResult compact(Index upto, std::uint32_t chunks = 1) {
-    if (upto < log_.first_index() || upto > applied_index_ || chunks == 0) return InputResult::ignored;
+    if (upto < log_.first_index() || upto > applied_index_ || chunks == 0 || snapshot_dirty_)
+      return InputResult::ignored;
     snapshot_ = SnapshotInfo{upto, log_.term_at(upto), chunks};
     log_.compact(upto);
     if (durable_index_ < upto) durable_index_ = upto;  // the snapshot holds them, durably

@@ -163,7 +163,8 @@ enum class [[nodiscard]] InputResult : std::uint8_t{
     // lease_timeout: nothing to check or forget (see Node::lease_timeout).
     // transfer_leadership: not a leader, or the target is not a peer.
     // compact: the index is at or below the log's base, or past the
-    //   applied index, or the snapshot has no chunks.
+    //   applied index, or the snapshot has no chunks, or an installed
+    //   snapshot is not yet durable.
     // persisted: nothing became durable and nothing was waiting to leave.
     // applied: the applied index did not rise (at or below applied_index(),
     //   or nothing more is committed).
