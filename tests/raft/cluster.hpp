@@ -50,6 +50,15 @@ class RaftCluster : public sim::Cluster<sim::RaftProtocol<Config>> {
   raft::ProposeResult propose(NodeId id, typename Config::Payload p) {
     return input(id, [&](Node& n) { return n.propose(p); });
   }
+  // The application snapshots at its applied index and compacts (Raft §7);
+  // false when the node refused.
+  bool compact(NodeId id, std::uint32_t chunks = 2) {
+    bool took = false;
+    input(id, [&](Node& n) {
+      took = sim::RaftProtocol<Config>::compact(n, this->disk(id), n.applied_index(), chunks);
+    });
+    return took;
+  }
   // Rebuilt from its disk, with a generator seeded from `seed`.
   void restart(NodeId id, std::uint64_t seed = 99) {
     this->set_options(id, sim::raft_options(base_, id, size(), seed + id));

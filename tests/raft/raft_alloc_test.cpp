@@ -13,12 +13,12 @@
 namespace synod::test {
 namespace {
 
-TEST(RaftAllocation, FiveNodeClusterWithFaultsNeverAllocates) {
+TEST(RaftAllocation, FiveNodeClusterWithFaultsAndCompactionNeverAllocates) {
   RaftCluster<> c(5, 7);
   c.allocation_counter = &allocation_count;
   std::mt19937_64 rng(12345);
   auto pick = [&](std::uint64_t n) { return static_cast<std::size_t>(rng() % n); };
-  std::uint64_t steps = 0, proposals = 0, crashes = 0, elections_seen = 0;
+  std::uint64_t steps = 0, proposals = 0, crashes = 0, elections_seen = 0, compactions = 0, installs = 0;
   raft::Term last_term = 0;
   raft::Index max_commit = 0;
   while (steps < 120000) {
@@ -28,18 +28,29 @@ TEST(RaftAllocation, FiveNodeClusterWithFaultsNeverAllocates) {
     if (dice < 30) {
       c.tick(id);
     } else if (dice < 75) {
-      if (!c.network().empty()) (void)c.deliver(pick(c.network().size()));
+      if (!c.network().empty()) {
+        const std::size_t k = pick(c.network().size());
+        const NodeId to = c.network()[k].to;
+        const raft::Index before = c.up(to) ? c.node(to).snapshot().index : 0;
+        (void)c.deliver(k);
+        installs += c.up(to) && c.node(to).snapshot().index > before;
+      }
     } else if (dice < 80) {
       if (!c.network().empty()) c.drop(pick(c.network().size()));
     } else if (dice < 82) {
       if (!c.network().empty() && c.network().size() < 400) (void)c.duplicate(pick(c.network().size()));
     } else if (dice < 95) {
-      if (auto l = c.leader()) {
+      // The ghost history keeps 2 * log_capacity committed entries.
+      if (auto l = c.leader(); l && c.node(*l).log().last_index() < 2 * RaftTestConfig::log_capacity - 64) {
         auto r = c.propose(*l, steps);
         proposals += r.status == raft::ProposeStatus::ok;
       }
     } else if (dice < 96) {
-      if (c.up(id)) {
+      // Now and then a compaction (the log window is 512: lagging nodes
+      // then need InstallSnapshot).
+      if (pick(3) == 0 && c.up(id) && c.node(id).applied_index() > c.node(id).snapshot().index + 8) {
+        compactions += c.compact(id);
+      } else if (c.up(id)) {
         c.crash(id);
         ++crashes;
       } else {
@@ -70,6 +81,8 @@ TEST(RaftAllocation, FiveNodeClusterWithFaultsNeverAllocates) {
   EXPECT_GT(proposals, 100u);
   EXPECT_GT(crashes, 10u);
   EXPECT_GT(max_commit, 10u);
+  EXPECT_GT(compactions, 10u);
+  EXPECT_GT(installs, 0u);  // a node got a snapshot over the network
 }
 
 // The counter itself works: otherwise the test above could never fail.
