@@ -39,7 +39,8 @@ void settle(Node& n) {
 
 // A leader of term 1 in a 3-node cluster, with `entries` entries proposed.
 Node make_leader(std::size_t entries) {
-  Node n(raft::Options{.id = 1, .cluster_size = 3});
+  // A plain election (no pre-vote round): the one vote below makes it leader.
+  Node n(raft::Options{.id = 1, .cluster_size = 3, .pre_vote = false});
   (void)n.campaign();
   settle(n);
   Message vote;
@@ -50,6 +51,7 @@ Node make_leader(std::size_t entries) {
   vote.success = true;
   (void)n.step(vote);
   settle(n);
+  SYNOD_ASSERT(n.role() == raft::Role::leader);
   for (std::size_t i = 0; i < entries; ++i) {
     (void)n.propose(i);
     settle(n);
