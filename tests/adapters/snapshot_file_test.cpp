@@ -15,25 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace synod::net {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("synod-adapters-snapshot-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+// A directory for one test.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("snapshot", true) {}
 };
 
 kv::StateMachine machine_with(int keys) {
