@@ -39,6 +39,7 @@ from free_ports import free_ports  # noqa: E402
 BIN = sys.argv[1] if len(sys.argv) > 1 else "build/adapters/synod-kv"
 MODE = sys.argv[2] if len(sys.argv) > 2 else "catchup"
 sys.argv = sys.argv[:2]  # cluster_test reads its own flags from argv
+import cluster_test  # noqa: E402
 from cluster_test import Error, Resp, info  # noqa: E402
 
 CHILDREN = []  # every synod-kv started, killed by PID at exit if still running
@@ -55,7 +56,10 @@ def log(msg):
     print("%.2f %s" % (time.time() % 1000, msg), flush=True)
 
 
-class Cluster:
+class Cluster(cluster_test.Cluster):
+    """cluster_test's process cluster with any size, extra flags, and an
+    environment per start (SYNOD_KV_CRASH_AT)."""
+
     def __init__(self, root, size, flags):
         self.root = root
         self.size = size
@@ -81,6 +85,7 @@ class Cluster:
         CHILDREN.append(self.procs[node])
 
     def stop(self, node):
+        # A node that crashed on purpose (SYNOD_KV_CRASH_AT) has exited already.
         p = self.procs.pop(node)
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
@@ -89,27 +94,6 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-
-    def kill9(self, node):
-        p = self.procs.pop(node)
-        p.kill()
-        p.wait()
-
-    def stop_all(self):
-        for node in list(self.procs):
-            self.stop(node)
-
-    def kill_all(self):
-        for p in self.procs.values():
-            try:
-                p.kill()
-                p.wait(timeout=5)
-            except Exception:
-                pass
-        self.procs = {}
-
-    def port(self, node):
-        return self.client_ports[node - 1]
 
     def leader(self, timeout=15.0):
         deadline = time.time() + timeout
